@@ -1,0 +1,68 @@
+/**
+ * Rules that relate several keys (min below max, TLS files present, safe auth settings). They run after the
+ * schema has accepted every key, on decoded values.
+ */
+import { accessSync, constants } from 'node:fs';
+import type { ConfigValues } from './schema.js';
+import type { SchemaIssue } from './validate.js';
+
+const MIN_JWT_SECRET_LENGTH = 32;
+
+/** Returns the cross-key problems of an otherwise valid configuration. */
+export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  const { session_pool: pool, server, auth } = config;
+
+  if (pool.min_size > pool.max_size) {
+    issues.push({ path: ['session_pool', 'min_size'], message: `must not exceed session_pool.max_size (${pool.min_size} > ${pool.max_size})` });
+  }
+  const scaling = pool.auto_scaling;
+  if (scaling.scale_down_threshold >= scaling.scale_up_threshold) {
+    issues.push({
+      path: ['session_pool', 'auto_scaling', 'scale_down_threshold'],
+      message: `must be below scale_up_threshold (${scaling.scale_down_threshold} >= ${scaling.scale_up_threshold})`,
+    });
+  }
+
+  if (server.tls.enabled) {
+    for (const key of ['cert_file', 'key_file'] as const) {
+      const problem = unreadableFile(server.tls[key]);
+      if (problem) issues.push({ path: ['server', 'tls', key], message: `${problem} (required when server.tls.enabled is true)`, blame: ['server', 'tls', 'enabled'] });
+    }
+    if (server.tls.ca_file !== '') {
+      const problem = unreadableFile(server.tls.ca_file);
+      if (problem) issues.push({ path: ['server', 'tls', 'ca_file'], message: problem });
+    }
+  }
+
+  if (server.cors.allow_credentials && server.cors.allowed_origins.includes('*')) {
+    issues.push({
+      path: ['server', 'cors', 'allow_credentials'],
+      message: 'cannot be true while allowed_origins contains "*" (browsers reject credentials for any origin)',
+    });
+  }
+
+  if (auth.enabled && auth.api_keys.length === 0 && auth.jwt.secret.length < MIN_JWT_SECRET_LENGTH) {
+    issues.push({
+      path: ['auth', 'jwt', 'secret'],
+      message: `must be at least ${MIN_JWT_SECRET_LENGTH} characters when auth is enabled without api_keys`,
+      blame: auth.jwt.secret === '' ? ['auth', 'enabled'] : ['auth', 'jwt', 'secret'],
+    });
+  }
+  const ids = new Set<string>();
+  auth.api_keys.forEach((key, index) => {
+    if (ids.has(key.id)) issues.push({ path: ['auth', 'api_keys', index, 'id'], message: `duplicate api key id "${key.id}"` });
+    ids.add(key.id);
+  });
+  return issues;
+}
+
+function unreadableFile(file: string): string | null {
+  if (file === '') return 'a file path is required';
+  try {
+    accessSync(file, constants.R_OK);
+    return null;
+  } catch (error) {
+    return `cannot read file "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+}

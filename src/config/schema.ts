@@ -1,0 +1,162 @@
+/**
+ * The configuration schema: one TypeBox definition that ajv validates (raw YAML values, durations and sizes as
+ * text) and TypeBox decodes into the typed {@link Config} (durations and sizes as numbers). Every key carries a
+ * description; the README's config reference is checked against it by a test.
+ */
+import { Type, type StaticDecode, type StaticEncode } from '@sinclair/typebox';
+import { formatByteSize, formatDuration, parseByteSize, parseDuration } from './units.js';
+
+/** Ajv keywords that bound a duration or size string by its parsed value. */
+export const RANGE_KEYWORDS = { minimumValue: 'minimumValue', maximumValue: 'maximumValue' } as const;
+
+interface RangeOptions {
+  description: string;
+  /** Smallest allowed value in ms (durations) or bytes (sizes). */
+  min?: number;
+  /** Largest allowed value in ms (durations) or bytes (sizes). */
+  max?: number;
+}
+
+function rangeAnnotations({ min, max }: RangeOptions): Record<string, number> {
+  return {
+    ...(min === undefined ? {} : { [RANGE_KEYWORDS.minimumValue]: min }),
+    ...(max === undefined ? {} : { [RANGE_KEYWORDS.maximumValue]: max }),
+  };
+}
+
+/** A duration written as text (`30s`) and decoded to milliseconds. */
+function Duration(options: RangeOptions) {
+  return Type.Transform(Type.String({ format: 'duration', description: options.description, ...rangeAnnotations(options) }))
+    .Decode((text) => parseDuration(text)._unsafeUnwrap())
+    .Encode((ms) => formatDuration(ms));
+}
+
+/** A byte size written as text (`1MiB`) and decoded to bytes. */
+function ByteSize(options: RangeOptions) {
+  return Type.Transform(Type.String({ format: 'byte-size', description: options.description, ...rangeAnnotations(options) }))
+    .Decode((text) => parseByteSize(text)._unsafeUnwrap())
+    .Encode((bytes) => formatByteSize(bytes));
+}
+
+const Section = <T extends Parameters<typeof Type.Object>[0]>(description: string, properties: T) =>
+  Type.Object(properties, { additionalProperties: false, description });
+
+const Ratio = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+const Text = (description: string) => Type.String({ description });
+const Flag = (description: string) => Type.Boolean({ description });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const SERVER_ROLES = ['admin', 'operator', 'user', 'viewer'] as const;
+
+/** A string restricted to the given values, typed as their union. */
+const OneOf = <T extends readonly string[]>(values: T, description: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
+
+const ApiKey = Type.Object(
+  {
+    id: Type.String({ minLength: 1, description: 'Name of the key, shown in the audit log.' }),
+    key_sha256: Type.String({
+      pattern: '^[0-9a-f]{64}$',
+      description: 'Lower-case hex SHA-256 of the key; the key itself is never stored in config.',
+    }),
+    role: OneOf(SERVER_ROLES, 'Server role granted to callers presenting the key.'),
+    tenant: Type.String({ minLength: 1, description: 'Tenant the key acts for.' }),
+  },
+  { additionalProperties: false },
+);
+
+/** The whole configuration file. Every key is required after merging over `config/default.yaml`. */
+export const ConfigSchema = Type.Object(
+  {
+    advanced_features: Flag(
+      'Turns on the advanced profile: auto-scaling, the memory pool and leak detection take effect only when true.',
+    ),
+    server: Section('HTTP and WebSocket listener.', {
+      host: Type.String({ minLength: 1, description: 'Interface to listen on; 0.0.0.0 for all IPv4 interfaces.' }),
+      port: Type.Integer({ minimum: 0, maximum: 65_535, description: 'TCP port; 0 picks a free port.' }),
+      max_body_size: ByteSize({ description: 'Largest accepted request body; larger ones get 413.', min: 1, max: 1_073_741_824 }),
+      shutdown_timeout: Duration({ description: 'How long a graceful shutdown waits for in-flight requests.', min: 0, max: 600_000 }),
+      tls: Section('TLS for HTTPS and WSS.', {
+        enabled: Flag('Serve HTTPS/WSS instead of HTTP/WS.'),
+        cert_file: Text('PEM certificate chain file; required when enabled.'),
+        key_file: Text('PEM private key file; required when enabled.'),
+        ca_file: Text('Optional PEM CA bundle for client certificates.'),
+        passphrase: Text('Optional passphrase of the private key.'),
+      }),
+      cors: Section('Cross-origin requests from browsers.', {
+        enabled: Flag('Answer preflights and add CORS headers.'),
+        allowed_origins: Type.Array(Type.String({ minLength: 1 }), {
+          description: 'Exact origins allowed (`https://app.example.com`), or `*` for any.',
+        }),
+        allowed_methods: Type.Array(Type.String({ minLength: 1 }), { description: 'Methods allowed in preflights.' }),
+        allowed_headers: Type.Array(Type.String({ minLength: 1 }), { description: 'Request headers allowed in preflights.' }),
+        allow_credentials: Flag('Send Access-Control-Allow-Credentials (not allowed together with `*`).'),
+        max_age: Duration({ description: 'How long browsers may cache a preflight answer.', min: 0, max: 86_400_000 }),
+      }),
+    }),
+    store: Section('The event store.', {
+      url: Type.String({
+        minLength: 1,
+        description: 'Where events live: `sqlite:PATH` (embedded default), `memory:` or `esdb://host:2113?tls=false`.',
+      }),
+    }),
+    agent: Section('The Claude Code CLI processes.', {
+      command: Type.String({ minLength: 1, description: 'Executable to run (looked up on PATH).' }),
+      args: Type.Array(Type.String(), { description: 'Extra arguments added to every agent process.' }),
+      start_timeout: Duration({ description: 'How long a process may take to print its init line.', min: 100, max: 600_000 }),
+      turn_timeout: Duration({ description: 'Longest a single turn may run before it is interrupted.', min: 1_000 }),
+      stall_timeout: Duration({ description: 'Longest silence from a busy process before it is treated as hung.', min: 1_000 }),
+      kill_grace: Duration({ description: 'Time between SIGTERM and SIGKILL when stopping a process.', min: 0, max: 60_000 }),
+    }),
+    auth: Section('Authentication of API callers.', {
+      enabled: Flag('Require a JWT or an API key on every API call except health.'),
+      jwt: Section('JSON Web Tokens (HS256).', {
+        secret: Text('Shared HMAC secret; at least 32 characters when auth is enabled and no API keys are set.'),
+        issuer: Text('Required `iss` claim; empty to accept any.'),
+        audience: Text('Required `aud` claim; empty to accept any.'),
+      }),
+      api_keys: Type.Array(ApiKey, { description: 'Static API keys, sent as `X-API-Key`.' }),
+    }),
+    logging: Section('Logs (pino, JSON lines on stdout).', {
+      level: OneOf(LOG_LEVELS, 'Lowest level written.'),
+    }),
+    session_pool: Section('The pool of Claude Code sessions.', {
+      min_size: Type.Integer({ minimum: 0, maximum: 100_000, description: 'Sessions kept warm at all times.' }),
+      max_size: Type.Integer({ minimum: 1, maximum: 100_000, description: 'Most sessions the pool will hold.' }),
+      auto_scaling: Section('Scaling between min_size and max_size on utilisation.', {
+        enabled: Flag('Scale automatically (advanced profile only).'),
+        scale_up_threshold: Ratio('Utilisation (0–1) at or above which the pool grows.'),
+        scale_down_threshold: Ratio('Utilisation (0–1) at or below which the pool shrinks.'),
+      }),
+    }),
+    web_interface: Section('Browser-facing interfaces.', {
+      websocket: Section('The WebSocket endpoint.', {
+        max_connections: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Connections beyond this are refused.' }),
+        ping_interval: Duration({ description: 'How often the server pings each client.', min: 1_000, max: 3_600_000 }),
+        pong_timeout: Duration({ description: 'How long a client may take to answer a ping before it is closed.', min: 100, max: 3_600_000 }),
+      }),
+    }),
+    performance: Section('Resource limits.', {
+      memory_pool: Section('Reusable buffers for serialising frames.', {
+        enabled: Flag('Reuse frame buffers from a pool (advanced profile only).'),
+        pool_size: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Buffers kept in the pool.' }),
+      }),
+      goroutine_manager: Section('Concurrency and leak limits (the name is kept from the product document).', {
+        max_goroutines: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          description: 'Most concurrent background tasks (agent processes, turns, store flushes) the server runs.',
+        }),
+        leak_detection: Flag(
+          'Compare live processes, handles and actors with what the server believes it owns (advanced profile only).',
+        ),
+      }),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The raw configuration as written in YAML: durations and sizes are text. */
+export type RawConfig = StaticEncode<typeof ConfigSchema>;
+/** The decoded configuration values: durations in milliseconds, sizes in bytes. */
+export type ConfigValues = StaticDecode<typeof ConfigSchema>;
