@@ -1,0 +1,49 @@
+/**
+ * Finding the agent executable (`agent.command`) the way a shell would: a path containing a slash is used as
+ * is, a bare name is looked up on PATH. A missing or non-executable command is a typed error naming the key.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { err, ok, type Result } from 'neverthrow';
+import type { ReadinessProbe } from '../runtime/readiness.js';
+
+/** Why the agent command cannot be run. */
+export type AgentCommandError = { readonly kind: 'AgentCommandNotFound'; readonly command: string; readonly reason: string };
+
+/** Resolves `command` to an absolute executable path using `pathVariable` (the PATH value). */
+export function resolveAgentCommand(command: string, pathVariable: string | undefined): Result<string, AgentCommandError> {
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : resolve(command)]
+    : (pathVariable ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    if (isExecutableFile(candidate)) return ok(candidate);
+  }
+  const reason = command.includes('/') ? 'the file does not exist or is not executable' : 'not found on PATH';
+  return err({ kind: 'AgentCommandNotFound', command, reason });
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Describes the error for logs and health: names the config key to change. */
+export function describeAgentCommandError(error: AgentCommandError): string {
+  return `agent.command "${error.command}": ${error.reason}`;
+}
+
+/** A readiness probe that checks the agent command can be found; not critical, history and replay still work. */
+export function agentCommandProbe(command: string, pathVariable: string | undefined): ReadinessProbe {
+  return {
+    name: 'agent',
+    critical: false,
+    check: async () => {
+      const resolved = resolveAgentCommand(command, pathVariable);
+      return resolved.isOk() ? { ready: true, detail: resolved.value } : { ready: false, detail: describeAgentCommandError(resolved.error) };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The error envelope every client sees (`{ "error": { "code", "message", "details"? } }`), the stable codes,
+ * and the one table from code to HTTP status.
+ */
+
+/** Stable error codes; clients switch on these, so they never change meaning. */
+export const API_ERROR_CODES = {
+  badRequest: 'bad_request',
+  invalidJson: 'invalid_json',
+  validationFailed: 'validation_failed',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  originNotAllowed: 'origin_not_allowed',
+  notFound: 'not_found',
+  methodNotAllowed: 'method_not_allowed',
+  conflict: 'conflict',
+  payloadTooLarge: 'payload_too_large',
+  unsupportedMediaType: 'unsupported_media_type',
+  tooManyRequests: 'too_many_requests',
+  internal: 'internal_error',
+  unavailable: 'service_unavailable',
+} as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[keyof typeof API_ERROR_CODES];
+
+/** The HTTP status each code is sent with. */
+export const HTTP_STATUS_OF: Readonly<Record<ApiErrorCode, number>> = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  origin_not_allowed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+};
+
+/** An error as sent to a client. */
+export interface ApiError {
+  readonly code: ApiErrorCode;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** Builds an {@link ApiError}. */
+export function apiError(code: ApiErrorCode, message: string, details?: Record<string, unknown>): ApiError {
+  return details === undefined ? { code, message } : { code, message, details };
+}

@@ -1,0 +1,122 @@
+/**
+ * One HTTP request/response pair over uWebSockets.js. It remembers whether the client went away, so nothing
+ * writes to a dead response (which would crash uWS), and it counts requests in flight for graceful shutdown.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { HttpResponse } from 'uWebSockets.js';
+import fastJson from 'fast-json-stringify';
+import { HTTP_STATUS_OF, type ApiError } from '../errors.js';
+
+const STATUS_LINES = new Map<number, string>();
+/** `200` → `200 OK`, cached. */
+export function statusLine(status: number): string {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+    STATUS_LINES.set(status, line);
+  }
+  return line;
+}
+
+const serializeErrorEnvelope = fastJson({
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+});
+
+/** Serialises an error as the envelope `{ "error": { code, message, details? } }`. */
+export function errorEnvelope(error: ApiError): string {
+  return serializeErrorEnvelope({ error });
+}
+
+/** Counts exchanges that have started and not yet finished. */
+export class InFlightCounter {
+  #count = 0;
+  #idle: (() => void)[] = [];
+
+  get count(): number {
+    return this.#count;
+  }
+
+  enter(): void {
+    this.#count++;
+  }
+
+  leave(): void {
+    this.#count--;
+    if (this.#count === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Resolves once nothing is in flight, or after `timeoutMs`; true when drained. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idle.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}
+
+/** A response in progress. Every write goes through here so aborted responses are never touched. */
+export class Exchange {
+  #aborted = false;
+  #finished = false;
+
+  constructor(
+    readonly res: HttpResponse,
+    private readonly inFlight: InFlightCounter,
+    /** Headers added to every response (CORS). */
+    private readonly baseHeaders: readonly (readonly [string, string])[] = [],
+    /** Close the connection after responding (set while draining). */
+    private readonly closeAfter: () => boolean = () => false,
+  ) {
+    inFlight.enter();
+    res.onAborted(() => {
+      this.#aborted = true;
+      this.#finish();
+    });
+  }
+
+  get open(): boolean {
+    return !this.#aborted && !this.#finished;
+  }
+
+  /** Sends a complete response. `bodyless` sends headers with the body's length but no body (HEAD). */
+  send(status: number, body: string, headers: Readonly<Record<string, string>> = {}, options: { bodyless?: boolean; close?: boolean } = {}): void {
+    if (!this.open) return;
+    const close = options.close === true || this.closeAfter();
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status));
+      for (const [name, value] of this.baseHeaders) this.res.writeHeader(name, value);
+      for (const name in headers) this.res.writeHeader(name, headers[name]!);
+      if (body !== '' && headers['content-type'] === undefined) this.res.writeHeader('content-type', 'application/json; charset=utf-8');
+      if (options.bodyless) this.res.endWithoutBody(Buffer.byteLength(body), close);
+      else this.res.end(body, close);
+    });
+    this.#finish();
+  }
+
+  /** Sends an error envelope with the status its code maps to. */
+  sendError(error: ApiError, headers: Readonly<Record<string, string>> = {}, options: { bodyless?: boolean; close?: boolean } = {}): void {
+    this.send(HTTP_STATUS_OF[error.code], errorEnvelope(error), headers, options);
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.inFlight.leave();
+  }
+}
