@@ -1,0 +1,52 @@
+/**
+ * `aicli-api` (serve): load the configuration, start the server, log one startup line, and on SIGINT/SIGTERM
+ * shut down gracefully — stop accepting, drain in-flight requests, close dependencies, exit 0. A second signal
+ * during shutdown exits at once with status 1.
+ */
+import type { Logger } from 'pino';
+import { PACKAGE_VERSION, type Config } from '../config/index.js';
+import { createLogger } from '../observability/logger.js';
+import { createHttpServer } from '../server/http-server.js';
+import { healthRoutes } from '../server/routes/health.js';
+import { agentCommandProbe } from '../agent/command.js';
+import type { ReadinessProbe } from '../runtime/readiness.js';
+import { EXIT_CODES } from './exit-codes.js';
+
+/** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
+export interface ServeIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Registers a handler for the next stop signal (SIGINT/SIGTERM); the entry point exits on the second. */
+  readonly onSignal: (handler: (signal: string) => void) => void;
+  readonly logger?: Logger;
+}
+
+/** Runs the server until a signal stops it; resolves with the exit code. */
+export async function serve(config: Config, warnings: readonly string[], io: ServeIo): Promise<number> {
+  const logger = io.logger ?? createLogger(config.logging.level);
+  for (const warning of warnings) logger.warn(warning);
+
+  const probes: ReadinessProbe[] = [agentCommandProbe(config.agent.command, io.env.PATH)];
+  const startedAt = new Date();
+  const routes = [...healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes })];
+  const server = createHttpServer(config, routes, logger);
+
+  const listening = await server.listen();
+  if (listening.isErr()) {
+    const { host, port, reason } = listening.error;
+    logger.fatal({ host, port }, `cannot listen on ${host}:${port}: ${reason} (server.port / --port)`);
+    return EXIT_CODES.failure;
+  }
+  const address = listening.value;
+  logger.info(
+    { url: address.url, port: address.port, version: PACKAGE_VERSION, profile: config.features.profile, config_file: config.source.file, store: config.store.url },
+    `aicli-api ${PACKAGE_VERSION} listening on ${address.url} (${config.features.profile} profile)`,
+  );
+
+  const signal = await new Promise<string>((resolve) => io.onSignal(resolve));
+  logger.info({ signal, in_flight: server.inFlight }, `received ${signal}, shutting down`);
+  io.onSignal((second) => logger.warn({ signal: second }, `received ${second} again, exiting immediately`));
+  const drained = await server.close();
+  if (!drained) logger.warn({ timeout_ms: config.server.shutdown_timeout }, 'shutdown timeout reached with requests still in flight');
+  logger.info('stopped');
+  return EXIT_CODES.ok;
+}
