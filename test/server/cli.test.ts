@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { runCli, startServerProcess } from '../support/server-process.js';
+
+const ADVANCED = fileURLToPath(new URL('../../config/advanced.yaml', import.meta.url));
+
+async function health(url: string): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${url}/api/v1/health`)).json()) as Record<string, unknown>;
+}
+
+function logLines(stdout: string): Record<string, unknown>[] {
+  return stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('aicli-api serve', () => {
+  it('starts with the documented flags, reports the advanced profile and stops cleanly on SIGTERM', async () => {
+    const server = await startServerProcess([`--config=${ADVANCED}`, '--enable-advanced-features']);
+    const startup = logLines(server.stdout())[0]!;
+    expect(startup).toMatchObject({ level: 30, profile: 'advanced', config_file: ADVANCED, port: server.port });
+    expect(startup.msg).toBe(`aicli-api 0.1.0 listening on http://127.0.0.1:${server.port} (advanced profile)`);
+    expect(await health(server.url)).toMatchObject({ profile: 'advanced', version: '0.1.0' });
+
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const messages = logLines(server.stdout()).map((line) => line.msg);
+    expect(messages).toContain('received SIGTERM, shutting down');
+    expect(messages.at(-1)).toBe('stopped');
+    await expect(fetch(`${server.url}/api/v1/health`)).rejects.toThrow();
+  });
+
+  it('starts with AICLI_ADVANCED_FEATURES and AICLI_CONFIG_FILE, and stops on SIGINT', async () => {
+    const server = await startServerProcess([], { AICLI_ADVANCED_FEATURES: 'true', AICLI_CONFIG_FILE: ADVANCED });
+    expect(await health(server.url)).toMatchObject({ profile: 'advanced' });
+    expect(await server.stop('SIGINT')).toBe(0);
+  });
+
+  it('warns when the file asks for advanced behaviour without the switch', async () => {
+    const server = await startServerProcess([`--config=${ADVANCED}`]);
+    const warnings = logLines(server.stdout()).filter((line) => line.level === 40).map((line) => line.msg);
+    expect(warnings).toContain('session_pool.auto_scaling.enabled is true but has no effect without --enable-advanced-features (or AICLI_ADVANCED_FEATURES=true)');
+    expect(await health(server.url)).toMatchObject({ profile: 'basic' });
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('reports the agent command as not ready when it cannot be found', async () => {
+    const server = await startServerProcess(['--set', 'agent.command=definitely-not-installed-claude']);
+    expect(await health(server.url)).toMatchObject({
+      status: 'degraded',
+      checks: { agent: { ready: false, critical: false, detail: 'agent.command "definitely-not-installed-claude": not found on PATH' } },
+    });
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('exits 1 with a clear message when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const run = runCli(['--port', String(port), '--store', 'memory:']);
+    expect(await run.exited).toBe(1);
+    expect(run.output().stdout).toContain(`cannot listen on 127.0.0.1:${port}: the address is in use or not available (server.port / --port)`);
+    blocker.close();
+  });
+});
+
+describe('aicli-api configuration errors', () => {
+  it('exits 78 and names the flag for a bad --port', async () => {
+    const run = runCli(['--port', 'eighty']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --port: server.port: expected an integer from 0 to 65535, got "eighty"\n');
+  });
+
+  it('exits 78 and names the file for a missing config file', async () => {
+    const run = runCli(['--config', '/nonexistent/aicli.yaml']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  /nonexistent/aicli.yaml: cannot read config file: no such file\n');
+  });
+
+  it('exits 2 for a malformed --set', async () => {
+    const run = runCli(['--set', 'session_pool.min_size']);
+    expect(await run.exited).toBe(2);
+    expect(run.output().stderr).toBe('aicli-api: --set session_pool.min_size: expected key=value, e.g. --set session_pool.min_size=5\n');
+  });
+
+  it('exits 2 for an unknown flag', async () => {
+    const run = runCli(['--prot', '80']);
+    expect(await run.exited).toBe(2);
+    expect(run.output().stderr).toContain("error: unknown option '--prot'");
+  });
+});
+
+describe('aicli-api help, version and config', () => {
+  it('--help documents every flag, the environment variables and the exit codes', async () => {
+    const run = runCli(['--help']);
+    expect(await run.exited).toBe(0);
+    const { stdout } = run.output();
+    for (const text of ['--config <file>', '--enable-advanced-features', '--port <port>', '--host <host>', '--log-level <level>', '--store <url>', '--set <key=value>', 'AICLI_CONFIG_FILE', 'AICLI_ADVANCED_FEATURES=true', 'AICLI_PORT', 'AICLI__SECTION__KEY', 'Exit codes']) {
+      expect(stdout).toContain(text);
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const run = runCli(['--version']);
+    expect(await run.exited).toBe(0);
+    expect(run.output().stdout.trim()).toBe('0.1.0');
+  });
+
+  it('config prints the effective configuration with secrets hidden', async () => {
+    const run = runCli(['config', `--config=${ADVANCED}`, '--enable-advanced-features', '--set', 'auth.jwt.secret=s3cret-s3cret-s3cret-s3cret-s3cret!', '--port', '9999']);
+    expect(await run.exited).toBe(0);
+    const { stdout } = run.output();
+    expect(stdout).toMatch(/^# profile: advanced\n/);
+    expect(stdout).toContain('port: 9999');
+    expect(stdout).toContain('min_size: 10');
+    expect(stdout).toContain('ping_interval: 30s');
+    expect(stdout).toContain('secret: "***"');
+    expect(stdout).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Runs `aicli-api` from the TypeScript sources as a child process, waits for its startup log line and reads
+ * the port from it. Used by tests that need real signals and exit codes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** A running server process and what it has printed so far. */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly url: string;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `node --import tsx src/cli/main.ts ...args`; the promise rejects if the process exits before listening. */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // 'close' rather than 'exit': it fires after stdout and stderr are drained, so no output is missed.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
+  return { child, output: () => ({ stdout, stderr }), exited };
+}
+
+/** Starts the server and waits until it logs that it is listening. */
+export async function startServerProcess(args: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const run = runCli(['--port', '0', '--store', 'memory:', ...args], env);
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = () => {
+      const match = /"port":(\d+)/.exec(run.output().stdout);
+      if (match) {
+        run.child.stdout!.off('data', onData);
+        resolve(Number(match[1]));
+      }
+    };
+    run.child.stdout!.on('data', onData);
+    void run.exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${run.output().stderr}${run.output().stdout}`)));
+  });
+  return {
+    child: run.child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    stdout: () => run.output().stdout,
+    stderr: () => run.output().stderr,
+    stop: async (signal = 'SIGTERM') => {
+      if (run.child.exitCode === null) run.child.kill(signal);
+      return run.exited;
+    },
+  };
+}
