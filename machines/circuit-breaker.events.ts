@@ -1,0 +1,78 @@
+/**
+ * Event types of the circuit-breaker machine: the input names it accepts, their TypeScript shapes,
+ * and the past-tense names they are persisted under in a `breaker-<name>` stream. Import these
+ * constants; never retype the strings.
+ */
+import { TIMER_ELAPSED, type TimerElapsedEvent } from './deadline.js';
+import { invertNames } from './event-names.js';
+
+/** Input event types of the circuit breaker. */
+export const BREAKER_EVENT = {
+  CALL_SUCCEEDED: 'CALL_SUCCEEDED',
+  CALL_FAILED: 'CALL_FAILED',
+  PROBE_STARTED: 'PROBE_STARTED',
+  TIMER_ELAPSED,
+  RESET: 'RESET',
+  ISOLATE: 'ISOLATE',
+} as const;
+
+/** One of the breaker's input event type strings. */
+export type BreakerEventType = (typeof BREAKER_EVENT)[keyof typeof BREAKER_EVENT];
+
+/** The only deadline a breaker has: the end of an open period. */
+export type BreakerTimerName = 'openTimeout';
+
+/** A guarded call finished normally after `durationMs` (slow calls may still count as failures). */
+export interface CallSucceededEvent {
+  type: typeof BREAKER_EVENT.CALL_SUCCEEDED;
+  at: number;
+  durationMs: number;
+}
+
+/** A guarded call failed after `durationMs`; `errorKind` is informational only. */
+export interface CallFailedEvent {
+  type: typeof BREAKER_EVENT.CALL_FAILED;
+  at: number;
+  durationMs: number;
+  errorKind?: string;
+}
+
+/** A caller was admitted as a half-open probe (ask `admission` first; a refused probe is ignored). */
+export interface ProbeStartedEvent {
+  type: typeof BREAKER_EVENT.PROBE_STARTED;
+  at: number;
+}
+
+/** The operator closed the breaker and cleared its history and back-off. */
+export interface BreakerResetEvent {
+  type: typeof BREAKER_EVENT.RESET;
+  at: number;
+}
+
+/** The operator forced the breaker open until the next `RESET`. */
+export interface BreakerIsolateEvent {
+  type: typeof BREAKER_EVENT.ISOLATE;
+  at: number;
+}
+
+/** Every event the circuit-breaker machine accepts. */
+export type BreakerEvent =
+  | CallSucceededEvent
+  | CallFailedEvent
+  | ProbeStartedEvent
+  | TimerElapsedEvent<BreakerTimerName>
+  | BreakerResetEvent
+  | BreakerIsolateEvent;
+
+/** Past-tense names under which accepted breaker events are persisted. */
+export const BREAKER_PERSISTED_NAME = {
+  CALL_SUCCEEDED: 'CallSucceeded',
+  CALL_FAILED: 'CallFailed',
+  PROBE_STARTED: 'ProbeStarted',
+  TIMER_ELAPSED: 'TimerElapsed',
+  RESET: 'BreakerReset',
+  ISOLATE: 'BreakerIsolated',
+} as const satisfies Record<BreakerEventType, string>;
+
+/** Persisted name → input event type, for reading a `breaker-<name>` stream back. */
+export const BREAKER_EVENT_FROM_PERSISTED = invertNames(BREAKER_PERSISTED_NAME);

@@ -1,0 +1,140 @@
+/**
+ * The circuit breaker as a pure XState machine, event-driven like cockatiel's breakers but with
+ * time carried by events. States:
+ * - `closed`: calls flow; outcomes fill the sliding window and the consecutive-failure count.
+ *   Trips to `open` when either threshold is met. Waits on nothing (resting).
+ * - `open`: calls are refused until `context.deadline` (`openTimeout`); the period grows by
+ *   `backoffMultiplier` on each trip since the last successful close, capped at `maxOpenDurationMs`.
+ *   `TIMER_ELAPSED openTimeout`, or a `PROBE_STARTED` at or after the deadline, moves it to `halfOpen`.
+ * - `halfOpen`: up to `halfOpenMaxProbes` probes at a time; `halfOpenSuccessesToClose` successful
+ *   probes close it, one failed (or slow) probe re-opens it with a longer period. Waits on probe results.
+ * - `isolated`: forced open by an operator (`ISOLATE`) until `RESET`; no deadline.
+ *
+ * `RESET` from any state closes the breaker and resets the back-off. Call results that arrive while
+ * open or isolated (calls started before the trip) are ignored; in half-open, results are attributed
+ * to admitted probes while any are in flight and ignored otherwise. The machine has no side effects.
+ */
+import { and, assign, setup } from 'xstate';
+import {
+  afterCall,
+  initialBreakerContext,
+  isFailure,
+  openDurationAfter,
+  tripsOn,
+  type BreakerContext,
+} from './circuit-breaker.context.js';
+import { BREAKER_EVENT, type BreakerEvent } from './circuit-breaker.events.js';
+import type { BreakerInput } from './circuit-breaker.options.js';
+import { isDue } from './deadline.js';
+
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+
+/** The state values of the circuit breaker. */
+export type BreakerStateValue = 'closed' | 'open' | 'halfOpen' | 'isolated';
+
+/** Every state of the circuit breaker, in document order. */
+export const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const satisfies readonly BreakerStateValue[];
+
+/**
+ * The circuit-breaker machine (id `circuitBreaker`). Create it with
+ * `createActor(circuitBreakerMachine, { input: { name, ...overrides } })`, or fold events with
+ * `replay`/`step` from `./replay.js`; ask `admission(snapshot, at)` before each call.
+ */
+export const circuitBreakerMachine = setup({
+  types: {
+    context: {} as BreakerContext,
+    events: {} as BreakerEvent,
+    input: {} as BreakerInput,
+  },
+  guards: {
+    tripsOnCall: ({ context, event }) =>
+      (event.type === CALL_SUCCEEDED || event.type === CALL_FAILED) && tripsOn(context, event),
+    openTimeoutDue: ({ context, event }) => event.type === TIMER_ELAPSED && isDue(context.deadline, event),
+    openPeriodOver: ({ context, event }) => context.deadline !== null && event.at >= context.deadline.at,
+    probeSlotFree: ({ context }) => context.probesInFlight < context.options.halfOpenMaxProbes,
+    probeInFlight: ({ context }) => context.probesInFlight > 0,
+    probeFailed: ({ context, event }) =>
+      context.probesInFlight > 0 &&
+      (event.type === CALL_SUCCEEDED || event.type === CALL_FAILED) &&
+      isFailure(context.options, event),
+    probesClose: ({ context }) =>
+      context.probesInFlight > 0 && context.probeSuccesses + 1 >= context.options.halfOpenSuccessesToClose,
+  },
+  actions: {
+    recordCall: assign(({ context, event }) =>
+      event.type === CALL_SUCCEEDED || event.type === CALL_FAILED ? afterCall(context, event) : {},
+    ),
+    startOpenPeriod: assign(({ context, event }) => {
+      const openDurationMs = openDurationAfter(context.options, context.consecutiveTrips);
+      return {
+        trips: context.trips + 1,
+        consecutiveTrips: context.consecutiveTrips + 1,
+        openDurationMs,
+        openedAt: event.at,
+        deadline: { name: 'openTimeout' as const, at: event.at + openDurationMs },
+        window: [],
+        consecutiveFailures: 0,
+        probesInFlight: 0,
+        probeSuccesses: 0,
+      };
+    }),
+    clearDeadline: assign({ deadline: null }),
+    admitProbe: assign({ probesInFlight: ({ context }) => context.probesInFlight + 1 }),
+    countProbeSuccess: assign({
+      probesInFlight: ({ context }) => context.probesInFlight - 1,
+      probeSuccesses: ({ context }) => context.probeSuccesses + 1,
+    }),
+    resetToClosed: assign({
+      window: [],
+      consecutiveFailures: 0,
+      consecutiveTrips: 0,
+      openDurationMs: ({ context }) => context.options.openDurationMs,
+      openedAt: null,
+      deadline: null,
+      probesInFlight: 0,
+      probeSuccesses: 0,
+    }),
+    isolate: assign({ deadline: null, openedAt: null, probesInFlight: 0, probeSuccesses: 0, window: [], consecutiveFailures: 0 }),
+  },
+}).createMachine({
+  id: 'circuitBreaker',
+  context: ({ input }) => initialBreakerContext(input),
+  initial: 'closed',
+  on: {
+    [RESET]: { target: '.closed', reenter: true },
+  },
+  states: {
+    closed: {
+      entry: 'resetToClosed',
+      on: {
+        [CALL_SUCCEEDED]: [{ guard: 'tripsOnCall', target: 'open' }, { actions: 'recordCall' }],
+        [CALL_FAILED]: [{ guard: 'tripsOnCall', target: 'open' }, { actions: 'recordCall' }],
+        [ISOLATE]: { target: 'isolated' },
+      },
+    },
+    open: {
+      entry: 'startOpenPeriod',
+      exit: 'clearDeadline',
+      on: {
+        [TIMER_ELAPSED]: { guard: 'openTimeoutDue', target: 'halfOpen' },
+        [PROBE_STARTED]: { guard: and(['openPeriodOver', 'probeSlotFree']), target: 'halfOpen', actions: 'admitProbe' },
+        [ISOLATE]: { target: 'isolated' },
+      },
+    },
+    halfOpen: {
+      on: {
+        [PROBE_STARTED]: { guard: 'probeSlotFree', actions: 'admitProbe' },
+        [CALL_SUCCEEDED]: [
+          { guard: 'probeFailed', target: 'open' },
+          { guard: 'probesClose', target: 'closed' },
+          { guard: 'probeInFlight', actions: 'countProbeSuccess' },
+        ],
+        [CALL_FAILED]: { guard: 'probeInFlight', target: 'open' },
+        [ISOLATE]: { target: 'isolated' },
+      },
+    },
+    isolated: {
+      entry: 'isolate',
+    },
+  },
+});

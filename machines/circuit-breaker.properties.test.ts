@@ -1,0 +1,236 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { admission } from './circuit-breaker.admission.js';
+import { BREAKER_EVENT, type BreakerEvent } from './circuit-breaker.events.js';
+import { circuitBreakerMachine } from './circuit-breaker.machine.js';
+import type { BreakerInput, BreakerOptions } from './circuit-breaker.options.js';
+import { BREAKER_WINDOW_BUCKETS } from './circuit-breaker.window.js';
+import { replay, start, step } from './replay.js';
+import { replayMismatch } from './testing.js';
+
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+
+/**
+ * An independent reference breaker: keeps every call since the last close in a plain list and
+ * computes the window by filtering it, instead of buckets. Semantics as documented on the machine.
+ */
+class ReferenceBreaker {
+  state: 'closed' | 'open' | 'halfOpen' | 'isolated' = 'closed';
+  calls: { at: number; failed: boolean }[] = [];
+  consecutive = 0;
+  trips = 0;
+  sinceClose = 0;
+  duration: number;
+  deadlineAt: number | null = null;
+  probes = 0;
+  successes = 0;
+
+  constructor(readonly o: BreakerOptions) {
+    this.duration = o.openDurationMs;
+  }
+
+  private close(): void {
+    Object.assign(this, { state: 'closed', calls: [], consecutive: 0, sinceClose: 0, deadlineAt: null, probes: 0, successes: 0 });
+    this.duration = this.o.openDurationMs;
+  }
+
+  private open(at: number): void {
+    this.duration = Math.min(this.o.maxOpenDurationMs, this.o.openDurationMs * this.o.backoffMultiplier ** this.sinceClose);
+    Object.assign(this, { state: 'open', trips: this.trips + 1, sinceClose: this.sinceClose + 1, calls: [], consecutive: 0 });
+    Object.assign(this, { deadlineAt: at + this.duration, probes: 0, successes: 0 });
+  }
+
+  private tripped(at: number): boolean {
+    if (this.consecutive >= this.o.consecutiveFailureThreshold) return true;
+    const width = Math.max(1, Math.ceil(this.o.windowMs / BREAKER_WINDOW_BUCKETS));
+    const live = this.calls.filter((c) => Math.floor(c.at / width) > Math.floor(at / width) - BREAKER_WINDOW_BUCKETS);
+    const failures = live.filter((c) => c.failed).length;
+    return live.length > 0 && live.length >= this.o.minimumCalls && failures / live.length >= this.o.failureRateThreshold;
+  }
+
+  apply(e: BreakerEvent): void {
+    if (e.type === RESET) return this.close();
+    if (e.type === ISOLATE && this.state !== 'isolated') {
+      Object.assign(this, { state: 'isolated', deadlineAt: null, probes: 0, successes: 0, calls: [], consecutive: 0 });
+      return;
+    }
+    const call = e.type === CALL_SUCCEEDED || e.type === CALL_FAILED;
+    const failed =
+      e.type === CALL_FAILED ||
+      (e.type === CALL_SUCCEEDED && this.o.slowCallDurationMs !== null && e.durationMs >= this.o.slowCallDurationMs);
+    if (this.state === 'closed' && call) {
+      this.calls.push({ at: e.at, failed });
+      this.consecutive = failed ? this.consecutive + 1 : 0;
+      if (this.tripped(e.at)) this.open(e.at);
+    } else if (this.state === 'open' && this.deadlineAt !== null && e.at >= this.deadlineAt) {
+      if (e.type === TIMER_ELAPSED && e.name === 'openTimeout') Object.assign(this, { state: 'halfOpen', deadlineAt: null });
+      if (e.type === PROBE_STARTED && this.o.halfOpenMaxProbes > 0) Object.assign(this, { state: 'halfOpen', deadlineAt: null, probes: 1 });
+    } else if (this.state === 'halfOpen') {
+      if (e.type === PROBE_STARTED && this.probes < this.o.halfOpenMaxProbes) this.probes += 1;
+      if (!call || this.probes === 0) return;
+      if (failed) return this.open(e.at);
+      if (this.successes + 1 >= this.o.halfOpenSuccessesToClose) return this.close();
+      this.probes -= 1;
+      this.successes += 1;
+    }
+  }
+}
+
+type Command =
+  | { kind: 'ok' | 'fail'; dt: number; durationMs: number }
+  | { kind: 'probe' | 'reset' | 'isolate'; dt: number }
+  | { kind: 'timer'; dt: number; jump: boolean };
+
+const optionsArb: fc.Arbitrary<BreakerInput> = fc.record({
+  name: fc.constant('prop'),
+  consecutiveFailureThreshold: fc.integer({ min: 1, max: 6 }),
+  failureRateThreshold: fc.constantFrom(0.3, 0.5, 0.7, 1),
+  minimumCalls: fc.integer({ min: 1, max: 8 }),
+  windowMs: fc.integer({ min: 50, max: 5_000 }),
+  slowCallDurationMs: fc.option(fc.integer({ min: 200, max: 2_000 }), { nil: null }),
+  openDurationMs: fc.integer({ min: 100, max: 2_000 }),
+  maxOpenDurationMs: fc.integer({ min: 2_000, max: 10_000 }),
+  backoffMultiplier: fc.constantFrom(1, 1.5, 2, 3),
+  halfOpenMaxProbes: fc.integer({ min: 1, max: 3 }),
+  halfOpenSuccessesToClose: fc.integer({ min: 1, max: 3 }),
+});
+
+const dt = fc.integer({ min: 0, max: 1_500 });
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('fail' as const), dt, durationMs: fc.integer({ min: 0, max: 2_500 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('ok' as const), dt, durationMs: fc.integer({ min: 0, max: 2_500 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('probe' as const), dt }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('timer' as const), dt, jump: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('reset' as const, 'isolate' as const), dt }) },
+);
+
+/** Turns commands into events with a monotonic clock; a jumping timer fires at the reference's deadline. */
+function materialise(options: BreakerInput, commands: Command[]): BreakerEvent[] {
+  const reference = new ReferenceBreaker(start(circuitBreakerMachine, options).snapshot.context.options);
+  let clock = 0;
+  return commands.map((command) => {
+    clock += command.dt;
+    if (command.kind === 'timer' && command.jump && reference.deadlineAt !== null) clock = Math.max(clock, reference.deadlineAt);
+    const at = clock;
+    const event: BreakerEvent =
+      command.kind === 'ok'
+        ? { type: CALL_SUCCEEDED, at, durationMs: command.durationMs }
+        : command.kind === 'fail'
+          ? { type: CALL_FAILED, at, durationMs: command.durationMs }
+          : command.kind === 'probe'
+            ? { type: PROBE_STARTED, at }
+            : command.kind === 'timer'
+              ? { type: TIMER_ELAPSED, name: 'openTimeout', at }
+              : { type: command.kind === 'reset' ? RESET : ISOLATE, at };
+    reference.apply(event);
+    return event;
+  });
+}
+
+const historyArb = optionsArb.chain((options) =>
+  fc.array(commandArb, { maxLength: 60 }).map((commands) => ({ options, events: materialise(options, commands) })),
+);
+
+const RUNS = { numRuns: 300 };
+
+describe('circuit breaker properties', () => {
+  it('agrees with the reference model after every event (opens exactly when the thresholds say)', () => {
+    fc.assert(
+      fc.property(historyArb, ({ options, events }) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        const reference = new ReferenceBreaker(snapshot.context.options);
+        for (const event of events) {
+          snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+          reference.apply(event);
+          const { context } = snapshot;
+          expect({
+            state: snapshot.value,
+            trips: context.trips,
+            consecutiveTrips: context.consecutiveTrips,
+            deadlineAt: context.deadline?.at ?? null,
+            probes: context.probesInFlight,
+            successes: context.probeSuccesses,
+            consecutive: context.consecutiveFailures,
+          }).toEqual({
+            state: reference.state,
+            trips: reference.trips,
+            consecutiveTrips: reference.sinceClose,
+            deadlineAt: reference.deadlineAt,
+            probes: reference.probes,
+            successes: reference.successes,
+            consecutive: reference.consecutive,
+          });
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never admits more than halfOpenMaxProbes probes, and admission() predicts acceptance', () => {
+    fc.assert(
+      fc.property(historyArb, ({ options, events }) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        const max = snapshot.context.options.halfOpenMaxProbes;
+        for (const event of events) {
+          const before = snapshot;
+          const next = step(circuitBreakerMachine, before, event);
+          snapshot = next.snapshot;
+          expect(snapshot.context.probesInFlight).toBeLessThanOrEqual(max);
+          if (event.type === PROBE_STARTED && before.value !== 'closed') {
+            expect(next.accepted).toBe(admission(before, event.at) === 'probe');
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('grows open periods by the multiplier until the cap, and resets them on close', () => {
+    fc.assert(
+      fc.property(historyArb, ({ options, events }) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        const o = snapshot.context.options;
+        let previous: number | null = null;
+        for (const event of events) {
+          const trips = snapshot.context.trips;
+          snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+          if (snapshot.value === 'closed') previous = null;
+          if (snapshot.context.trips === trips) continue;
+          const duration = snapshot.context.openDurationMs;
+          expect(duration).toBeLessThanOrEqual(o.maxOpenDurationMs);
+          expect(duration).toBe(previous === null ? Math.min(o.openDurationMs, o.maxOpenDurationMs) : Math.min(o.maxOpenDurationMs, previous * o.backoffMultiplier));
+          previous = duration;
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('always closes after enough successful probes once the open deadline elapsed', () => {
+    fc.assert(
+      fc.property(historyArb, ({ options, events }) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        for (const event of events) {
+          snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+          const deadline = snapshot.context.deadline;
+          if (snapshot.value !== 'open' || deadline === null) continue;
+          const recovery: BreakerEvent[] = [{ type: TIMER_ELAPSED, name: deadline.name, at: deadline.at }];
+          for (let i = 0; i < snapshot.context.options.halfOpenSuccessesToClose; i += 1) {
+            recovery.push({ type: PROBE_STARTED, at: deadline.at + i }, { type: CALL_SUCCEEDED, at: deadline.at + i, durationMs: 0 });
+          }
+          expect(replay(circuitBreakerMachine, options, recovery, snapshot).value).toBe('closed');
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('replay from zero and persist/restore at any point reproduce the live actor', () => {
+    fc.assert(
+      fc.property(historyArb, fc.nat(), ({ options, events }, cut) => {
+        expect(replayMismatch(circuitBreakerMachine, options, events, cut % (events.length + 1))).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * Event types of the session machine: the input names it accepts, their TypeScript shapes, and the
+ * past-tense names they are persisted under in a `session-<id>` stream. Every event carries `at`
+ * (epoch ms): the machine has no clock of its own. Import these constants; never retype the strings.
+ */
+import { TIMER_ELAPSED, type TimerElapsedEvent } from './deadline.js';
+import { invertNames } from './event-names.js';
+
+/** Input event types of the session machine. */
+export const SESSION_EVENT = {
+  AGENT_SPAWNED: 'AGENT_SPAWNED',
+  AGENT_READY: 'AGENT_READY',
+  MESSAGE_ACCEPTED: 'MESSAGE_ACCEPTED',
+  AGENT_OUTPUT: 'AGENT_OUTPUT',
+  TURN_COMPLETED: 'TURN_COMPLETED',
+  INTERRUPT_REQUESTED: 'INTERRUPT_REQUESTED',
+  AGENT_FAULT: 'AGENT_FAULT',
+  RECOVERY_SUCCEEDED: 'RECOVERY_SUCCEEDED',
+  RECOVERY_FAILED: 'RECOVERY_FAILED',
+  HIBERNATE: 'HIBERNATE',
+  WAKE: 'WAKE',
+  PARTICIPANT_JOINED: 'PARTICIPANT_JOINED',
+  PARTICIPANT_LEFT: 'PARTICIPANT_LEFT',
+  ROLE_CHANGED: 'ROLE_CHANGED',
+  TERMINATE: 'TERMINATE',
+  TIMER_ELAPSED,
+} as const;
+
+/** One of the session's input event type strings. */
+export type SessionEventType = (typeof SESSION_EVENT)[keyof typeof SESSION_EVENT];
+
+/** The deadlines a session can wait for (see `SESSION_AWAITS` for which state uses which). */
+export type SessionTimerName =
+  | 'startTimeout'
+  | 'turnTimeout'
+  | 'stallTimeout'
+  | 'interruptTimeout'
+  | 'idleTimeout'
+  | 'recoveryTimeout';
+
+/** What went wrong with the agent process. */
+export type FaultKind = 'crash' | 'hang' | 'stall' | 'garbage' | 'exit';
+
+/** A participant's rights: owners and editors send and interrupt, viewers only watch. */
+export type ParticipantRole = 'owner' | 'editor' | 'viewer';
+
+/** Token counts of one turn, as the agent's result line reports them. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+}
+
+/** The agent process exists (`pid`); its init line has not arrived yet. */
+export interface AgentSpawnedEvent {
+  type: typeof SESSION_EVENT.AGENT_SPAWNED;
+  at: number;
+  pid: number;
+}
+
+/** The agent printed its `system/init` line: it can take a turn. */
+export interface AgentReadyEvent {
+  type: typeof SESSION_EVENT.AGENT_READY;
+  at: number;
+  claudeSessionId: string;
+  model?: string;
+  tools?: string[];
+}
+
+/** A participant's message was accepted as turn `turnId` (idempotent on `turnId`). */
+export interface MessageAcceptedEvent {
+  type: typeof SESSION_EVENT.MESSAGE_ACCEPTED;
+  at: number;
+  turnId: string;
+  text: string;
+  userId: string;
+  clientMsgId?: string;
+}
+
+/** The agent produced output for `turnId`: proof of life that pushes the stall deadline. */
+export interface AgentOutputEvent {
+  type: typeof SESSION_EVENT.AGENT_OUTPUT;
+  at: number;
+  turnId: string;
+  chunkType: string;
+}
+
+/** The agent's result line for `turnId`; `costUsd` is this turn's cost, not a running total. */
+export interface TurnCompletedEvent {
+  type: typeof SESSION_EVENT.TURN_COMPLETED;
+  at: number;
+  turnId: string;
+  usage: TokenUsage;
+  costUsd: number;
+  isError: boolean;
+}
+
+/** A participant asked to stop the running turn. */
+export interface InterruptRequestedEvent {
+  type: typeof SESSION_EVENT.INTERRUPT_REQUESTED;
+  at: number;
+  userId: string;
+}
+
+/** The agent process misbehaved: crashed, hung, stalled, printed garbage or exited. */
+export interface AgentFaultEvent {
+  type: typeof SESSION_EVENT.AGENT_FAULT;
+  at: number;
+  fault: FaultKind;
+  exitCode?: number | null;
+  detail?: string;
+}
+
+/** The runtime restarted the agent (with `--resume`) and saw its init line. */
+export interface RecoverySucceededEvent {
+  type: typeof SESSION_EVENT.RECOVERY_SUCCEEDED;
+  at: number;
+  pid?: number;
+  claudeSessionId?: string;
+}
+
+/** The runtime's recovery attempt failed. */
+export interface RecoveryFailedEvent {
+  type: typeof SESSION_EVENT.RECOVERY_FAILED;
+  at: number;
+  detail?: string;
+}
+
+/** The pool or an operator asks an idle session to stop its process and hibernate. */
+export interface HibernateEvent {
+  type: typeof SESSION_EVENT.HIBERNATE;
+  at: number;
+  reason?: string;
+}
+
+/** Someone asks a hibernated session to resume its process without sending a message. */
+export interface WakeEvent {
+  type: typeof SESSION_EVENT.WAKE;
+  at: number;
+  userId?: string;
+}
+
+/** A user joined the session (ownership cannot be granted this way). */
+export interface ParticipantJoinedEvent {
+  type: typeof SESSION_EVENT.PARTICIPANT_JOINED;
+  at: number;
+  userId: string;
+  role: Exclude<ParticipantRole, 'owner'>;
+}
+
+/** A user left the session (the owner cannot leave; the session is terminated instead). */
+export interface ParticipantLeftEvent {
+  type: typeof SESSION_EVENT.PARTICIPANT_LEFT;
+  at: number;
+  userId: string;
+}
+
+/** A participant's role changed between editor and viewer (the owner's role never changes). */
+export interface RoleChangedEvent {
+  type: typeof SESSION_EVENT.ROLE_CHANGED;
+  at: number;
+  userId: string;
+  role: Exclude<ParticipantRole, 'owner'>;
+}
+
+/** End the session for good. */
+export interface TerminateEvent {
+  type: typeof SESSION_EVENT.TERMINATE;
+  at: number;
+  reason: string;
+}
+
+/** Every event the session machine accepts. */
+export type SessionEvent =
+  | AgentSpawnedEvent
+  | AgentReadyEvent
+  | MessageAcceptedEvent
+  | AgentOutputEvent
+  | TurnCompletedEvent
+  | InterruptRequestedEvent
+  | AgentFaultEvent
+  | RecoverySucceededEvent
+  | RecoveryFailedEvent
+  | HibernateEvent
+  | WakeEvent
+  | ParticipantJoinedEvent
+  | ParticipantLeftEvent
+  | RoleChangedEvent
+  | TerminateEvent
+  | TimerElapsedEvent<SessionTimerName>;
+
+/** Past-tense names under which accepted session events are persisted. */
+export const SESSION_PERSISTED_NAME = {
+  AGENT_SPAWNED: 'AgentSpawned',
+  AGENT_READY: 'AgentInitialized',
+  MESSAGE_ACCEPTED: 'MessageAccepted',
+  AGENT_OUTPUT: 'AgentOutputReceived',
+  TURN_COMPLETED: 'TurnCompleted',
+  INTERRUPT_REQUESTED: 'InterruptRequested',
+  AGENT_FAULT: 'AgentFaulted',
+  RECOVERY_SUCCEEDED: 'RecoverySucceeded',
+  RECOVERY_FAILED: 'RecoveryFailed',
+  HIBERNATE: 'SessionHibernated',
+  WAKE: 'SessionWoken',
+  PARTICIPANT_JOINED: 'ParticipantJoined',
+  PARTICIPANT_LEFT: 'ParticipantLeft',
+  ROLE_CHANGED: 'ParticipantRoleChanged',
+  TERMINATE: 'SessionTerminated',
+  TIMER_ELAPSED: 'TimerElapsed',
+} as const satisfies Record<SessionEventType, string>;
+
+/** Persisted name → input event type, for reading a `session-<id>` stream back. */
+export const SESSION_EVENT_FROM_PERSISTED = invertNames(SESSION_PERSISTED_NAME);
+
+/**
+ * Persisted name of a stream's first event, whose data is the machine's `SessionInput`: the input is
+ * not an event the machine receives, but the stream must hold it for `replay(machine, input, rest)`.
+ */
+export const SESSION_PROVISIONED = 'SessionProvisioned';

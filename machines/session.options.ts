@@ -1,0 +1,62 @@
+/**
+ * What a session is created with: the agent's options (plain data the runtime turns into CLI flags),
+ * the session's time and size limits, and the machine input that carries both. Values are trusted
+ * here: the config module validates them first.
+ */
+
+/** Claude Code permission modes. */
+export type PermissionMode = 'default' | 'acceptEdits' | 'bypassPermissions' | 'plan';
+
+/** How the agent process is started (`--model`, working directory, `--permission-mode` ...). */
+export interface AgentOptions {
+  model: string | null;
+  cwd: string;
+  permissionMode: PermissionMode;
+  allowedTools: string[];
+  systemPrompt: string | null;
+}
+
+/** Time and size limits of one session (durations in milliseconds). */
+export interface SessionLimits {
+  /** Spawn plus init line, on first start and on resume from hibernation. */
+  startTimeoutMs: number;
+  /** Longest a turn may run before it is interrupted. */
+  turnTimeoutMs: number;
+  /** Longest silence from a busy agent before it counts as a stall fault. */
+  stallTimeoutMs: number;
+  /** How long an interrupted turn may take to report its result before it counts as a hang. */
+  interruptGraceMs: number;
+  /** Quiet time in ready/idle before the session hibernates; `null` never hibernates on its own. */
+  idleTimeoutMs: number | null;
+  /** How long one recovery attempt may take before it counts as failed. */
+  recoveryTimeoutMs: number;
+  /** Faults and failed recoveries in a row (no successful turn between) tolerated; one more fails the session. */
+  maxConsecutiveFailures: number;
+  /** Messages held while the agent is busy or starting; more are refused. */
+  maxQueuedMessages: number;
+}
+
+/** Limits used for every key the input leaves out (aligned with `config/default.yaml`'s agent section). */
+export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = Object.freeze({
+  startTimeoutMs: 30_000,
+  turnTimeoutMs: 600_000,
+  stallTimeoutMs: 120_000,
+  interruptGraceMs: 5_000,
+  idleTimeoutMs: 900_000,
+  recoveryTimeoutMs: 60_000,
+  maxConsecutiveFailures: 3,
+  maxQueuedMessages: 10,
+});
+
+/** What `createActor(sessionMachine, { input })` takes; persisted as the stream's `SessionProvisioned`. */
+export interface SessionInput {
+  /** Our id, also the agent's `--session-id`. */
+  sessionId: string;
+  tenant: string;
+  /** The user who owns the session; becomes its first participant. */
+  owner: string;
+  /** When the session was provisioned (epoch ms): the start deadline counts from here. */
+  at: number;
+  options: AgentOptions;
+  limits?: Partial<SessionLimits>;
+}

@@ -1,0 +1,188 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SnapshotFrom } from 'xstate';
+import { start, step } from './replay.js';
+import { SESSION_AWAITS } from './session.awaits.js';
+import { SESSION_EVENT as E, type FaultKind, type SessionEvent, type SessionTimerName } from './session.events.js';
+import { sessionMachine } from './session.machine.js';
+import { ev, testSessionInput as input } from './session.testing.js';
+import { replayMismatch } from './testing.js';
+
+type Snapshot = SnapshotFrom<typeof sessionMachine>;
+interface StepRecord {
+  before: Snapshot;
+  event: SessionEvent;
+  accepted: boolean;
+  after: Snapshot;
+}
+
+const USERS = ['alice', 'bob', 'vic', 'mallory'] as const;
+const KINDS: FaultKind[] = ['crash', 'hang', 'stall', 'garbage', 'exit'];
+const TIMERS: SessionTimerName[] = ['startTimeout', 'turnTimeout', 'stallTimeout', 'interruptTimeout', 'idleTimeout', 'recoveryTimeout'];
+/** States with a process the machine tracks: the only ones where AGENT_FAULT counts (this test's own list). */
+const LIVE = ['provisioning', 'starting', 'ready', 'busy', 'interrupting', 'idle', 'resuming'];
+/** Fault deadlines and their kind (this test's own table). */
+const TIMER_KIND: Partial<{ [K in SessionTimerName]: FaultKind }> = { startTimeout: 'hang', stallTimeout: 'stall', interruptTimeout: 'hang' };
+
+/** The facts that move each state along (the generator's `progress` command picks one by `variant`). */
+const PROGRESS: { [K in Snapshot['value']]: string[] } = {
+  provisioning: ['spawned'],
+  starting: ['ready'],
+  ready: ['msg'],
+  busy: ['done', 'output', 'interrupt', 'timer'],
+  interrupting: ['done', 'timer', 'output'],
+  idle: ['msg', 'msg', 'timer'],
+  hibernated: ['msg', 'wake'],
+  resuming: ['ready'],
+  recovering: ['recovered', 'recovered', 'recoveryFailed'],
+  failed: ['terminate'],
+  terminated: ['wake'],
+};
+
+const user = fc.constantFrom(...USERS);
+const role = fc.constantFrom('editor' as const, 'viewer' as const);
+const commandArb = fc.tuple(
+  fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 70_000 })),
+  fc.oneof(
+    { weight: 8, arbitrary: fc.record({ k: fc.constant('progress' as const), variant: fc.nat(11) }) },
+    { weight: 1, arbitrary: fc.constantFrom({ k: 'spawned' } as const, { k: 'ready' } as const, { k: 'recovered' } as const, { k: 'recoveryFailed' } as const) },
+    { weight: 1, arbitrary: fc.constantFrom({ k: 'hibernate' } as const, { k: 'wake' } as const) },
+    { weight: 3, arbitrary: fc.record({ k: fc.constant('msg' as const), user, reuse: fc.boolean() }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('output' as const, 'done' as const), current: fc.boolean(), isError: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('interrupt' as const), user }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('fault' as const), kind: fc.constantFrom(...KINDS) }) },
+    { weight: 3, arbitrary: fc.record({ k: fc.constant('timer' as const), due: fc.boolean(), name: fc.constantFrom(...TIMERS) }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('join' as const, 'role' as const), user, role }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('leave' as const), user }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'terminate' } as const) },
+  ),
+);
+const historyArb = fc.tuple(fc.array(commandArb, { maxLength: 70 }), fc.boolean());
+
+/** Interprets commands against the running machine (so results and timers usually hit), recording every step. */
+function run([commands, terminate]: [Array<[number, { k: string } & { [key: string]: unknown }]>, boolean]): StepRecord[] {
+  let snapshot = start(sessionMachine, input).snapshot;
+  let clock = 0;
+  let turns = 0;
+  const records: StepRecord[] = [];
+  const all = terminate ? [...commands, [0, { k: 'terminate' }] as const] : commands;
+  for (const [dt, command] of all) {
+    let c = command;
+    if (c.k === 'progress') {
+      const options = PROGRESS[snapshot.value];
+      const k = options[(c['variant'] as number) % options.length] ?? 'wake';
+      c = { k, user: 'alice', role: 'editor', current: true, isError: false, reuse: false, due: true };
+    }
+    clock += dt;
+    const deadline = snapshot.context.deadline;
+    if (c.k === 'timer' && c['due'] && deadline !== null) clock = Math.max(clock, deadline.at);
+    const turn = snapshot.context.currentTurn?.turnId ?? `t${turns}`;
+    const event: SessionEvent =
+      c.k === 'spawned' ? ev.spawned(clock, clock)
+      : c.k === 'ready' ? ev.ready(clock)
+      : c.k === 'recovered' ? ev.recovered(clock, clock)
+      : c.k === 'recoveryFailed' ? ev.recoveryFailed(clock)
+      : c.k === 'hibernate' ? ev.hibernate(clock)
+      : c.k === 'wake' ? ev.wake(clock)
+      : c.k === 'msg' ? ev.msg(clock, c['reuse'] ? `t${turns}` : `t${++turns}`, c['user'] as string)
+      : c.k === 'output' ? ev.output(clock, c['current'] ? turn : 'nope')
+      : c.k === 'done' ? ev.done(clock, c['current'] ? turn : 'nope', c['isError'] as boolean)
+      : c.k === 'interrupt' ? ev.interrupt(clock, c['user'] as string)
+      : c.k === 'fault' ? ev.fault(clock, c['kind'] as FaultKind)
+      : c.k === 'timer' ? ev.timer(clock, c['due'] && deadline !== null ? deadline.name : (c['name'] as SessionTimerName))
+      : c.k === 'join' ? ev.join(clock, c['user'] as string, c['role'] as 'editor')
+      : c.k === 'role' ? ev.role(clock, c['user'] as string, c['role'] as 'editor')
+      : c.k === 'leave' ? ev.leave(clock, c['user'] as string)
+      : ev.terminate(clock);
+    const next = step(sessionMachine, snapshot, event);
+    records.push({ before: snapshot, event, accepted: next.accepted, after: next.snapshot });
+    snapshot = next.snapshot;
+  }
+  return records;
+}
+
+const RUNS = { numRuns: 300 };
+/** Checks `check` on the records of generated histories; the counterexample shown is the command list. */
+const forAllHistories = (check: (records: StepRecord[]) => void, runs = RUNS) =>
+  fc.assert(fc.property(historyArb, (history) => check(run(history as never))), runs);
+
+describe('session properties', () => {
+  it('is never stuck: bounded states always have a deadline, every deadline is one its state may arm and firing it moves on', () => {
+    forAllHistories((records) => {
+      for (const { after } of records) {
+        const row = SESSION_AWAITS[after.value];
+        expect(row.kind === 'final').toBe(after.status === 'done');
+        const { deadline } = after.context;
+        if (row.kind === 'bounded') expect(deadline, `${after.value} has a deadline`).not.toBeNull();
+        if (deadline === null) continue;
+        expect(row.deadlines).toContain(deadline.name);
+        expect(step(sessionMachine, after, ev.timer(deadline.at, deadline.name)).accepted).toBe(true);
+      }
+    });
+  });
+
+  it('changes participants only through PARTICIPANT_* and ROLE_CHANGED, and always keeps the owner', () => {
+    forAllHistories((records) => {
+      for (const { before, event, accepted, after } of records) {
+        const ids = (s: Snapshot) => s.context.participants.map((p) => p.userId);
+        expect(after.context.participants).toContainEqual({ userId: 'alice', role: 'owner', joinedAt: 0 });
+        if (event.type === E.PARTICIPANT_JOINED && accepted) expect(ids(after)).toEqual([...ids(before), event.userId]);
+        else if (event.type === E.PARTICIPANT_LEFT && accepted) expect(ids(after)).toEqual(ids(before).filter((id) => id !== event.userId));
+        else if (event.type === E.ROLE_CHANGED) expect(ids(after)).toEqual(ids(before));
+        else expect(after.context.participants).toEqual(before.context.participants);
+      }
+    });
+  });
+
+  it('counts exactly the faults accepted, per kind, and accepts AGENT_FAULT exactly where a process is tracked', () => {
+    forAllHistories((records) => {
+      const expected: { [K in FaultKind]: number } = { crash: 0, hang: 0, stall: 0, garbage: 0, exit: 0 };
+      for (const { before, event, accepted } of records) {
+        if (event.type === E.AGENT_FAULT) {
+          expect(accepted).toBe(before.status === 'active' && LIVE.includes(before.value));
+          if (accepted) expected[event.fault] += 1;
+        }
+        const kind = event.type === E.TIMER_ELAPSED ? TIMER_KIND[event.name] : undefined;
+        if (kind !== undefined && accepted) expected[kind] += 1;
+      }
+      const failures = records.at(-1)?.after.context.failures;
+      if (failures === undefined) return;
+      const { crashes, hangs, stalls, garbage, exits } = failures;
+      expect({ crash: crashes, hang: hangs, stall: stalls, garbage, exit: exits }).toEqual(expected);
+    });
+  });
+
+  it('keeps turn bookkeeping consistent: a current turn exactly when busy or interrupting, a bounded queue', () => {
+    forAllHistories((records) => {
+      for (const { after } of records) {
+        expect(after.context.currentTurn !== null).toBe(after.value === 'busy' || after.value === 'interrupting');
+        expect(after.context.queuedMessages.length).toBeLessThanOrEqual(input.limits?.maxQueuedMessages ?? 0);
+        if (after.value === 'ready' || after.value === 'idle') expect(after.context.queuedMessages).toEqual([]);
+      }
+    });
+  });
+
+  it('fails only after more than maxConsecutiveFailures, and terminated is final', () => {
+    forAllHistories((records) => {
+      let ended = false;
+      for (const { before, accepted, after } of records) {
+        if (after.value === 'failed' && before.value !== 'failed') expect(after.context.failures.consecutive).toBeGreaterThan(2);
+        if (ended) {
+          expect(accepted).toBe(false);
+          expect(after === before, 'snapshot unchanged after the end').toBe(true);
+        }
+        ended ||= after.status === 'done';
+      }
+    });
+  });
+
+  it('replay from zero and persist/restore at any point reproduce the live actor', () => {
+    fc.assert(
+      fc.property(historyArb, fc.nat(), (history, cut) => {
+        const events = run(history as never).map((r) => r.event);
+        expect(replayMismatch(sessionMachine, input, events, cut % (events.length + 1))).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
