@@ -1,0 +1,66 @@
+/**
+ * The writer's cache of stream heads (stream id, last revision, delete flags), so an append in a batch costs no
+ * lookup. It is checked against `PRAGMA data_version` at the start of every batch: when another connection has
+ * committed since, the cache is dropped and heads are reloaded from the file.
+ */
+import type { StreamHead } from '../core/stream-state.js';
+import type { StreamRow, Statements } from './statements.js';
+
+/** A cached, mutable stream head; `streamId` is undefined until the stream has a `streams` row. */
+export interface CachedHead extends StreamHead {
+  streamId: number | undefined;
+  lastRevision: number;
+  softDeleted: boolean;
+  tombstoned: boolean;
+  deletedBefore: number;
+}
+
+const MAX_CACHED = 100_000;
+
+/** Converts a `streams` row (or its absence) into a head. */
+export function headOf(row: StreamRow | undefined): CachedHead {
+  if (row === undefined) return { streamId: undefined, lastRevision: -1, softDeleted: false, tombstoned: false, deletedBefore: 0 };
+  return {
+    streamId: row.streamId,
+    lastRevision: row.lastRevision,
+    softDeleted: row.softDeleted === 1,
+    tombstoned: row.tombstoned === 1,
+    deletedBefore: row.deletedBefore,
+  };
+}
+
+/** Stream heads for the write path of one connection. */
+export class StreamHeads {
+  readonly #cache = new Map<string, CachedHead>();
+  readonly #statements: Statements;
+  #dataVersion = Number.NaN;
+
+  constructor(statements: Statements) {
+    this.#statements = statements;
+  }
+
+  /** Drops the cache if another connection committed since the last batch; call with the write lock held. */
+  validate(): void {
+    const version = this.#statements.dataVersion.get() as number;
+    if (version !== this.#dataVersion) {
+      this.#cache.clear();
+      this.#dataVersion = version;
+    }
+  }
+
+  /** The head of `stream`, loaded on first use; mutate it only after the corresponding write succeeded. */
+  get(stream: string): CachedHead {
+    let head = this.#cache.get(stream);
+    if (head === undefined) {
+      if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+      head = headOf(this.#statements.streamByName.get(stream));
+      this.#cache.set(stream, head);
+    }
+    return head;
+  }
+
+  /** Forgets everything (after a rolled-back batch). */
+  clear(): void {
+    this.#cache.clear();
+  }
+}
