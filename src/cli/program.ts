@@ -2,9 +2,13 @@
  * The `aicli-api` command line: serving is the default action; subcommands (config, events, replay …) hang off
  * the same program and share the configuration flags.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { errAsync } from 'neverthrow';
 import YAML from 'yaml';
-import { PACKAGE_VERSION, redactSecrets, toRawConfig } from '../config/index.js';
+import { PACKAGE_VERSION, redactSecrets, toRawConfig, type Config } from '../config/index.js';
+import { storeUnavailable } from '../store/index.js';
+import { createEventsCommand } from './events-command.js';
+import { describeStoreOpenFailure, openConfiguredStore } from './store-from-config.js';
 import { addConfigOptions, type ConfigFlags } from './config-options.js';
 import { loadConfigForCli } from './load-config.js';
 import { serve, type ServeIo } from './serve.js';
@@ -58,5 +62,30 @@ export function buildProgram(io: CliIo): Command {
       io.setExitCode(EXIT_CODES.ok);
     });
 
+  // Operator commands that read the store load the configuration first; an invalid one stops them with 78.
+  let operatorConfig: Config | undefined;
+  const openStoreForOperator = () => {
+    if (operatorConfig === undefined) return errAsync(storeUnavailable('configuration was not loaded'));
+    const config = operatorConfig;
+    return openConfiguredStore(config).mapErr((error) => storeUnavailable(describeStoreOpenFailure(config, error).message));
+  };
+  const operatorIo = { ...io, onInterrupt: (handler: () => void) => (io.onSignal(handler), () => undefined) };
+  const events = inheritSettings(createEventsCommand(openStoreForOperator, operatorIo), program).hook('preAction', () => {
+    const loaded = loadConfigForCli(program.opts<ConfigFlags>(), io.env, io.stderr);
+    if (typeof loaded === 'number') throw new CommanderError(loaded, CONFIG_EXIT, 'invalid configuration');
+    operatorConfig = loaded.config;
+  });
+  program.addCommand(events);
+
   return program;
+}
+
+/** The CommanderError code that carries one of our exit codes (see main.ts). */
+export const CONFIG_EXIT = 'aicli.config';
+
+/** Gives a command built elsewhere, and its subcommands, the program's output and exit handling. */
+function inheritSettings(command: Command, program: Command): Command {
+  command.copyInheritedSettings(program);
+  for (const sub of command.commands) inheritSettings(sub, program);
+  return command;
 }

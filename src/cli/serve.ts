@@ -1,6 +1,6 @@
 /**
- * `aicli-api` (serve): load the configuration, start the server, log one startup line, and on SIGINT/SIGTERM
- * shut down gracefully — stop accepting, drain in-flight requests, close dependencies, exit 0. A second signal
+ * `aicli-api` (serve): open the event store, start the server, log one startup line, and on SIGINT/SIGTERM
+ * shut down gracefully — stop accepting, drain in-flight requests, close the store, exit 0. A second signal
  * during shutdown exits at once with status 1.
  */
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import { healthRoutes } from '../server/routes/health.js';
 import { agentCommandProbe } from '../agent/command.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { describeStoreOpenFailure, openConfiguredStore, storeProbe } from './store-from-config.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
 export interface ServeIo {
@@ -25,7 +26,15 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
 
-  const probes: ReadinessProbe[] = [agentCommandProbe(config.agent.command, io.env.PATH)];
+  const opened = await openConfiguredStore(config);
+  if (opened.isErr()) {
+    const { message, exitCode } = describeStoreOpenFailure(config, opened.error);
+    logger.fatal({ store: config.store.url }, `cannot open the event store: ${message}`);
+    return exitCode;
+  }
+  const store = opened.value;
+
+  const probes: ReadinessProbe[] = [storeProbe(store, config.store.url), agentCommandProbe(config.agent.command, io.env.PATH)];
   const startedAt = new Date();
   const routes = [...healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes })];
   const server = createHttpServer(config, routes, logger);
@@ -34,6 +43,7 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   if (listening.isErr()) {
     const { host, port, reason } = listening.error;
     logger.fatal({ host, port }, `cannot listen on ${host}:${port}: ${reason} (server.port / --port)`);
+    await store.close();
     return EXIT_CODES.failure;
   }
   const address = listening.value;
@@ -47,6 +57,8 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   io.onSignal((second) => logger.warn({ signal: second }, `received ${second} again, exiting immediately`));
   const drained = await server.close();
   if (!drained) logger.warn({ timeout_ms: config.server.shutdown_timeout }, 'shutdown timeout reached with requests still in flight');
+  // Closed after the server has drained, so every request that was accepted could still append.
+  await store.close();
   logger.info('stopped');
   return EXIT_CODES.ok;
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.js';
 import { fileURLToPath } from 'node:url';
 import { runCli, startServerProcess } from '../support/server-process.js';
 
@@ -46,7 +50,10 @@ describe('aicli-api serve', () => {
     const server = await startServerProcess(['--set', 'agent.command=definitely-not-installed-claude']);
     expect(await health(server.url)).toMatchObject({
       status: 'degraded',
-      checks: { agent: { ready: false, critical: false, detail: 'agent.command "definitely-not-installed-claude": not found on PATH' } },
+      checks: {
+        store: { ready: true, critical: true, detail: 'memory:' },
+        agent: { ready: false, critical: false, detail: 'agent.command "definitely-not-installed-claude": not found on PATH' },
+      },
     });
     expect(await server.stop()).toBe(0);
   });
@@ -59,6 +66,46 @@ describe('aicli-api serve', () => {
     expect(await run.exited).toBe(1);
     expect(run.output().stdout).toContain(`cannot listen on 127.0.0.1:${port}: the address is in use or not available (server.port / --port)`);
     blocker.close();
+  });
+});
+
+describe('aicli-api with the embedded SQLite store', () => {
+  it('opens the store named by --store, reports it ready, and closes it on shutdown so events can be read back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aicli-cli-store-'));
+    const url = `sqlite:${join(dir, 'events.db')}`;
+    try {
+      const server = await startServerProcess(['--store', url]);
+      expect(await health(server.url)).toMatchObject({ checks: { store: { ready: true, critical: true, detail: url } } });
+      expect(await server.stop()).toBe(0);
+
+      const store = (await openStore(url))._unsafeUnwrap();
+      (await store.append('session-a', [{ type: 'SessionProvisioned', data: { owner: 'ana' } }], { expectedRevision: 'no_stream' }))._unsafeUnwrap();
+      await store.close();
+
+      const streams = runCli(['events', 'streams', '--store', url]);
+      expect(await streams.exited).toBe(0);
+      expect(streams.output().stdout).toBe('session-a@0\n');
+      const read = runCli(['events', 'read', 'session-a', '--json', '--store', url]);
+      expect(await read.exited).toBe(0);
+      expect(JSON.parse(read.output().stdout)).toMatchObject({ stream: 'session-a', revision: '0', type: 'SessionProvisioned', data: { owner: 'ana' } });
+      const missing = runCli(['events', 'read', 'session-b', '--store', url]);
+      expect(await missing.exited).toBe(1);
+      expect(missing.output().stderr).toBe('error: stream session-b not found\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 78 naming store.url for a URL no adapter accepts', async () => {
+    const run = runCli(['--port', '0', '--store', 'bogus://x']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stdout).toContain('cannot open the event store: store.url \\"bogus://x\\": invalid store URL');
+  });
+
+  it('events commands stop with 78 on an invalid configuration', async () => {
+    const run = runCli(['events', 'streams', '--port', 'x']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --port: server.port: expected an integer from 0 to 65535, got "x"\n');
   });
 });
 
