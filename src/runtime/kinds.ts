@@ -1,0 +1,90 @@
+/**
+ * The actor kinds this server hosts: sessions (`session-<id>`, first event `SessionProvisioned`) and circuit
+ * breakers (`breaker-<name>`, first event `BreakerCreated`), and the lookup from a stream name to its kind that
+ * operator tools use.
+ */
+import { err, ok, type Result } from 'neverthrow';
+import {
+  type AbortTurnsParams,
+  type InterruptAgentParams,
+  type ResumeAgentParams,
+  type SendToAgentParams,
+  type SpawnAgentParams,
+  type StopAgentParams,
+  BREAKER_EVENT_FROM_PERSISTED,
+  BREAKER_PERSISTED_NAME,
+  circuitBreakerMachine,
+  SESSION_EVENT_FROM_PERSISTED,
+  SESSION_PERSISTED_NAME,
+  sessionMachine,
+} from '../../machines/index.js';
+import { contextDeadline, implementsAll, type ActorKind } from './actor-kind.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from './constants.js';
+import type { EffectHandler } from './effects.js';
+import { unknownActorKind, type RuntimeError } from './errors.js';
+
+type Session = typeof sessionMachine;
+
+/** Implementations of the session machine's side effects (see `machines/README.md`, "Actions and params"). */
+export type SessionEffects = {
+  readonly spawnAgent: EffectHandler<SpawnAgentParams, Session>;
+  readonly resumeAgent: EffectHandler<ResumeAgentParams, Session>;
+  readonly sendToAgent: EffectHandler<SendToAgentParams, Session>;
+  readonly interruptAgent: EffectHandler<InterruptAgentParams, Session>;
+  readonly stopAgent: EffectHandler<StopAgentParams, Session>;
+  readonly killAgent: EffectHandler<StopAgentParams, Session>;
+  readonly abortTurns: EffectHandler<AbortTurnsParams, Session>;
+};
+
+/** The circuit breaker has no side effects: its handler table is empty. */
+export type BreakerEffects = Record<never, never>;
+
+const SESSION_EFFECT_SET = {
+  spawnAgent: true,
+  resumeAgent: true,
+  sendToAgent: true,
+  interruptAgent: true,
+  stopAgent: true,
+  killAgent: true,
+  abortTurns: true,
+} as const satisfies Record<keyof SessionEffects, true>;
+
+/** The session machine's side-effect action names (exactly the keys of {@link SessionEffects}). */
+export const SESSION_EFFECT_NAMES = Object.keys(SESSION_EFFECT_SET) as (keyof SessionEffects)[];
+
+/** Sessions: one Claude Code process each, stream `session-<sessionId>`. */
+export const SESSION_ACTOR: ActorKind<Session, SessionEffects> = {
+  name: 'session',
+  machine: sessionMachine,
+  streamPrefix: STREAM_PREFIX.session,
+  createdType: RUNTIME_EVENT_TYPE.sessionProvisioned,
+  effectNames: SESSION_EFFECT_NAMES,
+  implementsEffects: implementsAll<SessionEffects>(SESSION_EFFECT_NAMES),
+  persistedName: SESSION_PERSISTED_NAME,
+  eventFromPersisted: SESSION_EVENT_FROM_PERSISTED,
+  idOf: (input) => input.sessionId,
+  deadlineOf: contextDeadline,
+};
+
+/** Circuit breakers, stream `breaker-<name>`. */
+export const BREAKER_ACTOR: ActorKind<typeof circuitBreakerMachine, BreakerEffects> = {
+  name: 'breaker',
+  machine: circuitBreakerMachine,
+  streamPrefix: STREAM_PREFIX.breaker,
+  createdType: RUNTIME_EVENT_TYPE.breakerCreated,
+  effectNames: [],
+  implementsEffects: implementsAll<BreakerEffects>([]),
+  persistedName: BREAKER_PERSISTED_NAME,
+  eventFromPersisted: BREAKER_EVENT_FROM_PERSISTED,
+  idOf: (input) => input.name,
+  deadlineOf: contextDeadline,
+};
+
+/** Every kind the runtime hosts. */
+export const ACTOR_KINDS: readonly ActorKind[] = [SESSION_ACTOR, BREAKER_ACTOR];
+
+/** The kind whose prefix `stream` starts with, or `UnknownActorKind`. */
+export function actorKindOf(stream: string): Result<ActorKind, RuntimeError> {
+  const kind = ACTOR_KINDS.find((candidate) => stream.startsWith(candidate.streamPrefix) && stream.length > candidate.streamPrefix.length);
+  return kind === undefined ? err(unknownActorKind(stream, ACTOR_KINDS.map((known) => `${known.streamPrefix}…`))) : ok(kind);
+}
