@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { PACKAGE_VERSION, redactSecrets, toRawConfig, type Config } from '../config/index.js';
 import { storeUnavailable } from '../store/index.js';
 import { createEventsCommand } from './events-command.js';
+import { createReplayCommand } from './replay-command.js';
 import { describeStoreOpenFailure, openConfiguredStore } from './store-from-config.js';
 import { addConfigOptions, type ConfigFlags } from './config-options.js';
 import { loadConfigForCli } from './load-config.js';
@@ -70,12 +71,14 @@ export function buildProgram(io: CliIo): Command {
     return openConfiguredStore(config).mapErr((error) => storeUnavailable(describeStoreOpenFailure(config, error).message));
   };
   const operatorIo = { ...io, onInterrupt: (handler: () => void) => (io.onSignal(handler), () => undefined) };
-  const events = inheritSettings(createEventsCommand(openStoreForOperator, operatorIo), program).hook('preAction', () => {
-    const loaded = loadConfigForCli(program.opts<ConfigFlags>(), io.env, io.stderr);
-    if (typeof loaded === 'number') throw new CommanderError(loaded, CONFIG_EXIT, 'invalid configuration');
-    operatorConfig = loaded.config;
-  });
-  program.addCommand(events);
+  const operatorCommand = (command: Command): Command =>
+    inheritSettings(command, program).hook('preAction', () => {
+      const loaded = loadConfigForCli(program.opts<ConfigFlags>(), io.env, io.stderr);
+      if (typeof loaded === 'number') throw new CommanderError(loaded, CONFIG_EXIT, 'invalid configuration');
+      operatorConfig = loaded.config;
+    });
+  program.addCommand(operatorCommand(createEventsCommand(openStoreForOperator, operatorIo)));
+  program.addCommand(operatorCommand(createReplayCommand(openStoreForOperator, io)));
 
   return program;
 }
