@@ -12,17 +12,9 @@ const POOL_SIZE = 8 * 512;
 let pool = randomBytes(POOL_SIZE);
 let offset = 0;
 
-function random8(): Buffer {
-  if (offset + 8 > POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    offset = 0;
-  }
-  const bytes = pool.subarray(offset, offset + 8);
-  offset += 8;
-  return bytes;
-}
-
-const hex = (value: number, width: number): string => value.toString(16).padStart(width, '0');
+const HEX_DIGITS = '0123456789abcdef';
+// Two hex digits per byte value: building an id from table lookups avoids number formatting and buffer slicing.
+const HEX = Array.from({ length: 256 }, (_, i) => (HEX_DIGITS[i >> 4] as string) + (HEX_DIGITS[i & 15] as string));
 
 /** A new, time-ordered UUIDv7 string (lower case). */
 export function newEventId(): string {
@@ -34,9 +26,22 @@ export function newEventId(): string {
     counter = (counter + 1) & 0xfff;
     if (counter === 0) lastMs += 1;
   }
-  const time = hex(lastMs, 12);
-  const random = random8();
-  const variant = ((random[0] as number) & 0x3f) | 0x80;
-  const tail = hex(variant, 2) + random.subarray(1).toString('hex');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${hex(counter, 3)}-${tail.slice(0, 4)}-${tail.slice(4, 16)}`;
+  if (offset + 8 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  const r = pool;
+  const o = offset;
+  offset += 8;
+  const high = Math.floor(lastMs / 0x1_0000_0000);
+  const low = lastMs >>> 0;
+  const h = HEX;
+  return (
+    (h[(high >>> 8) & 0xff] as string) + (h[high & 0xff] as string) + (h[low >>> 24] as string) + (h[(low >>> 16) & 0xff] as string) +
+    '-' + (h[(low >>> 8) & 0xff] as string) + (h[low & 0xff] as string) +
+    '-7' + (HEX_DIGITS[counter >>> 8] as string) + (h[counter & 0xff] as string) +
+    '-' + (h[((r[o] as number) & 0x3f) | 0x80] as string) + (h[r[o + 1] as number] as string) +
+    '-' + (h[r[o + 2] as number] as string) + (h[r[o + 3] as number] as string) + (h[r[o + 4] as number] as string) +
+    (h[r[o + 5] as number] as string) + (h[r[o + 6] as number] as string) + (h[r[o + 7] as number] as string)
+  );
 }

@@ -3,6 +3,9 @@
  * transaction on the next turn, so N concurrent appends cost one fsync instead of N. Each queued write decides
  * its own outcome (its own concurrency check, its own result); an expected failure of one never touches the
  * others. Only a failing COMMIT (I/O error, disk full) fails the whole batch, with `StoreUnavailable`.
+ *
+ * A batch may run twice: when the rollback hook asks for it (the store's staged multi-row inserts failed, see
+ * `staged-rows.ts`), the rolled-back batch runs once more as attempt 1, in which the store inserts row by row.
  */
 import type Database from 'better-sqlite3';
 import { err, ResultAsync, type Result } from 'neverthrow';
@@ -19,12 +22,14 @@ interface Queued {
 
 /** Hooks the queue calls around each batch. */
 export interface GroupCommitHooks {
-  /** First thing inside the transaction (the write lock is held). */
-  beforeBatch(): void;
+  /** First thing inside the transaction (the write lock is held); `attempt` is 0, or 1 for a re-run. */
+  beforeBatch(attempt: number): void;
+  /** Last thing inside the transaction, before COMMIT. */
+  beforeCommit(): void;
   /** After a successful commit. */
   afterCommit(): void;
-  /** After a rolled-back batch: in-memory caches may be ahead of the file. */
-  afterRollback(): void;
+  /** After a rolled-back batch (in-memory caches may be ahead of the file); `true` asks for one re-run. */
+  afterRollback(cause: unknown): boolean;
 }
 
 /** The write queue of one SQLite connection. */
@@ -32,18 +37,19 @@ export class GroupCommit {
   #queue: Queued[] = [];
   #scheduled = false;
   #closed = false;
-  readonly #transaction: (batch: readonly Queued[]) => Result<unknown, StoreError>[];
+  readonly #transaction: (batch: readonly Queued[], attempt: number) => Result<unknown, StoreError>[];
   readonly #hooks: GroupCommitHooks;
 
   constructor(db: Database.Database, hooks: GroupCommitHooks) {
     this.#hooks = hooks;
-    const inTransaction = db.transaction((batch: readonly Queued[]) => {
-      hooks.beforeBatch();
+    const inTransaction = db.transaction((batch: readonly Queued[], attempt: number) => {
+      hooks.beforeBatch(attempt);
       const results = new Array<Result<unknown, StoreError>>(batch.length);
       for (let i = 0; i < batch.length; i++) results[i] = (batch[i] as Queued).run();
+      hooks.beforeCommit();
       return results;
     });
-    this.#transaction = (batch) => inTransaction.immediate(batch);
+    this.#transaction = (batch, attempt) => inTransaction.immediate(batch, attempt);
   }
 
   /** Queues a write for the next batch; the result settles after the batch commits (or fails). */
@@ -71,14 +77,16 @@ export class GroupCommit {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    let results: Result<unknown, StoreError>[];
-    try {
-      results = this.#transaction(batch);
-    } catch (cause) {
-      this.#hooks.afterRollback();
-      const failure = err(storeUnavailable(`write failed: ${describeCause(cause)}`, cause));
-      for (const queued of batch) queued.settle(failure);
-      return;
+    let results: Result<unknown, StoreError>[] | undefined;
+    for (let attempt = 0; results === undefined; attempt++) {
+      try {
+        results = this.#transaction(batch, attempt);
+      } catch (cause) {
+        if (this.#hooks.afterRollback(cause) && attempt === 0) continue;
+        const failure = err(storeUnavailable(`write failed: ${describeCause(cause)}`, cause));
+        for (const queued of batch) queued.settle(failure);
+        return;
+      }
     }
     for (let i = 0; i < batch.length; i++) (batch[i] as Queued).settle(results[i] as Result<unknown, StoreError>);
     this.#hooks.afterCommit();

@@ -16,3 +16,11 @@ describeEventStoreConformance(
 );
 
 describeEventStoreConformance('sqlite (:memory:)', () => SqliteEventStore.open(':memory:')._unsafeUnwrap(), { modelRuns: 10 });
+
+// A tiny compaction threshold moves the index from `recent` to `stream_index` every few writes, so every read,
+// retry lookup and delete above also runs across the boundary between the two tiers.
+describeEventStoreConformance(
+  'sqlite (file, compacting every 3 index entries)',
+  () => SqliteEventStore.open(join(dir, `store-${files++}.db`), { durability: 'full', compactionThreshold: 3 })._unsafeUnwrap(),
+  { modelRuns: 30 },
+);

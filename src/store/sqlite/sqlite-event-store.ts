@@ -1,13 +1,16 @@
 /**
  * The embedded SQLite adapter (better-sqlite3, WAL), the default store. Appends, deletes and metadata writes go
- * through one group-commit queue (see `group-commit.ts`), so they apply in call order and share fsyncs. Reads run
- * directly on the connection. Subscriptions wake on local commits and poll for commits of other processes.
+ * through one group-commit queue (see `group-commit.ts`), so they apply in call order and share fsyncs. Within a
+ * batch, appends whose expected revision holds against the cached stream head stage their rows and are inserted
+ * together with multi-row statements (see `staged-rows.ts`); the stream index has two tiers, compacted by the
+ * writer (see `schema.ts`, `compaction.ts`). Reads run directly on the connection. Subscriptions wake on local
+ * commits and poll for commits of other processes.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
-import { SQLITE_DURABILITY } from '../constants.js';
+import { EXPECTED_REVISION, SQLITE_DURABILITY } from '../constants.js';
 import { invalidEvent, storeClosed, storeUnavailable, type StoreError } from '../errors.js';
 import type { EventStore } from '../port.js';
 import type {
@@ -28,7 +31,7 @@ import type {
 import { decodeEvent } from '../core/decode.js';
 import { collectPages } from '../core/log-pager.js';
 import { describeCause, toAsync } from '../core/result.js';
-import { checkExpected, decideAppend, readWindow, type StreamLookups } from '../core/stream-state.js';
+import { checkExpected, decideAppend, readWindow, streamExists, type StreamLookups } from '../core/stream-state.js';
 import { CatchUpSubscription, failedSubscription, SubscriberRegistry } from '../core/subscription.js';
 import {
   encodeEvents,
@@ -39,7 +42,9 @@ import {
   validateStreamName,
   type EncodedEvent,
 } from '../core/validate.js';
+import { Compaction, DEFAULT_COMPACTION_THRESHOLD } from './compaction.js';
 import { GroupCommit } from './group-commit.js';
+import { StagedRows, UnstageBatch } from './staged-rows.js';
 import { sqlitePager } from './log-pager.js';
 import { configureConnection, migrate, type SqliteDurability } from './schema.js';
 import { Statements } from './statements.js';
@@ -55,6 +60,11 @@ export interface SqliteEventStoreOptions {
   readonly durability?: SqliteDurability;
   /** How often an idle subscription re-reads the file for other processes' commits; default 100 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * How many entries the small `recent` tier of the stream index collects before the writer moves them into
+   * `stream_index` (see `compaction.ts`); default 8192. Tests lower it to compact often.
+   */
+  readonly compactionThreshold?: number;
 }
 
 const DEFAULT_POLL_MS = 100;
@@ -81,9 +91,19 @@ class StreamIdLookups implements StreamLookups {
   }
 
   idAt(revision: number): string | undefined {
-    return this.streamId === undefined ? undefined : (this.#statements.idAt.get(this.streamId, revision) as string | undefined);
+    return this.streamId === undefined ? undefined : (this.#statements.idAt.get({ streamId: this.streamId, revision }) as string | undefined);
   }
 }
+
+/**
+ * The common case that `decideAppend` would answer with a plain write without any lookup: an exact expected
+ * revision (or `'no_stream'`) that holds. Revisions stay below 2^53, so comparing as numbers is exact.
+ */
+const isPlainWrite = (head: CachedHead, expected: ExpectedRevision): boolean =>
+  !head.tombstoned &&
+  (typeof expected === 'bigint'
+    ? head.lastRevision >= 0 && Number(expected) === head.lastRevision
+    : expected === EXPECTED_REVISION.noStream && !streamExists(head));
 
 const isDuplicateId = (cause: unknown): boolean =>
   cause instanceof Database.SqliteError && cause.code === 'SQLITE_CONSTRAINT_UNIQUE' && cause.message.includes('event_id');
@@ -97,6 +117,10 @@ export class SqliteEventStore implements EventStore {
   readonly #registry = new SubscriberRegistry();
   readonly #pollIntervalMs: number;
   readonly #lookups: StreamIdLookups;
+  readonly #compaction: Compaction;
+  readonly #staged: StagedRows;
+  /** Whether plain appends stage their rows (off while a batch re-runs after a failed flush). */
+  #staging = true;
   #closed = false;
 
   private constructor(db: Database.Database, options: SqliteEventStoreOptions) {
@@ -105,10 +129,22 @@ export class SqliteEventStore implements EventStore {
     this.#heads = new StreamHeads(this.#statements);
     this.#lookups = new StreamIdLookups(this.#statements);
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.#compaction = new Compaction(this.#statements, options.compactionThreshold ?? DEFAULT_COMPACTION_THRESHOLD);
+    this.#staged = new StagedRows(db);
     this.#commits = new GroupCommit(db, {
-      beforeBatch: () => this.#heads.validate(),
+      beforeBatch: (attempt) => {
+        this.#staging = attempt === 0;
+        this.#heads.validate();
+        this.#compaction.maybeCompact();
+      },
+      beforeCommit: () => this.#flushStaged(),
       afterCommit: () => this.#registry.notify(),
-      afterRollback: () => this.#heads.clear(),
+      afterRollback: (cause) => {
+        this.#staged.clear();
+        this.#heads.clear();
+        this.#compaction.resync();
+        return cause instanceof UnstageBatch;
+      },
     });
   }
 
@@ -137,14 +173,13 @@ export class SqliteEventStore implements EventStore {
 
   append(stream: string, events: readonly EventToAppend[], options: AppendOptions): ResultAsync<AppendResult, StoreError> {
     if (this.#closed) return toAsync(err(storeClosed()));
-    const checked = validateStreamName(stream).andThen(() =>
-      validateExpectedRevision(options?.expectedRevision).andThen((expected) =>
-        encodeEvents(stream, events).map((encoded) => ({ expected, encoded })),
-      ),
-    );
-    if (checked.isErr()) return toAsync(err(checked.error));
-    const { expected, encoded } = checked.value;
-    return this.#commits.enqueue(() => this.#appendInBatch(stream, expected, encoded));
+    const name = validateStreamName(stream);
+    if (name.isErr()) return toAsync(err(name.error));
+    const expected = validateExpectedRevision(options?.expectedRevision);
+    if (expected.isErr()) return toAsync(err(expected.error));
+    const encoded = encodeEvents(stream, events);
+    if (encoded.isErr()) return toAsync(err(encoded.error));
+    return this.#commits.enqueue(this.#appendInBatch.bind(this, stream, expected.value, encoded.value));
   }
 
   #ensureStreamId(stream: string, head: CachedHead): number {
@@ -152,42 +187,61 @@ export class SqliteEventStore implements EventStore {
     return head.streamId;
   }
 
+  /** Inserts the rows staged so far in this batch; call before any statement that reads events. */
+  #flushStaged(): void {
+    if (this.#staged.size > 0) this.#staged.flush();
+  }
+
   #appendInBatch(stream: string, expected: ExpectedRevision, encoded: readonly EncodedEvent[]): Result<AppendResult, StoreError> {
     const statements = this.#statements;
     const head = this.#heads.get(stream);
-    const ids = encoded.map((event) => event.id);
-    this.#lookups.streamId = head.streamId;
-    const decision = decideAppend(stream, head, expected, ids, this.#lookups);
-    if (decision.isErr()) return err(decision.error);
-    if (decision.value.kind === 'retry') {
-      const { lastRevision } = decision.value;
-      const position = statements.positionAt.get(head.streamId as number, lastRevision) as number;
-      return ok({ nextExpectedRevision: BigInt(lastRevision), position: BigInt(position) });
+    if (!isPlainWrite(head, expected)) {
+      this.#flushStaged();
+      const ids = encoded.map((event) => event.id);
+      this.#lookups.streamId = head.streamId;
+      const decision = decideAppend(stream, head, expected, ids, this.#lookups);
+      if (decision.isErr()) return err(decision.error);
+      if (decision.value.kind === 'retry') {
+        const { lastRevision } = decision.value;
+        const position = statements.positionAt.get({ streamId: head.streamId as number, revision: lastRevision }) as number;
+        return ok({ nextExpectedRevision: BigInt(lastRevision), position: BigInt(position) });
+      }
     }
     if (encoded.length > 1 && head.streamId !== undefined) {
-      const duplicate = ids.findIndex((id) => statements.revisionOfId.get(id, head.streamId as number) !== undefined);
-      if (duplicate >= 0) return err(invalidEvent(stream, duplicate, `id ${ids[duplicate]} is already used in this stream`));
+      // Rows of this stream still staged are not seen here; a duplicate among them fails the flush instead, and
+      // the batch re-runs unstaged, where this check sees them.
+      const streamId = head.streamId;
+      const duplicate = encoded.findIndex((event) => statements.revisionOfId.get(event.id, streamId) !== undefined);
+      if (duplicate >= 0) return err(invalidEvent(stream, duplicate, `id ${encoded[duplicate]?.id} is already used in this stream`));
     }
     const streamId = this.#ensureStreamId(stream, head);
     const recordedAt = Date.now();
-    let revision = head.lastRevision;
-    let position = 0;
-    for (let i = 0; i < encoded.length; i++) {
-      const event = encoded[i] as EncodedEvent;
-      revision += 1;
-      try {
-        position = Number(statements.insertEvent.run(streamId, revision, event.id, event.type, event.data, event.metadata, recordedAt).lastInsertRowid);
-      } catch (cause) {
-        // Only a single-event append reaches this with a duplicate id (longer ones were checked above), so the
-        // failed statement rolled back on its own and the rest of the batch is unaffected.
-        if (isDuplicateId(cause)) return err(invalidEvent(stream, i, `id ${event.id} is already used in this stream`));
-        throw cause;
+    const first = head.lastRevision + 1;
+    let result: AppendResult;
+    if (this.#staging) {
+      // A duplicate id among staged rows makes the flush fail and the batch re-run row by row (below).
+      result = this.#staged.stage(streamId, first, encoded, recordedAt);
+    } else {
+      let position = 0;
+      for (let i = 0; i < encoded.length; i++) {
+        const event = encoded[i] as EncodedEvent;
+        try {
+          position = Number(statements.insertEvent.run(streamId, first + i, event.id, event.type, event.data, event.metadata, recordedAt).lastInsertRowid);
+        } catch (cause) {
+          // Only a single-event append reaches this with a duplicate id (longer ones were checked above), so the
+          // failed statement rolled back on its own and the rest of the batch is unaffected.
+          if (isDuplicateId(cause)) return err(invalidEvent(stream, i, `id ${event.id} is already used in this stream`));
+          throw cause;
+        }
+        statements.insertRecent.run(streamId, first + i, position);
       }
+      result = { nextExpectedRevision: BigInt(first + encoded.length - 1), position: BigInt(position) };
     }
+    this.#compaction.wrote(encoded.length);
     if (head.softDeleted) statements.reviveStream.run(streamId);
-    head.lastRevision = revision;
+    head.lastRevision = first + encoded.length - 1;
     head.softDeleted = false;
-    return ok({ nextExpectedRevision: BigInt(revision), position: BigInt(position) });
+    return ok(result);
   }
 
   readStream(stream: string, options?: ReadStreamOptions): ResultAsync<readonly RecordedEvent[], StoreError> {

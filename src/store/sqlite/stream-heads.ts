@@ -39,10 +39,13 @@ export class StreamHeads {
     this.#statements = statements;
   }
 
-  /** Drops the cache if another connection committed since the last batch; call with the write lock held. */
+  /**
+   * Drops the cache if another connection committed since the last batch, or if it has grown too large; call
+   * with the write lock held, at the start of a batch (never mid-batch: staged rows are only in cached heads).
+   */
   validate(): void {
     const version = this.#statements.dataVersion.get() as number;
-    if (version !== this.#dataVersion) {
+    if (version !== this.#dataVersion || this.#cache.size >= MAX_CACHED) {
       this.#cache.clear();
       this.#dataVersion = version;
     }
@@ -52,7 +55,6 @@ export class StreamHeads {
   get(stream: string): CachedHead {
     let head = this.#cache.get(stream);
     if (head === undefined) {
-      if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
       head = headOf(this.#statements.streamByName.get(stream));
       this.#cache.set(stream, head);
     }
