@@ -1,0 +1,15 @@
+/** The agent runner: spawning, talking to, watching and stopping Claude Code CLI processes. */
+export { agentCommandProbe, describeAgentCommandError, resolveAgentCommand, type AgentCommandError } from './command.js';
+export { AgentProcess, type AgentTimeouts } from './agent-process.js';
+export { createAgentRunner, type AgentRunner } from './agent-runner.js';
+export { describeAgentError, isAgentError, type AgentError, type AgentErrorKind } from './errors.js';
+export * from './events.js';
+export { buildAgentArgs, buildAgentEnv, type AgentConversation, type AgentLaunchOptions } from './launch.js';
+export { DEFAULT_AGENT_LIMITS, type AgentLimits } from './limits.js';
+export { parseLine } from './parse-line.js';
+export { PidRegistry, type PidRecord, type ReapReport } from './pid-registry.js';
+export { groupMembers, readCmdline } from './process-group.js';
+export * from './protocol.js';
+export { SessionInputMapper } from './session-input.js';
+export { spawnAgent, startAgent, type AgentRunnerConfig } from './spawn-agent.js';
+export { isSafeSegment, tenantDirs, type TenantDirs } from './tenant.js';

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { buildAgentArgs, buildAgentEnv } from './launch.js';
+
+const dirs = { tenantId: 'acme', configDir: '/t/acme/config', workRoot: '/t/acme/work' };
+
+describe('buildAgentArgs / buildAgentEnv', () => {
+  it('starts a new conversation with --session-id and resumes with --resume; config args then extra args last', () => {
+    const base = { tenantId: 'acme', model: 'opus', permissionMode: 'acceptEdits', allowedTools: ['Read', 'Bash(git:*)'], systemPrompt: 'be brief', extraArgs: ['--max-turns', '3'] };
+    expect(buildAgentArgs({ ...base, conversation: { mode: 'new', sessionId: 'id-1' } }, ['--debug'])).toEqual([
+      '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--session-id', 'id-1',
+      '--model', 'opus', '--permission-mode', 'acceptEdits', '--system-prompt', 'be brief', '--allowedTools', 'Read,Bash(git:*)',
+      '--debug', '--max-turns', '3',
+    ]);
+    expect(buildAgentArgs({ tenantId: 'acme', conversation: { mode: 'resume', sessionId: 'id-1' } }, [])).toContain('--resume');
+  });
+
+  it("gives the tenant's dirs precedence over inherited and requested environment", () => {
+    const env = buildAgentEnv({ tenantId: 'acme', conversation: { mode: 'new', sessionId: 'x' }, env: { HOME: '/evil', FOO: 'bar' } }, dirs, { PATH: '/bin', CLAUDE_CONFIG_DIR: '/shared', UNSET: undefined });
+    expect(env).toEqual({ PATH: '/bin', FOO: 'bar', HOME: '/t/acme/config', CLAUDE_CONFIG_DIR: '/t/acme/config' });
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_EVENT } from './events.js';
+import { parseLine } from './parse-line.js';
+
+describe('parseLine', () => {
+  it('parses the real CLI init and api_retry lines', () => {
+    expect(parseLine('{"type":"system","subtype":"init","cwd":"/w","session_id":"s1","tools":["Bash",3],"model":"m","permissionMode":"default","claude_code_version":"2.1.197"}')).toEqual({
+      kind: AGENT_EVENT.INIT, sessionId: 's1', model: 'm', tools: ['Bash'], cwd: '/w', permissionMode: 'default', version: '2.1.197',
+    });
+    expect(parseLine('{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"retry_delay_ms":574.7,"error_status":null,"error":"unknown"}')).toEqual({
+      kind: AGENT_EVENT.API_RETRY, attempt: 1, maxRetries: 10, retryDelayMs: 574.7, errorStatus: null, error: 'unknown',
+    });
+  });
+
+  it('parses result lines, error ones with their errors array', () => {
+    const event = parseLine('{"type":"result","subtype":"error_during_execution","is_error":true,"num_turns":0,"total_cost_usd":0,"usage":{"input_tokens":2,"output_tokens":3,"cache_read_input_tokens":4},"errors":["No conversation found with session ID: x"]}');
+    expect(event).toMatchObject({ kind: AGENT_EVENT.RESULT, isError: true, errors: ['No conversation found with session ID: x'], usage: { inputTokens: 2, outputTokens: 3, cacheReadTokens: 4, cacheCreationTokens: 0 } });
+  });
+
+  it('parses assistant content blocks and user tool results', () => {
+    expect(parseLine('{"type":"assistant","message":{"id":"m1","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}},{"type":"text","text":"b"},{"type":"redacted_thinking"}]}}')).toMatchObject({
+      kind: AGENT_EVENT.ASSISTANT, messageId: 'm1', text: 'ab', content: [{ type: 'text' }, { type: 'tool_use', name: 'Bash', input: { command: 'ls' } }, { type: 'text' }, { type: 'other', blockType: 'redacted_thinking' }],
+    });
+    expect(parseLine('{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"ok","is_error":true}]}}')).toMatchObject({
+      kind: AGENT_EVENT.USER, content: [{ type: 'tool_result', toolUseId: 't1', content: 'ok', isError: true }],
+    });
+  });
+
+  it('turns unknown types into unknown events and malformed lines into protocol errors', () => {
+    expect(parseLine('{"type":"rate_limit_event","x":1}')).toMatchObject({ kind: AGENT_EVENT.UNKNOWN, type: 'rate_limit_event' });
+    expect(parseLine('{"type":"system","subtype":"hook_response"}')).toMatchObject({ kind: AGENT_EVENT.SYSTEM, subtype: 'hook_response' });
+    expect(parseLine('not json')).toEqual({ kind: AGENT_EVENT.PROTOCOL_ERROR, reason: 'invalid_json', excerpt: 'not json' });
+    expect(parseLine('[1,2]')).toMatchObject({ reason: 'not_an_object' });
+    expect(parseLine('{"no":"type"}')).toMatchObject({ reason: 'missing_type' });
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The operating system's view of agent processes (Linux `/proc`): signalling a whole process group,
+ * listing the processes still in a group, and reading a process's command line to tell our agent from a
+ * stranger that reused its PID.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Sends `signal` to every process in group `pgid`; false when the group is empty or gone. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The PIDs of live (non-zombie) processes whose process group is `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat !== undefined && stat.pgid === pgid && stat.state !== 'Z') members.push(Number(entry));
+  }
+  return members;
+}
+
+/** The argument vector of `pid` from `/proc/<pid>/cmdline`, or undefined when it is gone. */
+export function readCmdline(pid: number): string[] | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((arg) => arg !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** State letter, parent PID and process group of `pid` from `/proc/<pid>/stat`. */
+export function readStat(pid: number): { state: string; ppid: number; pgid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is parenthesised and may contain spaces: parse after its closing paren.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

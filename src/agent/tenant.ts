@@ -1,0 +1,57 @@
+/**
+ * Per-tenant directories on disk. Each tenant's agents get their own `CLAUDE_CONFIG_DIR` (also `HOME`),
+ * where Claude Code keeps the transcripts `--resume` reads, and their own working-directory root, so
+ * conversations never mix between tenants. Tenant ids and working subdirectories must be safe path
+ * segments: they are joined to configured roots.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, ok, type Result } from 'neverthrow';
+import type { AgentError } from './errors.js';
+
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A tenant's directories. */
+export interface TenantDirs {
+  readonly tenantId: string;
+  /** `CLAUDE_CONFIG_DIR` and `HOME` of the tenant's processes. */
+  readonly configDir: string;
+  /** The root under which the tenant's working directories live. */
+  readonly workRoot: string;
+}
+
+/** Checks that `segment` is one safe path segment: letters, digits, `.`, `_`, `-`, not starting with `.`. */
+export function isSafeSegment(segment: string): boolean {
+  return SAFE_SEGMENT.test(segment) && segment !== '..' && !segment.includes('..');
+}
+
+/** The directories of `tenantId` under `root` (`<root>/<tenant>/config`, `<root>/<tenant>/work`), created. */
+export function tenantDirs(root: string, tenantId: string): Result<TenantDirs, AgentError> {
+  if (!isSafeSegment(tenantId)) {
+    return err({ kind: 'InvalidTenantId', tenantId, reason: 'use 1-128 letters, digits, ".", "_" or "-", not starting with "." and without ".."' });
+  }
+  const dirs = { tenantId, configDir: join(root, tenantId, 'config'), workRoot: join(root, tenantId, 'work') };
+  try {
+    mkdirSync(dirs.configDir, { recursive: true, mode: 0o700 });
+    mkdirSync(dirs.workRoot, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    return err({ kind: 'InvalidTenantId', tenantId, reason: `cannot create its directories: ${String(cause)}` });
+  }
+  return ok(dirs);
+}
+
+/** The working directory `<workRoot>/<workdir>` (or the root itself), created; `workdir` must be safe segments. */
+export function tenantWorkdir(dirs: TenantDirs, workdir: string | undefined): Result<string, AgentError> {
+  if (workdir === undefined || workdir === '') return ok(dirs.workRoot);
+  const segments = workdir.split('/');
+  if (!segments.every(isSafeSegment)) {
+    return err({ kind: 'InvalidLaunchOptions', reason: `workdir "${workdir}" must be relative safe path segments` });
+  }
+  const path = join(dirs.workRoot, ...segments);
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    return err({ kind: 'InvalidLaunchOptions', reason: `cannot create workdir "${workdir}": ${String(cause)}` });
+  }
+  return ok(path);
+}

@@ -1,0 +1,154 @@
+/**
+ * Contract test against the real Claude Code CLI (devDependency `@anthropic-ai/claude-code`), kept on
+ * loopback: an invalid API key and `ANTHROPIC_BASE_URL` pointing at a local server that answers 529, so
+ * the CLI starts, prints its init line and retries (`system/api_retry`) without ever reaching a network.
+ * Also checks that the fake claude prints lines with the same keys as the real one.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupMembers, readCmdline, startAgent, type AgentRunnerConfig, type AgentLaunchOptions } from '../../src/agent/index.js';
+import { collect, FAKE_CLAUDE, leftoverProcesses, newConversation, runnerConfig, tempRoot } from './support.js';
+
+const REAL_CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+const present = existsSync(REAL_CLAUDE);
+if (!present) console.warn(`real-claude contract test skipped: ${REAL_CLAUDE} is absent (npm install the devDependency @anthropic-ai/claude-code)`);
+
+/** Raw lines of one run, by shape name. */
+type Shapes = Partial<Record<'init' | 'api_retry' | 'result_interrupted' | 'result_resume_unknown', Record<string, unknown>>>;
+
+describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
+  let server: Server;
+  let baseUrl: string;
+  const temp = tempRoot();
+  const real: Shapes = {};
+  const fake: Shapes = {};
+  const pgids: number[] = [];
+
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      response.writeHead(529, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    const leftovers = leftoverProcesses(pgids);
+    temp.cleanup();
+    expect(leftovers).toEqual([]);
+  });
+
+  function runner(command: string, shapes: Shapes): AgentRunnerConfig {
+    return runnerConfig(temp.root, { command, start_timeout: 15_000, stall_timeout: 15_000, turn_timeout: 25_000, kill_grace: 1_000 }, {
+      baseEnv: { PATH: process.env['PATH'] },
+      tap: (line) => record(shapes, line),
+    });
+  }
+
+  function options(extra: Partial<AgentLaunchOptions> = {}): AgentLaunchOptions {
+    return newConversation('contract', {
+      env: {
+        ANTHROPIC_API_KEY: 'sk-ant-invalid',
+        ANTHROPIC_BASE_URL: baseUrl,
+        DISABLE_TELEMETRY: '1',
+        DISABLE_ERROR_REPORTING: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_AUTOUPDATER: '1',
+      },
+      ...extra,
+    });
+  }
+
+  /**
+   * Starts (or resumes), sends a turn, sees init and api_retry, interrupts, then stops gracefully or kills;
+   * returns the session id. The CLI flushes its transcript lazily (after the result line), so only a
+   * graceful stop guarantees a later `--resume` finds it.
+   */
+  async function conversation(command: string, shapes: Shapes, text: string, end: 'stop' | 'kill', resume?: string): Promise<string> {
+    const fresh = options({ model: 'sonnet', permissionMode: 'default' });
+    const launch: AgentLaunchOptions = resume === undefined ? fresh : { ...fresh, conversation: { mode: 'resume', sessionId: resume } };
+    const agent = (await startAgent(runner(command, shapes), launch))._unsafeUnwrap();
+    pgids.push(agent.pid);
+    const argv = readCmdline(agent.pid) ?? [];
+    // What the PID registry matches on when reaping orphans.
+    expect(argv.slice(0, 2)).toContain(command);
+    const sessionFlag = resume === undefined ? '--session-id' : '--resume';
+    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet']) {
+      expect(argv).toContain(arg);
+    }
+    const { next } = collect(agent);
+    expect(agent.send(text).isOk()).toBe(true);
+    expect((await next('init', undefined, 15_000)).sessionId).toBe(launch.conversation.sessionId);
+    const retry = await next('api_retry', undefined, 15_000);
+    expect(retry.attempt).toBe(1);
+    expect(retry.maxRetries).toBeGreaterThan(0);
+    expect(retry).toMatchObject({ errorStatus: 529, error: 'overloaded' });
+    agent.interrupt();
+    expect(await next('result', undefined, 10_000)).toMatchObject({ isError: true });
+    const exit = end === 'stop' ? await agent.stop() : await agent.kill();
+    expect(exit).toMatchObject(end === 'stop' ? { requested: true, signal: null } : { requested: true, signal: 'SIGKILL' });
+    expect(groupMembers(agent.pid)).toEqual([]);
+    expect(readCmdline(agent.pid)).toBeUndefined();
+    return launch.conversation.sessionId;
+  }
+
+  async function resumeUnknown(command: string, shapes: Shapes): Promise<void> {
+    const launch = options();
+    const sessionId = launch.conversation.sessionId;
+    const result = await startAgent(runner(command, shapes), { ...launch, conversation: { mode: 'resume', sessionId } });
+    expect(result._unsafeUnwrapErr()).toEqual({ kind: 'ResumeFailed', sessionId, errors: [`No conversation found with session ID: ${sessionId}`] });
+  }
+
+  let realSessionId: string | undefined;
+
+  it('runs with our flags, reports init with our session id and api_retry lines, and stops with nothing left', async () => {
+    realSessionId = await conversation(REAL_CLAUDE, real, 'hello', 'stop');
+    expect(real.init).toBeDefined();
+    expect(real.api_retry).toBeDefined();
+  }, 30_000);
+
+  it('resumes that conversation with --resume (same tenant dirs), then is killed with nothing left', async () => {
+    expect(realSessionId).toBeDefined();
+    expect(await conversation(REAL_CLAUDE, {}, 'hello again', 'kill', realSessionId)).toBe(realSessionId);
+  }, 30_000);
+
+  it('surfaces --resume of an unknown id as a typed ResumeFailed error', async () => {
+    await resumeUnknown(REAL_CLAUDE, real);
+    expect(real.result_resume_unknown).toBeDefined();
+  }, 20_000);
+
+  it('the fake claude prints the same line shapes (same keys) as the real one', async () => {
+    await conversation(FAKE_CLAUDE, fake, 'hello ::api-retry 2 ::slow 200', 'kill');
+    await resumeUnknown(FAKE_CLAUDE, fake);
+    for (const shape of ['init', 'api_retry', 'result_interrupted', 'result_resume_unknown'] as const) {
+      expect(real[shape], `real ${shape}`).toBeDefined();
+      expect(keys(fake[shape]), shape).toEqual(keys(real[shape]));
+    }
+    expect(keys(fake.result_resume_unknown?.['usage'])).toEqual(keys(real.result_resume_unknown?.['usage']));
+  }, 20_000);
+});
+
+function record(shapes: Shapes, line: string): void {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const name =
+    parsed['type'] === 'system' && parsed['subtype'] === 'init' ? 'init'
+    : parsed['type'] === 'system' && parsed['subtype'] === 'api_retry' ? 'api_retry'
+    : parsed['type'] === 'result' && parsed['num_turns'] === 0 ? 'result_resume_unknown'
+    : parsed['type'] === 'result' ? 'result_interrupted'
+    : undefined;
+  if (name !== undefined && shapes[name] === undefined) shapes[name] = parsed;
+}
+
+function keys(value: unknown): string[] {
+  return typeof value === 'object' && value !== null ? Object.keys(value).sort() : [];
+}
