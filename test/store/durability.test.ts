@@ -20,8 +20,11 @@ interface Ack {
   readonly ids: readonly string[];
 }
 
-/** Runs the writer until it has acknowledged `target` appends, then SIGKILLs it mid-load. */
-async function runAndKill(file: string, target: number, compactionThreshold?: number): Promise<Ack[]> {
+/** When to SIGKILL the writer: after `acks` acknowledgements, or `afterReadyMs` after it reports ready. */
+type KillPolicy = { readonly acks: number } | { readonly afterReadyMs: number };
+
+/** Runs the writer with `compactionThreshold` (its default when absent), SIGKILLs it as `kill` says, returns the acks. */
+async function runAndKill(file: string, kill: KillPolicy, compactionThreshold?: number): Promise<Ack[]> {
   const args = ['--import', 'tsx', fixture, file, '8', ...(compactionThreshold === undefined ? [] : [String(compactionThreshold)])];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
@@ -30,29 +33,10 @@ async function runAndKill(file: string, target: number, compactionThreshold?: nu
   const acks: Ack[] = [];
   for await (const line of createInterface({ input: child.stdout })) {
     const [tag, stream, revision, position, ids] = line.split(' ');
+    if (tag === 'ready' && 'afterReadyMs' in kill) setTimeout(() => child.kill('SIGKILL'), kill.afterReadyMs);
     if (tag !== 'ack') continue;
     acks.push({ stream: stream as string, lastRevision: BigInt(revision as string), position: BigInt(position as string), ids: (ids as string).split(',') });
-    if (acks.length === target) child.kill('SIGKILL');
-  }
-  expect(await exited, stderr.join('')).toBe('SIGKILL');
-  return acks;
-}
-
-/** Starts the writer and SIGKILLs it `delayMs` after it reports ready, whatever it is doing then. */
-async function killAfterReady(file: string, delayMs: number, compactionThreshold: number): Promise<Ack[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, file, '8', String(compactionThreshold)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr: string[] = [];
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  const acks: Ack[] = [];
-  for await (const line of createInterface({ input: child.stdout })) {
-    const [tag, stream, revision, position, ids] = line.split(' ');
-    if (tag === 'ready') setTimeout(() => child.kill('SIGKILL'), delayMs);
-    if (tag !== 'ack') continue;
-    acks.push({ stream: stream as string, lastRevision: BigInt(revision as string), position: BigInt(position as string), ids: (ids as string).split(',') });
+    if ('acks' in kill && acks.length === kill.acks) child.kill('SIGKILL');
   }
   expect(await exited, stderr.join('')).toBe('SIGKILL');
   return acks;
@@ -100,7 +84,7 @@ async function verify(file: string, acks: readonly Ack[]): Promise<void> {
 describe('SQLite durability under SIGKILL', () => {
   it('keeps every acknowledged append, in order, with contiguous revisions, and reopens cleanly', async () => {
     const file = join(dir, 'events.db');
-    const acks = await runAndKill(file, 400);
+    const acks = await runAndKill(file, { acks: 400 });
     expect(acks.length).toBeGreaterThanOrEqual(400);
     await verify(file, acks);
   }, 15_000);
@@ -110,7 +94,7 @@ describe('SQLite durability under SIGKILL', () => {
     const acks: Ack[] = [];
     // Several kills on the same file: each run continues the streams of the last, compacting after ~20 entries.
     for (const target of [300, 500, 700]) {
-      const round = await runAndKill(file, target, 20);
+      const round = await runAndKill(file, { acks: target }, 20);
       expect(round.length).toBeGreaterThanOrEqual(target);
       acks.push(...round);
       await verify(file, acks);
@@ -119,7 +103,7 @@ describe('SQLite durability under SIGKILL', () => {
 
   it('a kill in the middle of a compaction rolls it back whole', async () => {
     const file = join(dir, 'stalled-compaction.db');
-    const acks = await runAndKill(file, 200, 1_000_000);
+    const acks = await runAndKill(file, { acks: 200 }, 1_000_000);
     const tiersOf = (db: Database.Database) => ({
       recent: db.prepare('SELECT count(*) FROM recent').pluck().get() as number,
       compacted: db.prepare('SELECT count(*) FROM stream_index').pluck().get() as number,
@@ -134,7 +118,7 @@ describe('SQLite durability under SIGKILL', () => {
     raw.close();
 
     // Threshold 1: the writer's first batch starts with compacting everything the previous run left in `recent`.
-    const stalled = await killAfterReady(file, 500, 1);
+    const stalled = await runAndKill(file, { afterReadyMs: 500 }, 1);
     expect(stalled).toEqual([]);
     const after = new Database(file);
     expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
