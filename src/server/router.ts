@@ -22,6 +22,12 @@ export interface RouterOptions {
   readonly draining: () => boolean;
 }
 
+/** A pattern's methods: those a request or preflight may ask for, and the `Allow` header listing them and OPTIONS. */
+interface AllowedMethods {
+  readonly answerable: readonly string[];
+  readonly header: string;
+}
+
 /** Registers `routes` and the 404 catch-all on `app`. */
 export function mountRoutes(app: TemplatedApp, routes: readonly Route[], options: RouterOptions): void {
   const byPattern = new Map<string, Route[]>();
@@ -30,8 +36,9 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], options
   for (const [pattern, patternRoutes] of byPattern) {
     const paramNames = [...pattern.matchAll(/:(\w+)/g)].map((match) => match[1]!);
     const methods = patternRoutes.map((route) => route.method);
-    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
-    app.any(pattern, (res, req) => dispatch(res, req, patternRoutes, paramNames, allow, options));
+    const answerable = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])];
+    const allowed: AllowedMethods = { answerable, header: [...answerable, 'OPTIONS'].join(', ') };
+    app.any(pattern, (res, req) => dispatch(res, req, patternRoutes, paramNames, allowed, options));
   }
 
   app.any('/*', (res, req) => {
@@ -40,7 +47,7 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], options
   });
 }
 
-function dispatch(res: HttpResponse, req: HttpRequest, routes: readonly Route[], paramNames: readonly string[], allow: string, options: RouterOptions): void {
+function dispatch(res: HttpResponse, req: HttpRequest, routes: readonly Route[], paramNames: readonly string[], allowed: AllowedMethods, options: RouterOptions): void {
   const method = req.getMethod().toUpperCase();
   const origin = req.getHeader('origin');
   const exchange = new Exchange(res, options.inFlight, corsHeaders(options.cors, origin), options.draining);
@@ -50,12 +57,12 @@ function dispatch(res: HttpResponse, req: HttpRequest, routes: readonly Route[],
     return;
   }
   if (method === 'OPTIONS') {
-    answerOptions(exchange, req, origin, allow, options);
+    answerOptions(exchange, req, origin, allowed, options);
     return;
   }
   const route = routes.find((candidate) => candidate.method === method || (method === 'HEAD' && candidate.method === 'GET'));
   if (route === undefined) {
-    exchange.sendError(apiError(API_ERROR_CODES.methodNotAllowed, `${method} is not allowed on ${req.getUrl()}; allowed: ${allow}`), { allow });
+    exchange.sendError(apiError(API_ERROR_CODES.methodNotAllowed, `${method} is not allowed on ${req.getUrl()}; allowed: ${allowed.header}`), { allow: allowed.header });
     return;
   }
 
@@ -98,14 +105,13 @@ async function respond(exchange: Exchange, route: Route, context: RequestContext
   }
 }
 
-function answerOptions(exchange: Exchange, req: HttpRequest, origin: string, allow: string, options: RouterOptions): void {
+function answerOptions(exchange: Exchange, req: HttpRequest, origin: string, allowed: AllowedMethods, options: RouterOptions): void {
   const requested = req.getHeader('access-control-request-method');
   if (origin === '' || requested === '' || !options.cors.enabled) {
-    exchange.send(204, '', { allow });
+    exchange.send(204, '', { allow: allowed.header });
     return;
   }
-  const routeMethods = allow.split(', ').filter((method) => method !== 'OPTIONS');
-  const answer = answerPreflight(options.cors, origin, requested, routeMethods);
+  const answer = answerPreflight(options.cors, origin, requested, allowed.answerable);
   if (answer.allowed) exchange.send(204, '', Object.fromEntries(answer.headers));
   else exchange.sendError(apiError(API_ERROR_CODES.originNotAllowed, `CORS preflight refused: ${answer.reason}`));
 }
