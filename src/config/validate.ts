@@ -48,11 +48,11 @@ const validateSchema = createAjv().compile(ConfigSchema);
 /** Checks a merged document; returns the issues found, empty when the document is valid. */
 export function validateConfigDocument(document: unknown): SchemaIssue[] {
   if (validateSchema(document)) return [];
-  return dedupe((validateSchema.errors ?? []).filter(isReportable).map(describeError));
+  return dedupe((validateSchema.errors ?? []).map(describeError));
 }
 
-// A union of literals reports one error per branch plus the union itself; the enum form avoids that, but
-// ajv still reports "type" and "enum" for the same value: keep the first message per path.
+// A value can fail several keywords at one path (a number given for an enum fails "type" and "enum"):
+// keep the first message per path, which names the most basic problem.
 function dedupe(issues: SchemaIssue[]): SchemaIssue[] {
   const seen = new Set<string>();
   return issues.filter((issue) => {
@@ -61,10 +61,6 @@ function dedupe(issues: SchemaIssue[]): SchemaIssue[] {
     seen.add(key);
     return true;
   });
-}
-
-function isReportable(error: ErrorObject): boolean {
-  return error.keyword !== 'if';
 }
 
 function describeError(error: ErrorObject): SchemaIssue {
@@ -82,7 +78,6 @@ function describeError(error: ErrorObject): SchemaIssue {
       return { path: [...path, key], message: 'missing required key' };
     }
     case 'type':
-      return { path, message: `expected ${describeType(schema)}, got ${got}` };
     case 'minimum':
     case 'maximum':
       return { path, message: `expected ${describeType(schema)}, got ${got}` };

@@ -1,7 +1,7 @@
 /**
  * Side effects: after an event is durable, the host performs the named actions XState's pure `transition`
  * returned. In XState 5.33 those are objects `{ type, params, info: { context, event, self, system }, exec }`, in
- * execution order; `exec` is only the machine's no-op placeholder, so the host calls the implementation from its
+ * execution order; `exec` only runs the machine's own do-nothing default, so the host calls the implementation from its
  * handler table instead. `assign` and `enqueueActions` never appear (they are resolved into the snapshot, and what
  * `enqueueActions` enqueues appears as the named actions it enqueued). Built-ins appear as `xstate.*`: an
  * immediate `xstate.raise` was already processed inside the transition and `xstate.log` is skipped; any other
