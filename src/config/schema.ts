@@ -48,9 +48,20 @@ const Flag = (description: string) => Type.Boolean({ description });
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SERVER_ROLES = ['admin', 'operator', 'user', 'viewer'] as const;
 
+/** Placement strategies of the session pool (kept equal to `PLACEMENT_STRATEGIES` of `src/pool/placement.ts` by a test). */
+export const PLACEMENT_STRATEGY_NAMES = ['least_loaded', 'round_robin', 'weighted'] as const;
+
 /** A string restricted to the given values, typed as their union. */
 const OneOf = <T extends readonly string[]>(values: T, description: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
+
+/** Retry limits of one error class. */
+const RetryClass = (description: string) =>
+  Section(description, {
+    max_attempts: Type.Integer({ minimum: 0, maximum: 100, description: 'Retries after the first attempt.' }),
+    base_delay: Duration({ description: 'Back-off before the first retry; doubles on each further one (with jitter).', min: 0 }),
+    max_delay: Duration({ description: 'Cap on the back-off.', min: 0 }),
+  });
 
 const ApiKey = Type.Object(
   {
@@ -107,6 +118,38 @@ export const ConfigSchema = Type.Object(
       turn_timeout: Duration({ description: 'Longest a single turn may run before it is interrupted.', min: 1_000 }),
       stall_timeout: Duration({ description: 'Longest silence from a busy process before it is treated as hung.', min: 1_000 }),
       kill_grace: Duration({ description: 'Time between SIGTERM and SIGKILL when stopping a process.', min: 0, max: 60_000 }),
+      interrupt_grace: Duration({
+        description: 'How long an interrupted turn may take to report its result before the process counts as hung.',
+        min: 100,
+        max: 600_000,
+      }),
+      max_queued_messages: Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description: 'Messages a session holds while its agent is busy or starting; more are refused.',
+      }),
+      max_processes: Type.Integer({
+        minimum: 0,
+        maximum: 100_000,
+        description: 'Most agent processes alive at once; 0 derives the cap from memory_budget.',
+      }),
+      memory_budget: ByteSize({
+        description: 'Resident memory all agent processes together may use; 0B means half of system memory.',
+        min: 0,
+      }),
+      process_memory_estimate: ByteSize({
+        description: 'Resident memory assumed per agent process until real measurements replace it.',
+        min: 1_048_576,
+      }),
+      memory_check_interval: Duration({
+        description: 'How often the agents\' resident memory is measured against memory_budget.',
+        min: 100,
+        max: 3_600_000,
+      }),
+      data_dir: Type.String({
+        minLength: 1,
+        description: 'Directory for per-tenant agent config and working directories and the PID registry (relative paths from the working directory).',
+      }),
     }),
     auth: Section('Authentication of API callers.', {
       enabled: Flag('Require a JWT or an API key on every API call except health.'),
@@ -122,11 +165,57 @@ export const ConfigSchema = Type.Object(
     }),
     session_pool: Section('The pool of Claude Code sessions.', {
       min_size: Type.Integer({ minimum: 0, maximum: 100_000, description: 'Sessions kept warm at all times.' }),
-      max_size: Type.Integer({ minimum: 1, maximum: 100_000, description: 'Most sessions the pool will hold.' }),
+      max_size: Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: 'Most sessions with a live agent process (warm or in use); others stay hibernated.',
+      }),
+      placement: OneOf(PLACEMENT_STRATEGY_NAMES, 'How a shared request picks among open sessions: least_loaded, round_robin or weighted.'),
+      affinity: Flag('Send a user back to the session they last used when the request allows sharing.'),
+      max_participants: Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Most users a shared session is placed with (its capacity for placement).',
+      }),
+      idle_timeout: Duration({ description: 'Quiet time after which a session hibernates (process stopped); 0s never.', min: 0 }),
+      max_lifetime: Duration({ description: 'Age after which an idle session\'s process is recycled (hibernated); 0s never.', min: 0 }),
       auto_scaling: Section('Scaling between min_size and max_size on utilisation.', {
         enabled: Flag('Scale automatically (advanced profile only).'),
         scale_up_threshold: Ratio('Utilisation (0–1) at or above which the pool grows.'),
         scale_down_threshold: Ratio('Utilisation (0–1) at or below which the pool shrinks.'),
+        check_interval: Duration({ description: 'How often utilisation is sampled.', min: 100, max: 3_600_000 }),
+        cooldown: Duration({ description: 'Least time between two utilisation-driven scaling decisions.', min: 0 }),
+        scale_up_step: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Processes added per scale-up decision.' }),
+        scale_down_step: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Warm processes retired per scale-down decision.' }),
+      }),
+    }),
+    error_recovery: Section('Circuit breakers, retries and recovery of failed agents.', {
+      max_consecutive_failures: Type.Integer({
+        minimum: 0,
+        maximum: 1_000,
+        description: 'Faults and failed recoveries in a row a session tolerates; one more marks it failed.',
+      }),
+      recovery_timeout: Duration({ description: 'How long one recovery attempt (restart with --resume) may take.', min: 100 }),
+      circuit_breaker: Section('Defaults of every circuit breaker (agent spawning, the Anthropic API).', {
+        consecutive_failure_threshold: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Failures in a row that open a breaker.' }),
+        failure_rate_threshold: Ratio('Failure ratio over the window that opens a breaker once minimum_calls is met.'),
+        minimum_calls: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Calls the window must hold before the failure rate counts.' }),
+        window: Duration({ description: 'Length of the sliding window of call outcomes.', min: 1_000 }),
+        slow_call_duration: Duration({ description: 'A call at least this slow counts as a failure; 0s disables.', min: 0 }),
+        open_duration: Duration({ description: 'First open period before probes are let through.', min: 1 }),
+        max_open_duration: Duration({ description: 'Cap on the open period as it grows on repeated trips.', min: 1 }),
+        backoff_multiplier: Type.Number({ minimum: 1, maximum: 100, description: 'Growth of the open period on each repeated trip.' }),
+        half_open_max_probes: Type.Integer({ minimum: 1, maximum: 1_000, description: 'Probes admitted at once while half-open.' }),
+        half_open_successes_to_close: Type.Integer({ minimum: 1, maximum: 1_000, description: 'Successful probes that close the breaker.' }),
+      }),
+      retry: Section('Adaptive retries with exponential back-off, jitter and a retry budget.', {
+        budget_ratio: Ratio('Retries allowed as a share of first attempts within budget_window.'),
+        budget_min_per_second: Type.Number({ minimum: 0, maximum: 10_000, description: 'Retries per second always allowed, whatever the ratio.' }),
+        budget_window: Duration({ description: 'Sliding window of the retry budget.', min: 1_000 }),
+        spawn_failure: RetryClass('Agent process could not be started.'),
+        timeout: RetryClass('Agent did not start or answer in time.'),
+        rate_limit: RetryClass('The agent reported the API as rate limited or overloaded.'),
+        crash: RetryClass('Agent process died during a recovery.'),
       }),
     }),
     web_interface: Section('Browser-facing interfaces.', {
@@ -150,6 +239,7 @@ export const ConfigSchema = Type.Object(
         leak_detection: Flag(
           'Compare live processes, handles and actors with what the server believes it owns (advanced profile only).',
         ),
+        leak_check_interval: Duration({ description: 'How often leak detection runs.', min: 100, max: 3_600_000 }),
       }),
     }),
   },

@@ -23,6 +23,13 @@ export const TEST_AGENT: Config['agent'] = {
   turn_timeout: 5_000,
   stall_timeout: 1_000,
   kill_grace: 200,
+  interrupt_grace: 1_000,
+  max_queued_messages: 10,
+  max_processes: 0,
+  memory_budget: 0,
+  process_memory_estimate: 64 * 1024 * 1024,
+  memory_check_interval: 10_000,
+  data_dir: 'unused',
 };
 
 /** A temporary directory tree for one test, removed by `cleanup`. */
