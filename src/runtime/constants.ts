@@ -3,12 +3,13 @@
  * itself writes (a stream's first event, snapshots), the kinds of its errors and the tuning defaults.
  * Import these; never retype the strings. Input-event names live with the machines (`SESSION_PERSISTED_NAME` ...).
  */
-import { SESSION_PROVISIONED } from '../../machines/index.js';
+import { POOL_CREATED, SESSION_PROVISIONED } from '../../machines/index.js';
 
-/** Stream-name prefix of each actor kind: one stream per actor, `session-<id>`, `breaker-<name>`. */
+/** Stream-name prefix of each actor kind: one stream per actor, `session-<id>`, `breaker-<name>`, `pool-<name>`. */
 export const STREAM_PREFIX = {
   session: 'session-',
   breaker: 'breaker-',
+  pool: 'pool-',
   /** Companion stream holding an actor's latest snapshot: `snapshot-session-<id>` (`$` names are reserved by the store). */
   snapshot: 'snapshot-',
 } as const;
@@ -19,6 +20,8 @@ export const RUNTIME_EVENT_TYPE = {
   sessionProvisioned: SESSION_PROVISIONED,
   /** First event of a `breaker-<name>` stream; data is the `BreakerInput`. */
   breakerCreated: 'BreakerCreated',
+  /** First event of a `pool-<name>` stream; data is the `PoolInput`. */
+  poolCreated: POOL_CREATED,
   /** The one event kept in a `snapshot-…` stream; data is a persisted snapshot and the revision it covers. */
   snapshotTaken: 'SnapshotTaken',
 } as const;

@@ -175,7 +175,7 @@ export function formatRuntimeError(error: RuntimeError): string {
     case 'StreamCorrupt':
       return `stream ${error.stream}: event #${error.revision} cannot be read back: ${error.reason}`;
     case 'UnknownActorKind':
-      return `stream ${error.stream} is not an actor stream (expected a name starting with ${error.known.join(' or ')})`;
+      return `stream ${error.stream} is not an actor stream (expected a name starting with ${listing(error.known)})`;
     case 'RevisionNotFound':
       return `stream ${error.stream} has no revision ${error.revision} (last is ${error.last})`;
     case 'StoreFailure':
@@ -183,4 +183,9 @@ export function formatRuntimeError(error: RuntimeError): string {
     case 'InspectorRefused':
       return `inspector not started: ${error.reason}`;
   }
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function listing(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }

@@ -1,11 +1,12 @@
 /**
- * The actor kinds this server hosts: sessions (`session-<id>`, first event `SessionProvisioned`) and circuit
- * breakers (`breaker-<name>`, first event `BreakerCreated`), and the lookup from a stream name to its kind that
- * operator tools use.
+ * The actor kinds this server hosts: sessions (`session-<id>`, first event `SessionProvisioned`), circuit
+ * breakers (`breaker-<name>`, first event `BreakerCreated`) and session pools (`pool-<name>`, first event
+ * `PoolCreated`), and the lookup from a stream name to its kind that operator tools use.
  */
 import { err, ok, type Result } from 'neverthrow';
 import {
   type AbortTurnsParams,
+  type AdjustWarmParams,
   type InterruptAgentParams,
   type ResumeAgentParams,
   type SendToAgentParams,
@@ -14,6 +15,9 @@ import {
   BREAKER_EVENT_FROM_PERSISTED,
   BREAKER_PERSISTED_NAME,
   circuitBreakerMachine,
+  POOL_EVENT_FROM_PERSISTED,
+  POOL_PERSISTED_NAME,
+  poolMachine,
   SESSION_EVENT_FROM_PERSISTED,
   SESSION_PERSISTED_NAME,
   sessionMachine,
@@ -39,6 +43,11 @@ export type SessionEffects = {
 /** The circuit breaker has no side effects: its handler table is empty. */
 export type BreakerEffects = Record<never, never>;
 
+/** Implementations of the pool machine's one side effect: bring the pool's live processes from `from` to `to`. */
+export type PoolEffects = {
+  readonly adjustWarm: EffectHandler<AdjustWarmParams, typeof poolMachine>;
+};
+
 const SESSION_EFFECT_SET = {
   spawnAgent: true,
   resumeAgent: true,
@@ -51,6 +60,11 @@ const SESSION_EFFECT_SET = {
 
 /** The session machine's side-effect action names (exactly the keys of {@link SessionEffects}). */
 export const SESSION_EFFECT_NAMES = Object.keys(SESSION_EFFECT_SET) as (keyof SessionEffects)[];
+
+const POOL_EFFECT_SET = { adjustWarm: true } as const satisfies Record<keyof PoolEffects, true>;
+
+/** The pool machine's side-effect action names (exactly the keys of {@link PoolEffects}). */
+export const POOL_EFFECT_NAMES = Object.keys(POOL_EFFECT_SET) as (keyof PoolEffects)[];
 
 /** Sessions: one Claude Code process each, stream `session-<sessionId>`. */
 export const SESSION_ACTOR: ActorKind<Session, SessionEffects> = {
@@ -80,8 +94,22 @@ export const BREAKER_ACTOR: ActorKind<typeof circuitBreakerMachine, BreakerEffec
   deadlineOf: contextDeadline,
 };
 
+/** Session pools, stream `pool-<name>`: every scaling decision and pool fact, replayable. */
+export const POOL_ACTOR: ActorKind<typeof poolMachine, PoolEffects> = {
+  name: 'pool',
+  machine: poolMachine,
+  streamPrefix: STREAM_PREFIX.pool,
+  createdType: RUNTIME_EVENT_TYPE.poolCreated,
+  effectNames: POOL_EFFECT_NAMES,
+  implementsEffects: implementsAll<PoolEffects>(POOL_EFFECT_NAMES),
+  persistedName: POOL_PERSISTED_NAME,
+  eventFromPersisted: POOL_EVENT_FROM_PERSISTED,
+  idOf: (input) => input.name,
+  deadlineOf: contextDeadline,
+};
+
 /** Every kind the runtime hosts. */
-export const ACTOR_KINDS: readonly ActorKind[] = [SESSION_ACTOR, BREAKER_ACTOR];
+export const ACTOR_KINDS: readonly ActorKind[] = [SESSION_ACTOR, BREAKER_ACTOR, POOL_ACTOR];
 
 /** The kind whose prefix `stream` starts with, or `UnknownActorKind`. */
 export function actorKindOf(stream: string): Result<ActorKind, RuntimeError> {

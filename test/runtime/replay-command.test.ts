@@ -113,7 +113,7 @@ describe('aicli-api replay', () => {
     expect(missing.err).toEqual(['error: stream session-nope not found\n']);
     expect(missing.exitCode).toBe(1);
     const foreign = await run(store, ['audit-2025-01-01']);
-    expect(foreign.err[0]).toMatch(/^error: stream audit-2025-01-01 is not an actor stream \(expected a name starting with session-… or breaker-…\)/);
+    expect(foreign.err[0]).toMatch(/^error: stream audit-2025-01-01 is not an actor stream \(expected a name starting with session-…, breaker-… or pool-…\)/);
     expect(foreign.exitCode).toBe(2);
     const late = await run(store, ['session-sess-1', '--at', '9']);
     expect(late.err).toEqual(['error: stream session-sess-1 has no revision 9 (last is 4)\n']);
