@@ -78,12 +78,23 @@ export interface MessageAcceptedEvent {
   clientMsgId?: string;
 }
 
+/**
+ * What the agent said, as stored for clients (history, streaming, reconnect): plain JSON the machine never
+ * reads. `text` is the readable part when there is one (assistant text, a streamed delta).
+ */
+export interface AgentOutputContent {
+  text?: string;
+  [field: string]: unknown;
+}
+
 /** The agent produced output for `turnId`: proof of life that pushes the stall deadline. */
 export interface AgentOutputEvent {
   type: typeof SESSION_EVENT.AGENT_OUTPUT;
   at: number;
   turnId: string;
   chunkType: string;
+  /** The output itself, for clients; absent in tests that only model timing. */
+  content?: AgentOutputContent;
 }
 
 /** The agent's result line for `turnId`; `costUsd` is this turn's cost, not a running total. */
@@ -94,6 +105,10 @@ export interface TurnCompletedEvent {
   usage: TokenUsage;
   costUsd: number;
   isError: boolean;
+  /** The result text the agent printed, for clients. */
+  result?: string;
+  /** The agent's error messages when `isError` (e.g. an API error). */
+  errors?: string[];
 }
 
 /** A participant asked to stop the running turn. */

@@ -4,7 +4,7 @@
  * `result` → `TURN_COMPLETED` (per-turn cost from the CLI's running total), `fault` → `AGENT_FAULT`.
  * Events the machine has no use for map to nothing.
  */
-import { SESSION_EVENT, type SessionEvent } from '../../machines/session.events.js';
+import { SESSION_EVENT, type AgentOutputContent, type SessionEvent } from '../../machines/session.events.js';
 import { AGENT_EVENT, type AgentEvent } from './events.js';
 
 /** Maps one process's events; keeps the CLI's cumulative `total_cost_usd` to report each turn's share. */
@@ -24,7 +24,16 @@ export class SessionInputMapper {
         if (turnId === undefined) return undefined;
         const costUsd = Math.max(0, event.costUsd - this.costSoFar);
         this.costSoFar = Math.max(this.costSoFar, event.costUsd);
-        return { type: SESSION_EVENT.TURN_COMPLETED, at, turnId, usage: { ...event.usage }, costUsd, isError: event.isError };
+        return {
+          type: SESSION_EVENT.TURN_COMPLETED,
+          at,
+          turnId,
+          usage: { ...event.usage },
+          costUsd,
+          isError: event.isError,
+          ...(event.result === undefined ? {} : { result: event.result }),
+          ...(event.errors.length === 0 ? {} : { errors: [...event.errors] }),
+        };
       }
       case AGENT_EVENT.INIT:
       case AGENT_EVENT.ASSISTANT:
@@ -33,9 +42,32 @@ export class SessionInputMapper {
       case AGENT_EVENT.API_RETRY:
       case AGENT_EVENT.SYSTEM:
       case AGENT_EVENT.UNKNOWN:
-        return turnId === undefined ? undefined : { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: event.kind };
+        return turnId === undefined
+          ? undefined
+          : { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: event.kind, content: outputContent(event) };
       default:
         return undefined;
     }
+  }
+}
+
+/** The client-facing content of an output line (what history and streaming show). */
+export function outputContent(event: AgentEvent): AgentOutputContent {
+  switch (event.kind) {
+    case AGENT_EVENT.ASSISTANT:
+      return { text: event.text, messageId: event.messageId ?? null, blocks: event.content };
+    case AGENT_EVENT.USER:
+      return { blocks: event.content };
+    case AGENT_EVENT.STREAM_EVENT:
+      return event.textDelta === undefined ? { eventType: event.eventType } : { eventType: event.eventType, text: event.textDelta };
+    case AGENT_EVENT.API_RETRY:
+      return { attempt: event.attempt, maxRetries: event.maxRetries, retryDelayMs: event.retryDelayMs, errorStatus: event.errorStatus, error: event.error };
+    case AGENT_EVENT.INIT:
+      return { model: event.model ?? null, tools: event.tools, version: event.version ?? null };
+    case AGENT_EVENT.SYSTEM:
+    case AGENT_EVENT.UNKNOWN:
+      return { raw: event.raw };
+    default:
+      return {};
   }
 }

@@ -83,7 +83,9 @@ describe('agent runner: a conversation with the fake claude', () => {
     await next('result');
     expect(mapped[0]).toEqual({ type: SESSION_EVENT.AGENT_SPAWNED, at: 1, pid: agent.pid });
     expect(mapped[1]).toMatchObject({ type: SESSION_EVENT.AGENT_READY, claudeSessionId: agent.sessionId });
-    expect(mapped).toContainEqual({ type: SESSION_EVENT.AGENT_OUTPUT, at: 1, turnId: 'turn-1', chunkType: 'assistant' });
+    expect(mapped).toContainEqual(
+      expect.objectContaining({ type: SESSION_EVENT.AGENT_OUTPUT, at: 1, turnId: 'turn-1', chunkType: 'assistant', content: expect.objectContaining({ text: 'echo: hi' }) }),
+    );
     expect(mapped.at(-1)).toMatchObject({ type: SESSION_EVENT.TURN_COMPLETED, turnId: 'turn-1', isError: false, costUsd: 0.001 });
   });
 
