@@ -8,7 +8,7 @@ export { buildAgentArgs, buildAgentEnv, type AgentConversation, type AgentLaunch
 export { DEFAULT_AGENT_LIMITS, type AgentLimits } from './limits.js';
 export { parseLine } from './parse-line.js';
 export { PidRegistry, type PidRecord, type ReapReport } from './pid-registry.js';
-export { groupMembers, readCmdline } from './process-group.js';
+export { groupMembers, readCmdline, readRss } from './process-group.js';
 export * from './protocol.js';
 export { SessionInputMapper } from './session-input.js';
 export { spawnAgent, startAgent, type AgentRunnerConfig } from './spawn-agent.js';

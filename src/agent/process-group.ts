@@ -36,6 +36,18 @@ export function readCmdline(pid: number): string[] | undefined {
   }
 }
 
+/** Resident set size of `pid` in bytes, from the `VmRSS` line of `/proc/<pid>/status`; undefined when it is gone. */
+export function readRss(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+    // A zombie or kernel thread has no VmRSS line: it holds no user memory.
+    return match === null ? 0 : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
 /** State letter, parent PID and process group of `pid` from `/proc/<pid>/stat`. */
 export function readStat(pid: number): { state: string; ppid: number; pgid: number } | undefined {
   try {
