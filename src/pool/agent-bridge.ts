@@ -1,0 +1,219 @@
+/**
+ * The bridge between session actors and agent processes: the implementations of the session machine's side
+ * effects (`spawnAgent`, `resumeAgent`, `sendToAgent`, `interruptAgent`, `stopAgent`, `killAgent`, `abortTurns`),
+ * and the translation of a process's events back into session events (`AGENT_SPAWNED`, `AGENT_READY` or
+ * `RECOVERY_SUCCEEDED`, `AGENT_OUTPUT` with its content, `TURN_COMPLETED`, `AGENT_FAULT`). Output passes through
+ * the message-processor chain before it is stored. `api_retry` lines and turn results feed the API breaker.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResultAsync } from 'neverthrow';
+import { SESSION_EVENT, type AgentOptions, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
+import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../agent/index.js';
+import type { Clock, RuntimeError, SessionEffects } from '../runtime/index.js';
+import type { BreakerGuard } from './breaker-guard.js';
+import { describePoolError, type PoolError } from './errors.js';
+import type { ExtensionFault } from './extension-errors.js';
+import type { ProcessorChain } from './message-processors.js';
+import type { ProcessSupply, SuppliedProcess } from './process-supply.js';
+import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from './session-index.js';
+
+/** Things the bridge tells the pool about (for its listeners and metrics). */
+export type BridgeNotice =
+  | { readonly kind: 'turnsAborted'; readonly sessionId: string; readonly turnIds: readonly string[]; readonly reason: string }
+  | { readonly kind: 'processReused'; readonly sessionId: string; readonly pid: number }
+  | { readonly kind: 'processorFault'; readonly sessionId: string; readonly fault: ExtensionFault }
+  | { readonly kind: 'startFailed'; readonly sessionId: string; readonly error: PoolError };
+
+/** What the bridge works with. */
+export interface BridgeDeps {
+  readonly index: SessionIndex;
+  readonly supply: ProcessSupply;
+  readonly processors: ProcessorChain;
+  readonly apiBreaker: BreakerGuard;
+  readonly clock: Clock;
+  /** The live handle of a session's actor (restored from its stream if needed). */
+  readonly actorOf: (sessionId: string) => ResultAsync<SessionActor, RuntimeError>;
+  /** Offers a process with no conversation back to the warm set; false when the pool does not want it. */
+  readonly offerWarm: (process: SuppliedProcess, tenant: string, options: AgentOptions) => boolean;
+  readonly notify: (notice: BridgeNotice) => void;
+  readonly report: (error: RuntimeError) => void;
+}
+
+type StartMode = 'start' | 'resume' | 'recover';
+
+/** Least wait before asking an open breaker again (another probe may be in flight). */
+const BREAKER_RECHECK_MS = 50;
+
+/** The state a session waits in for a process started in each mode (after `AGENT_SPAWNED` for a first start). */
+const stateOf: Readonly<Record<StartMode, SessionStateValue>> = { start: 'provisioning', resume: 'resuming', recover: 'recovering' };
+
+/** Builds the session effects over `deps`. */
+export function createSessionEffects(deps: BridgeDeps): SessionEffects {
+  const { index, clock } = deps;
+
+  const send = (sessionId: string, event: SessionEvent): void => {
+    void deps.actorOf(sessionId).andThen((actor) => actor.send(event)).mapErr(deps.report);
+  };
+
+  const detach = (entry: SessionEntry): AttachedAgent | null => {
+    const agent = entry.agent;
+    if (agent === null) return null;
+    entry.agent = null;
+    agent.detach();
+    return agent;
+  };
+
+  const attach = (entry: SessionEntry, supplied: SuppliedProcess, mode: StartMode): void => {
+    detach(entry);
+    const { handle } = supplied;
+    const agent: AttachedAgent = {
+      handle,
+      mapper: new SessionInputMapper(),
+      startedAt: supplied.startedAt,
+      currentTurnId: undefined,
+      turnsSent: 0,
+      detach: () => undefined,
+    };
+    entry.agent = agent;
+    const at = clock.now();
+    send(entry.sessionId, { type: SESSION_EVENT.AGENT_SPAWNED, at, pid: handle.pid });
+    send(
+      entry.sessionId,
+      mode === 'recover'
+        ? { type: SESSION_EVENT.RECOVERY_SUCCEEDED, at, pid: handle.pid, claudeSessionId: handle.sessionId }
+        : { type: SESSION_EVENT.AGENT_READY, at, claudeSessionId: handle.sessionId },
+    );
+    agent.detach = handle.on((event) => {
+      if (entry.agent === agent) onAgentEvent(entry, agent, event);
+    });
+    if (!handle.running) onAgentEvent(entry, agent, { kind: AGENT_EVENT.FAULT, fault: 'exit', detail: 'process exited before it was attached' });
+  };
+
+  const onAgentEvent = (entry: SessionEntry, agent: AttachedAgent, event: AgentEvent): void => {
+    const at = clock.now();
+    switch (event.kind) {
+      case AGENT_EVENT.SPAWNED:
+      case AGENT_EVENT.READY:
+      case AGENT_EVENT.CONTROL_RESPONSE:
+      case AGENT_EVENT.PROTOCOL_ERROR:
+      case AGENT_EVENT.TURN_TIMEOUT:
+        return;
+      case AGENT_EVENT.EXITED:
+        detach(entry);
+        return;
+      case AGENT_EVENT.API_RETRY:
+        deps.apiBreaker.failed(event.retryDelayMs, event.errorStatus === null ? 'api_error' : `http_${event.errorStatus}`);
+        break;
+      case AGENT_EVENT.RESULT:
+        if (!event.isError) deps.apiBreaker.succeeded(event.durationMs);
+        break;
+      default:
+        break;
+    }
+    const turnId = agent.currentTurnId;
+    const mapped = agent.mapper.map(event, turnId, at);
+    if (mapped === undefined) return;
+    if (mapped.type === SESSION_EVENT.TURN_COMPLETED) agent.currentTurnId = undefined;
+    if (mapped.type === SESSION_EVENT.AGENT_OUTPUT && turnId !== undefined) {
+      const { chunk, faults } = deps.processors.processOutbound({
+        sessionId: entry.sessionId,
+        tenant: entry.tenant,
+        turnId,
+        chunkType: mapped.chunkType,
+        content: mapped.content,
+      });
+      for (const fault of faults) deps.notify({ kind: 'processorFault', sessionId: entry.sessionId, fault });
+      // A dropped chunk still proves the agent is alive: keep the event, without its content.
+      const content = chunk === null ? { dropped: true } : (chunk.content as typeof mapped.content);
+      send(entry.sessionId, { ...mapped, ...(content === undefined ? {} : { content }) });
+      return;
+    }
+    send(entry.sessionId, mapped);
+  };
+
+  const startFor = (sessionId: string, tenant: string, options: AgentOptions, conversation: AgentConversation, mode: StartMode): void => {
+    void deps.supply.obtain(tenant, options, conversation, mode === 'start').match(
+      (supplied) => {
+        const entry = index.get(sessionId);
+        const wanted: readonly SessionStateValue[] = mode === 'recover' ? ['recovering'] : mode === 'resume' ? ['resuming'] : ['provisioning', 'starting'];
+        if (deps.supply.closed || entry === undefined || !wanted.includes(entry.state)) {
+          // The session moved on while the process started (terminated, failed): nobody needs it.
+          void supplied.handle.stop();
+          return;
+        }
+        attach(entry, supplied, mode);
+      },
+      (error) => {
+        deps.notify({ kind: 'startFailed', sessionId, error });
+        // The spawn breaker is open: try again when it lets a probe through instead of burning the session's
+        // failure allowance now. The machine's own deadline still bounds the wait.
+        if (error.kind === 'BreakerOpen' && error.retryAt !== null) {
+          const timer = setTimeout(() => {
+            const entry = index.get(sessionId);
+            if (!deps.supply.closed && entry !== undefined && entry.agent === null && entry.state === stateOf[mode]) startFor(sessionId, tenant, options, conversation, mode);
+          }, Math.max(BREAKER_RECHECK_MS, error.retryAt - clock.now()));
+          timer.unref();
+          return;
+        }
+        const at = clock.now();
+        const detail = describePoolError(error);
+        send(sessionId, mode === 'recover' ? { type: SESSION_EVENT.RECOVERY_FAILED, at, detail } : { type: SESSION_EVENT.AGENT_FAULT, at, fault: 'exit', detail });
+      },
+    );
+  };
+
+  const stopProcess = (sessionId: string, pid: number | null, graceful: boolean, state: SessionStateValue): void => {
+    const entry = index.get(sessionId);
+    if (entry === undefined || entry.agent === null) return;
+    if (pid !== null && entry.agent.handle.pid !== pid) return;
+    const agent = detach(entry)!;
+    const { handle } = agent;
+    const reusable = graceful && agent.turnsSent === 0 && handle.running && !handle.busy && state === 'terminated';
+    if (reusable && deps.offerWarm({ handle, source: 'warm', startedAt: agent.startedAt }, entry.tenant, optionsOf(entry))) {
+      deps.notify({ kind: 'processReused', sessionId, pid: handle.pid });
+      return;
+    }
+    if (graceful) deps.supply.retire(handle);
+    else void handle.kill();
+  };
+
+  const optionsByEntry = new WeakMap<SessionEntry, AgentOptions>();
+  const optionsOf = (entry: SessionEntry): AgentOptions => optionsByEntry.get(entry)!;
+
+  return {
+    spawnAgent: ({ sessionId, options }, context) => {
+      const entry = index.get(sessionId);
+      if (entry !== undefined) optionsByEntry.set(entry, options);
+      startFor(sessionId, context.snapshot.context.tenant, options, { mode: 'new', sessionId }, 'start');
+    },
+    resumeAgent: ({ sessionId, claudeSessionId, options }, context) => {
+      const entry = index.get(sessionId);
+      if (entry !== undefined) optionsByEntry.set(entry, options);
+      const mode: StartMode = context.snapshot.value === 'recovering' ? 'recover' : 'resume';
+      // Claude Code writes a transcript only once a turn arrives: a conversation that never completed one has
+      // nothing to `--resume`, so it starts afresh (its aborted first turn, if any, was reported to clients).
+      const resumable = claudeSessionId !== null && context.snapshot.context.usage.turns > 0;
+      const conversation: AgentConversation = resumable ? { mode: 'resume', sessionId: claudeSessionId } : { mode: 'new', sessionId: randomUUID() };
+      startFor(sessionId, context.snapshot.context.tenant, options, conversation, mode);
+    },
+    sendToAgent: ({ sessionId, turnId, text }) => {
+      const agent = index.get(sessionId)?.agent;
+      if (agent === null || agent === undefined) {
+        send(sessionId, { type: SESSION_EVENT.AGENT_FAULT, at: clock.now(), fault: 'crash', detail: 'no agent process to send the turn to' });
+        return;
+      }
+      agent.currentTurnId = turnId;
+      agent.turnsSent += 1;
+      const written = agent.handle.send(text);
+      if (written.isErr()) {
+        send(sessionId, { type: SESSION_EVENT.AGENT_FAULT, at: clock.now(), fault: 'crash', detail: `could not write the turn: ${written.error.kind}` });
+      }
+    },
+    interruptAgent: ({ sessionId }) => {
+      index.get(sessionId)?.agent?.handle.interrupt();
+    },
+    stopAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue),
+    killAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue),
+    abortTurns: ({ sessionId, turnIds, reason }) => deps.notify({ kind: 'turnsAborted', sessionId, turnIds, reason }),
+  };
+}

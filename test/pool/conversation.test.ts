@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { openTestPool, request, streamTypes, waitForState } from './support.js';
+
+describe('session pool: a conversation', () => {
+  it('creates a session, answers a message, stores the output, and ends with no process left', async () => {
+    const { pool, store } = await openTestPool();
+    const lease = (await pool.create(request()))._unsafeUnwrap();
+    expect(lease).toMatchObject({ tenant: 'acme', userId: 'ada', source: 'cold' });
+    await waitForState(pool, lease.sessionId, 'ready');
+    const sent = (await pool.send(lease.sessionId, { userId: 'ada', text: 'hello' }))._unsafeUnwrap();
+    const idle = await waitForState(pool, lease.sessionId, 'idle');
+    expect(idle.context.usage.turns).toBe(1);
+    const events = (await store.readStream(`session-${lease.sessionId}`))._unsafeUnwrap();
+    const output = events.filter((event) => event.type === 'AgentOutputReceived').map((event) => (event.data as { content?: { text?: string } }).content?.text);
+    expect(output).toContain('echo: hello');
+    const completed = events.find((event) => event.type === 'TurnCompleted');
+    expect(completed?.data).toMatchObject({ turnId: sent.turnId, isError: false, result: 'echo: hello' });
+    expect((await pool.terminate(lease.sessionId, 'done'))._unsafeUnwrap()).toBe(true);
+    expect(await streamTypes(store, lease.sessionId)).toContain('SessionTerminated');
+    expect(pool.sessionIds()).toEqual([]);
+  });
+
+  it('refuses messages from non-participants and viewers, and to unknown sessions, with typed errors', async () => {
+    const { pool } = await openTestPool();
+    const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
+    expect((await pool.send(sessionId, { userId: 'mallory', text: 'hi' }))._unsafeUnwrapErr()).toMatchObject({ kind: 'NotParticipant' });
+    (await pool.join(sessionId, 'vic', 'viewer'))._unsafeUnwrap();
+    expect((await pool.send(sessionId, { userId: 'vic', text: 'hi' }))._unsafeUnwrapErr()).toMatchObject({ kind: 'NotParticipant' });
+    expect((await pool.send('nope', { userId: 'ada', text: 'hi' }))._unsafeUnwrapErr()).toMatchObject({ kind: 'SessionNotFound' });
+  });
+});
