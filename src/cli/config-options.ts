@@ -3,7 +3,7 @@
  * {@link ConfigSources} so flags outrank environment variables, the file and the defaults.
  */
 import type { Command } from 'commander';
-import type { ConfigOverride, ConfigSources } from '../config/index.js';
+import { FAKE_CLAUDE_COMMAND, type ConfigOverride, type ConfigSources } from '../config/index.js';
 
 /** The flags as commander parses them. */
 export interface ConfigFlags {
@@ -14,7 +14,11 @@ export interface ConfigFlags {
   logLevel?: string;
   store?: string;
   set?: string[];
+  agent?: string;
 }
+
+/** Values of `--agent`: the configured `agent.command`, or the bundled fake claude. */
+export const AGENT_KINDS = ['claude', 'fake'] as const;
 
 /** Adds the configuration flags to a command. */
 export function addConfigOptions(command: Command): Command {
@@ -25,21 +29,28 @@ export function addConfigOptions(command: Command): Command {
     .option('--host <host>', 'interface to listen on (env AICLI_HOST; default 127.0.0.1)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env AICLI_LOG_LEVEL)')
     .option('--store <url>', 'event store: sqlite:PATH, memory: or esdb://HOST:2113?tls=false (env AICLI_STORE_URL)')
-    .option('--set <key=value>', 'set any config key, e.g. --set session_pool.min_size=5 (repeatable)', collect, []);
+    .option('--set <key=value>', 'set any config key, e.g. --set session_pool.min_size=5 (repeatable)', collect, [])
+    .option('--agent <kind>', 'claude (agent.command, default) or fake: the bundled stand-in that needs no API key');
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A `--set` value that is not `key=value`. */
-export interface BadSetFlag {
+/** A flag value that cannot be used: a `--set` that is not `key=value`, an unknown `--agent`. */
+export interface BadFlag {
   readonly flag: string;
+  /** What the flag takes, when it is not `key=value`. */
+  readonly expected?: string;
 }
 
 /** Turns parsed flags and the environment into config sources; returns the malformed `--set` flags if any. */
-export function configSourcesFrom(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>): ConfigSources | BadSetFlag {
+export function configSourcesFrom(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>): ConfigSources | BadFlag {
   const overrides: ConfigOverride[] = [];
+  if (flags.agent !== undefined) {
+    if (!(AGENT_KINDS as readonly string[]).includes(flags.agent)) return { flag: `--agent ${flags.agent}`, expected: AGENT_KINDS.join(' or ') };
+    if (flags.agent === 'fake') overrides.push({ path: ['agent', 'command'], value: FAKE_CLAUDE_COMMAND, label: '--agent=fake' });
+  }
   if (flags.enableAdvancedFeatures) overrides.push({ path: ['advanced_features'], value: true, label: '--enable-advanced-features' });
   if (flags.port !== undefined) overrides.push({ path: ['server', 'port'], value: flags.port, label: '--port' });
   if (flags.host !== undefined) overrides.push({ path: ['server', 'host'], value: flags.host, label: '--host' });

@@ -7,7 +7,7 @@ import { EXIT_CODES } from './exit-codes.js';
 export function loadConfigForCli(flags: ConfigFlags, env: Readonly<Record<string, string | undefined>>, stderr: (text: string) => void): LoadedConfig | number {
   const sources = configSourcesFrom(flags, env);
   if ('flag' in sources) {
-    stderr(`aicli-api: ${sources.flag}: expected key=value, e.g. --set session_pool.min_size=5\n`);
+    stderr(`aicli-api: ${sources.flag}: expected ${sources.expected ?? 'key=value, e.g. --set session_pool.min_size=5'}\n`);
     return EXIT_CODES.usage;
   }
   const loaded = loadConfig(sources);

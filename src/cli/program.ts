@@ -46,10 +46,11 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .showHelpAfterError()
     .addHelpText('after', HELP_AFTER)
-    .action(async (flags: ConfigFlags) => {
+    .option('--inspect [url]', 'development: report actors to the Stately inspector (default ws://127.0.0.1:8081)')
+    .action(async (flags: ConfigFlags & { inspect?: string | boolean }) => {
       const loaded = loadConfigForCli(flags, io.env, io.stderr);
       if (typeof loaded === 'number') return io.setExitCode(loaded);
-      io.setExitCode(await serve(loaded.config, loaded.warnings, io));
+      io.setExitCode(await serve(loaded.config, loaded.warnings, io, { inspect: flags.inspect }));
     });
 
   program

@@ -1,7 +1,8 @@
 /**
- * `aicli-api` (serve): open the event store, start the server, log one startup line, and on SIGINT/SIGTERM
- * shut down gracefully — stop accepting, drain in-flight requests, close the store, exit 0. A second signal
- * during shutdown exits at once with status 1.
+ * `aicli-api` (serve): open the event store and the session pool, start the server, log one startup line, and on
+ * SIGINT/SIGTERM shut down gracefully — stop accepting, drain in-flight requests, close the pool (idle sessions
+ * hibernate, every agent process stops), close the store, exit 0. A second signal during shutdown exits at once
+ * with status 1.
  */
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
@@ -12,6 +13,7 @@ import { agentCommandProbe } from '../agent/command.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { describeStoreOpenFailure, openConfiguredStore, storeProbe } from './store-from-config.js';
+import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
 export interface ServeIo {
@@ -21,8 +23,14 @@ export interface ServeIo {
   readonly logger?: Logger;
 }
 
+/** Options of the serve command itself (not configuration). */
+export interface ServeOptions {
+  /** Report actors to the Stately inspector (development only). */
+  readonly inspect?: InspectOption;
+}
+
 /** Runs the server until a signal stops it; resolves with the exit code. */
-export async function serve(config: Config, warnings: readonly string[], io: ServeIo): Promise<number> {
+export async function serve(config: Config, warnings: readonly string[], io: ServeIo, options: ServeOptions = {}): Promise<number> {
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
 
@@ -34,6 +42,14 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   }
   const store = opened.value;
 
+  const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect);
+  if (pooled.isErr()) {
+    logger.fatal(`cannot start the session pool: ${pooled.error}`);
+    await store.close();
+    return EXIT_CODES.failure;
+  }
+  const pool = pooled.value;
+
   const probes: ReadinessProbe[] = [storeProbe(store, config.store.url), agentCommandProbe(config.agent.command, io.env.PATH)];
   const startedAt = new Date();
   const routes = [...healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes })];
@@ -43,6 +59,7 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   if (listening.isErr()) {
     const { host, port, reason } = listening.error;
     logger.fatal({ host, port }, `cannot listen on ${host}:${port}: ${reason} (server.port / --port)`);
+    await pool.close();
     await store.close();
     return EXIT_CODES.failure;
   }
@@ -51,13 +68,17 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
     { url: address.url, port: address.port, version: PACKAGE_VERSION, profile: config.features.profile, config_file: config.source.file, store: config.store.url },
     `aicli-api ${PACKAGE_VERSION} listening on ${address.url} (${config.features.profile} profile)`,
   );
+  const status = pool.status();
+  logger.info({ pool: { target: status.target, cap: status.cap, sessions: status.sessions.total, agent: config.agent.command } }, 'session pool ready');
 
   const signal = await new Promise<string>((resolve) => io.onSignal(resolve));
   logger.info({ signal, in_flight: server.inFlight }, `received ${signal}, shutting down`);
   io.onSignal((second) => logger.warn({ signal: second }, `received ${second} again, exiting immediately`));
   const drained = await server.close();
   if (!drained) logger.warn({ timeout_ms: config.server.shutdown_timeout }, 'shutdown timeout reached with requests still in flight');
-  // Closed after the server has drained, so every request that was accepted could still append.
+  // Closed after the server has drained, so every request that was accepted could still append: the pool
+  // hibernates idle sessions and stops every agent process, then the store closes.
+  await pool.close();
   await store.close();
   logger.info('stopped');
   return EXIT_CODES.ok;

@@ -84,7 +84,8 @@ describe('aicli-api with the embedded SQLite store', () => {
 
       const streams = runCli(['events', 'streams', '--store', url]);
       expect(await streams.exited).toBe(0);
-      expect(streams.output().stdout).toBe('session-a@0\n');
+      // Besides what we wrote, the session pool's own actors: its breakers and the pool stream.
+      expect(streams.output().stdout).toBe('breaker-agent-spawn@0\nbreaker-anthropic-api@0\npool-main@0\nsession-a@0\n');
       const read = runCli(['events', 'read', 'session-a', '--json', '--store', url]);
       expect(await read.exited).toBe(0);
       expect(JSON.parse(read.output().stdout)).toMatchObject({ stream: 'session-a', revision: '0', type: 'SessionProvisioned', data: { owner: 'ana' } });

@@ -4,6 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -34,9 +37,15 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   return { child, output: () => ({ stdout, stderr }), exited };
 }
 
-/** Starts the server and waits until it logs that it is listening. */
+/**
+ * Starts the server and waits until it logs that it is listening. Agents are the fake claude (unless the test
+ * sets `agent.command` itself) with their data in a temporary directory, so a test never starts the real CLI.
+ */
 export async function startServerProcess(args: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const run = runCli(['--port', '0', '--store', 'memory:', ...args], env);
+  const dataDir = mkdtempSync(join(tmpdir(), 'aicli-server-'));
+  const agent = args.some((arg) => arg.includes('agent.command') || arg.startsWith('--agent')) ? [] : ['--agent=fake'];
+  const run = runCli(['--port', '0', '--store', 'memory:', ...agent, ...args], { AICLI__AGENT__DATA_DIR: dataDir, ...env });
+  void run.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await new Promise<number>((resolve, reject) => {
     const onData = () => {
       const match = /"port":(\d+)/.exec(run.output().stdout);
