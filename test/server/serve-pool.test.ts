@@ -34,7 +34,7 @@ describe('aicli-api serve with the session pool', () => {
     const pid = server.child.pid!;
     expect(await eventually(() => descendants(pid).length >= 2)).toBe(true);
     const agents = descendants(pid);
-    expect(server.stdout()).toContain('session pool ready');
+    expect(await eventually(() => server.stdout().includes('session pool ready'))).toBe(true);
     expect(await server.stop('SIGTERM')).toBe(0);
     const alive = agents.filter((agent) => {
       const stat = readStat(agent);
