@@ -5,12 +5,11 @@
  * Also checks that the fake claude prints lines with the same keys as the real one.
  */
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupMembers, readCmdline, startAgent, type AgentRunnerConfig, type AgentLaunchOptions } from '../../src/agent/index.js';
 import { collect, FAKE_CLAUDE, leftoverProcesses, newConversation, runnerConfig, tempRoot } from './support.js';
+import { startOverloadedApi, type OverloadedApi } from '../support/overloaded-api.js';
 
 const REAL_CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const present = existsSync(REAL_CLAUDE);
@@ -20,24 +19,18 @@ if (!present) console.warn(`real-claude contract test skipped: ${REAL_CLAUDE} is
 type Shapes = Partial<Record<'init' | 'api_retry' | 'result_interrupted' | 'result_resume_unknown', Record<string, unknown>>>;
 
 describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
-  let server: Server;
-  let baseUrl: string;
+  let api: OverloadedApi;
   const temp = tempRoot();
   const real: Shapes = {};
   const fake: Shapes = {};
   const pgids: number[] = [];
 
   beforeAll(async () => {
-    server = createServer((_request, response) => {
-      response.writeHead(529, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startOverloadedApi();
   });
 
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await api.close();
     const leftovers = leftoverProcesses(pgids);
     temp.cleanup();
     expect(leftovers).toEqual([]);
@@ -52,14 +45,7 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
 
   function options(extra: Partial<AgentLaunchOptions> = {}): AgentLaunchOptions {
     return newConversation('contract', {
-      env: {
-        ANTHROPIC_API_KEY: 'sk-ant-invalid',
-        ANTHROPIC_BASE_URL: baseUrl,
-        DISABLE_TELEMETRY: '1',
-        DISABLE_ERROR_REPORTING: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-      },
+      env: api.env,
       ...extra,
     });
   }

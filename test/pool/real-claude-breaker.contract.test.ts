@@ -4,31 +4,24 @@
  * `anthropic-api` circuit breaker, which opens; further messages are refused fast; nothing is left running.
  */
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BREAKER_PERSISTED_NAME as B } from '../../machines/index.js';
 import { POOL_BREAKERS } from '../../src/pool/index.js';
 import { openTestPool, request, streamEvents, until, waitForState } from './support.js';
+import { startOverloadedApi, type OverloadedApi } from '../support/overloaded-api.js';
 
 const REAL_CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const present = existsSync(REAL_CLAUDE);
 
 describe.skipIf(!present)('contract: the real Claude Code CLI in the pool', () => {
-  let server: Server;
-  let baseUrl = '';
+  let api: OverloadedApi;
 
   beforeAll(async () => {
-    server = createServer((_request, response) => {
-      response.writeHead(529, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startOverloadedApi();
   });
 
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  afterAll(() => api.close());
 
   it('feeds api_retry lines to the anthropic-api breaker, which opens and refuses further messages', async () => {
     const { pool, store, env } = await openTestPool({
@@ -41,14 +34,7 @@ describe.skipIf(!present)('contract: the real Claude Code CLI in the pool', () =
       'error_recovery.circuit_breaker.open_duration': '1m',
     });
     for (const key of Object.keys(env)) if (key.startsWith('ANTHROPIC_') || key.startsWith('CLAUDE_')) delete env[key];
-    Object.assign(env, {
-      ANTHROPIC_API_KEY: 'sk-ant-invalid',
-      ANTHROPIC_BASE_URL: baseUrl,
-      DISABLE_TELEMETRY: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-    });
+    Object.assign(env, api.env);
     const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
     const ready = await waitForState(pool, sessionId, 'ready', () => true, 25_000);
     expect(ready.context.claudeSessionId).toBe(sessionId);
