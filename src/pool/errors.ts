@@ -16,6 +16,8 @@ export const POOL_ERROR_KIND = {
   MessageRefused: 'MessageRefused',
   BreakerOpen: 'BreakerOpen',
   InvalidRequest: 'InvalidRequest',
+  Timeout: 'Timeout',
+  StoreUnreadable: 'StoreUnreadable',
   Agent: 'Agent',
   AgentStartFailed: 'AgentStartFailed',
   Runtime: 'Runtime',
@@ -32,6 +34,8 @@ export type PoolError =
   | { readonly kind: typeof POOL_ERROR_KIND.MessageRefused; readonly sessionId: string; readonly reason: string }
   | { readonly kind: typeof POOL_ERROR_KIND.BreakerOpen; readonly breaker: string; readonly retryAt: number | null }
   | { readonly kind: typeof POOL_ERROR_KIND.InvalidRequest; readonly reason: string }
+  | { readonly kind: typeof POOL_ERROR_KIND.StoreUnreadable; readonly reason: string }
+  | { readonly kind: typeof POOL_ERROR_KIND.Timeout; readonly waitedFor: string; readonly timeoutMs: number }
   | { readonly kind: typeof POOL_ERROR_KIND.Agent; readonly error: AgentError }
   | {
       readonly kind: typeof POOL_ERROR_KIND.AgentStartFailed;
@@ -61,6 +65,10 @@ export function describePoolError(error: PoolError): string {
       return `circuit breaker ${error.breaker} is open${error.retryAt === null ? '' : ` until ${new Date(error.retryAt).toISOString()}`}`;
     case 'InvalidRequest':
       return `invalid session request: ${error.reason}`;
+    case 'StoreUnreadable':
+      return error.reason;
+    case 'Timeout':
+      return `${error.waitedFor} did not happen within ${error.timeoutMs} ms`;
     case 'Agent':
       return describeAgentError(error.error);
     case 'AgentStartFailed':

@@ -70,6 +70,11 @@ export class ProcessSupply {
     return this.#live;
   }
 
+  /** Processes asked to stop that still hold their slots (each frees one when it exits). */
+  get retiring(): number {
+    return this.#retiring.size;
+  }
+
   /** Live processes that are not on their way out (what scaling compares with its target). */
   get staying(): number {
     return this.deps.slots.used - this.#retiring.size;

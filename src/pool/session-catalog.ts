@@ -5,7 +5,7 @@
  */
 import { ResultAsync } from 'neverthrow';
 import { SESSION_STATES, type SessionInput, type SessionStateValue } from '../../machines/index.js';
-import type { EventStore } from '../store/index.js';
+import type { EventStore, StoreError } from '../store/index.js';
 import { STREAM_PREFIX } from '../runtime/index.js';
 
 /** What the index needs of a stored session. */
@@ -18,7 +18,7 @@ export interface StoredSession {
 const isState = (value: unknown): value is SessionStateValue => SESSION_STATES.includes(value as SessionStateValue);
 
 /** Every stored session that is not terminated. Streams that do not read back as sessions are skipped. */
-export function readStoredSessions(store: EventStore): ResultAsync<StoredSession[], unknown> {
+export function readStoredSessions(store: EventStore): ResultAsync<StoredSession[], StoreError> {
   return store.listStreams({ prefix: STREAM_PREFIX.session }).andThen((streams) =>
     ResultAsync.combine(
       streams.map(({ stream }) =>

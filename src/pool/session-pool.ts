@@ -11,10 +11,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { totalmem } from 'node:os';
-import { errAsync, okAsync, ResultAsync, type Result } from 'neverthrow';
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import {
   messageRefusal,
   POOL_EVENT,
+  type AgentOptions,
+  type poolMachine,
   SESSION_EVENT,
   type ParticipantRole,
   type PoolEvent,
@@ -41,9 +43,9 @@ import {
   type PersistedActor,
   type RuntimeError,
 } from '../runtime/index.js';
-import type { EventStore } from '../store/index.js';
+import { formatStoreError, type EventStore } from '../store/index.js';
 import type { SnapshotFrom } from 'xstate';
-import type { AgentLauncher } from './agent-port.js';
+import type { AgentHandle, AgentLauncher } from './agent-port.js';
 import { createSessionEffects, type BridgeNotice } from './agent-bridge.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from './errors.js';
@@ -135,7 +137,7 @@ export class SessionPool {
     private readonly deps: SessionPoolDeps,
     private readonly host: ActorHost,
     private readonly sessions: ActorRepository<typeof sessionMachine>,
-    private readonly poolActor: PersistedActor<typeof import('../../machines/index.js').poolMachine>,
+    private readonly poolActor: PersistedActor<typeof poolMachine>,
     private readonly breakers: { readonly spawn: BreakerGuard; readonly api: BreakerGuard },
     private readonly index: SessionIndex,
     private readonly warm: WarmSet,
@@ -235,7 +237,7 @@ export class SessionPool {
   /** Indexes stored sessions, recovers the ones that had a process, reconfigures the pool actor, prewarms. */
   private start(): ResultAsync<void, PoolError> {
     return readStoredSessions(this.deps.store)
-      .mapErr((error): PoolError => ({ kind: POOL_ERROR_KIND.InvalidRequest, reason: `cannot read stored sessions: ${String(error)}` }))
+      .mapErr((error): PoolError => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: `cannot read the stored sessions: ${formatStoreError(error)}` }))
       .andThen((stored) => {
         for (const { input, state, lastEventAt } of stored) {
           this.index.add({
@@ -438,20 +440,19 @@ export class SessionPool {
     return this.actor(sessionId).andThen((actor) => {
       const now = actor.getSnapshot();
       if (predicate(now)) return okAsync(now);
-      return new ResultAsync(
-        new Promise<Result<SnapshotFrom<typeof sessionMachine>, PoolError>>((resolve) => {
-          const stopListening = this.subscribe((notice) => {
-            if (notice.kind !== 'commit' || notice.sessionId !== sessionId || !predicate(notice.commit.snapshot)) return;
-            clearTimeout(timer);
-            stopListening();
-            resolve(okAsync(notice.commit.snapshot) as never);
-          });
-          const timer = setTimeout(() => {
-            stopListening();
-            resolve(errAsync({ kind: POOL_ERROR_KIND.InvalidRequest, reason: `session ${sessionId} did not reach the awaited state within ${timeoutMs} ms` }) as never);
-          }, timeoutMs);
-        }).then((result) => result),
-      );
+      const reached = new Promise<Result<SnapshotFrom<typeof sessionMachine>, PoolError>>((resolve) => {
+        const stopListening = this.subscribe((notice) => {
+          if (notice.kind !== 'commit' || notice.sessionId !== sessionId || !predicate(notice.commit.snapshot)) return;
+          clearTimeout(timer);
+          stopListening();
+          resolve(ok(notice.commit.snapshot));
+        });
+        const timer = setTimeout(() => {
+          stopListening();
+          resolve(err({ kind: POOL_ERROR_KIND.Timeout, waitedFor: `session ${sessionId} reaching the awaited state`, timeoutMs }));
+        }, timeoutMs);
+      });
+      return new ResultAsync(reached);
     });
   }
 
@@ -612,7 +613,7 @@ export class SessionPool {
   }
 
   /** Takes a process that never got a turn back as warm, while the pool wants more warm processes. */
-  private offerWarm(handle: import('./agent-port.js').AgentHandle, tenant: string, options: import('../../machines/index.js').AgentOptions, startedAt: number): boolean {
+  private offerWarm(handle: AgentHandle, tenant: string, options: AgentOptions, startedAt: number): boolean {
     if (this.#closed || this.supply.staying > this.poolActor.getSnapshot().context.target) return false;
     this.warm.add({ handle, tenant, options, profile: profileKey(tenant, options), startedAt });
     return true;
@@ -638,25 +639,23 @@ export class SessionPool {
     return false;
   }
 
+  /** Session evictions asked for whose process has not been told to stop yet. */
   #evicting = 0;
 
-  /** Frees slots for `waiting` reservations: retire warm processes first, then hibernate idle sessions, oldest first. */
+  /**
+   * Frees slots for `waiting` reservations: each process already on its way out (or a session being hibernated)
+   * will free one; for the rest, retire warm processes first, then hibernate idle sessions, least recently
+   * active first. False when nothing is freeing a slot and nothing can.
+   */
   private makeRoom(waiting: number): boolean {
-    let started = false;
-    while (this.#evicting < waiting) {
-      if (this.supply.retireWarm(1) === 1) {
-        started = true;
-        this.#evicting += 1;
-        setTimeout(() => (this.#evicting = Math.max(0, this.#evicting - 1)), 0);
-        continue;
-      }
+    while (this.supply.retiring + this.#evicting < waiting) {
+      if (this.supply.retireWarm(1) === 1) continue;
       const victim = this.maintenance.evictionCandidates(1)[0];
       if (victim === undefined) break;
-      started = true;
       this.#evicting += 1;
-      this.evict(victim, 'lru').finally(() => (this.#evicting = Math.max(0, this.#evicting - 1)));
+      void this.evict(victim, 'lru').finally(() => (this.#evicting -= 1));
     }
-    return started || this.#evicting > 0;
+    return this.supply.retiring + this.#evicting > 0;
   }
 
   /** Hibernates a session to free its process, recording why in the pool stream. */
