@@ -58,6 +58,7 @@ import { createPlacement, type Placement } from './placement.js';
 import { ProcessSlots } from './process-slots.js';
 import { ProcessSupply } from './process-supply.js';
 import { ProfileDemand } from './demand.js';
+import { SentMessages, turnIdFor } from './sent-messages.js';
 import { profileKey } from './profile.js';
 import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
 import { createRetryPolicy } from './retry-policy.js';
@@ -109,6 +110,14 @@ export interface MessageInput {
   readonly turnId?: string;
 }
 
+/** A message the session accepted: its turn, the revision of its `MessageAccepted`, and whether this was a retry. */
+export interface SentMessage {
+  readonly turnId: string;
+  readonly revision: bigint;
+  /** True when the same `clientMsgId` had already been accepted: nothing new was sent. */
+  readonly duplicate: boolean;
+}
+
 /** The pool's status, for the status endpoint and metrics. */
 export interface PoolStatus {
   readonly name: string;
@@ -130,6 +139,8 @@ export class SessionPool {
   readonly #affinity = new Map<string, string>();
   readonly #leases = new Map<string, SessionLease>();
   readonly #demand = new ProfileDemand();
+  readonly #sending = new Map<string, Promise<Result<SentMessage, PoolError>>>();
+  #sent!: SentMessages;
   #closed = false;
   readonly maintenance: PoolMaintenance;
 
@@ -151,6 +162,7 @@ export class SessionPool {
     private readonly logger: PoolLogger,
   ) {
     this.maintenance = new PoolMaintenance(this.#maintenanceHooks(), deps.settings, deps.probes);
+    this.#sent = new SentMessages(deps.store);
   }
 
   /**
@@ -356,15 +368,39 @@ export class SessionPool {
 
   /**
    * Sends a user message: message processors first, then `MESSAGE_ACCEPTED` is appended (durable) and the turn
-   * starts, or queues while the agent is busy, starting or hibernated (which wakes it). Refusals are typed.
+   * starts, or queues while the agent is busy, starting or hibernated (which wakes it). Refusals are typed. With a
+   * `clientMsgId` the send is idempotent: a retry gets the first acceptance back (`duplicate: true`).
    */
-  send(sessionId: string, message: MessageInput): ResultAsync<{ readonly turnId: string; readonly revision: bigint }, PoolError> {
+  send(sessionId: string, message: MessageInput): ResultAsync<SentMessage, PoolError> {
     const entry = this.index.get(sessionId);
     if (entry === undefined) return errAsync({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
+    const clientMsgId = message.clientMsgId ?? null;
+    if (clientMsgId === null) return this.#send(entry, message, message.turnId ?? randomUUID(), null);
+    const key = `${sessionId}\u0000${message.userId}\u0000${clientMsgId}`;
+    const pending = this.#sending.get(key);
+    if (pending !== undefined) return new ResultAsync(pending).map((sent) => ({ ...sent, duplicate: true }));
+    const sending = this.#sent
+      .lookup(sessionId, message.userId, clientMsgId)
+      .mapErr((error): PoolError => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }))
+      .andThen((earlier) =>
+        earlier !== undefined
+          ? okAsync<SentMessage, PoolError>({ ...earlier, duplicate: true })
+          : this.#send(entry, message, message.turnId ?? turnIdFor(sessionId, message.userId, clientMsgId), clientMsgId).map((sent) => {
+              this.#sent.record(sessionId, message.userId, clientMsgId, sent);
+              return sent;
+            }),
+      );
+    const settled = Promise.resolve(sending);
+    this.#sending.set(key, settled);
+    void settled.finally(() => this.#sending.delete(key));
+    return new ResultAsync(settled);
+  }
+
+  #send(entry: SessionEntry, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<SentMessage, PoolError> {
+    const { sessionId } = entry;
     if (this.breakers.api.refusing) return errAsync({ kind: POOL_ERROR_KIND.BreakerOpen, breaker: POOL_BREAKERS.api, retryAt: this.breakers.api.actor.getSnapshot().context.deadline?.at ?? null });
-    const turnId = message.turnId ?? randomUUID();
     return this.processors
-      .processInbound({ sessionId, tenant: entry.tenant, userId: message.userId, text: message.text, clientMsgId: message.clientMsgId ?? null })
+      .processInbound({ sessionId, tenant: entry.tenant, userId: message.userId, text: message.text, clientMsgId })
       .mapErr(extensionFailure)
       .andThen((processed) =>
         this.dispatch(sessionId, {
@@ -375,7 +411,7 @@ export class SessionPool {
           userId: processed.userId,
           ...(processed.clientMsgId === null ? {} : { clientMsgId: processed.clientMsgId }),
         }).andThen(({ accepted, revision, snapshot }) => {
-          if (accepted) return okAsync({ turnId, revision });
+          if (accepted) return okAsync({ turnId, revision, duplicate: false });
           const refusal = messageRefusal(snapshot, message.userId);
           if (refusal === 'session-closed') return errAsync<never, PoolError>({ kind: POOL_ERROR_KIND.SessionClosed, sessionId, state: snapshot.value });
           if (refusal === 'not-a-participant' || refusal === 'read-only') {
@@ -589,6 +625,7 @@ export class SessionPool {
 
   private forget(sessionId: string): void {
     this.index.delete(sessionId);
+    this.#sent.forget(sessionId);
     for (const [key, id] of this.#affinity) if (id === sessionId) this.#affinity.delete(key);
     for (const [key, lease] of this.#leases) if (lease.sessionId === sessionId) this.#leases.delete(key);
   }

@@ -29,3 +29,30 @@ describe('session pool: a conversation', () => {
     expect((await pool.send('nope', { userId: 'ada', text: 'hi' }))._unsafeUnwrapErr()).toMatchObject({ kind: 'SessionNotFound' });
   });
 });
+
+describe('session pool: idempotent sends', () => {
+  it('accepts a clientMsgId once, also when retried concurrently and after a restart', async () => {
+    const { pool, store, reopen } = await openTestPool();
+    const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
+    await waitForState(pool, sessionId, 'ready');
+    const [first, concurrent] = await Promise.all([
+      pool.send(sessionId, { userId: 'ada', text: 'once', clientMsgId: 'm-1' }),
+      pool.send(sessionId, { userId: 'ada', text: 'once', clientMsgId: 'm-1' }),
+    ]);
+    expect(first._unsafeUnwrap().duplicate).toBe(false);
+    expect(concurrent._unsafeUnwrap()).toEqual({ ...first._unsafeUnwrap(), duplicate: true });
+    await waitForState(pool, sessionId, 'idle');
+    const later = (await pool.send(sessionId, { userId: 'ada', text: 'once', clientMsgId: 'm-1' }))._unsafeUnwrap();
+    expect(later).toEqual({ ...first._unsafeUnwrap(), duplicate: true });
+    // Another user's clientMsgId is their own.
+    (await pool.join(sessionId, 'bob', 'editor'))._unsafeUnwrap();
+    expect((await pool.send(sessionId, { userId: 'bob', text: 'mine', clientMsgId: 'm-1' }))._unsafeUnwrap().duplicate).toBe(false);
+    await pool.close();
+
+    const again = await reopen();
+    const afterRestart = (await again.send(sessionId, { userId: 'ada', text: 'once', clientMsgId: 'm-1' }))._unsafeUnwrap();
+    expect(afterRestart).toEqual({ ...first._unsafeUnwrap(), duplicate: true });
+    const accepted = (await streamTypes(store, sessionId)).filter((type) => type === 'MessageAccepted');
+    expect(accepted).toHaveLength(2);
+  });
+});
