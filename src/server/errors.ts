@@ -10,6 +10,7 @@ export const API_ERROR_CODES = {
   validationFailed: 'validation_failed',
   unauthorized: 'unauthorized',
   forbidden: 'forbidden',
+  policyRejected: 'policy_rejected',
   originNotAllowed: 'origin_not_allowed',
   notFound: 'not_found',
   methodNotAllowed: 'method_not_allowed',
@@ -30,6 +31,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ApiErrorCode, number>> = {
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  policy_rejected: 403,
   origin_not_allowed: 403,
   not_found: 404,
   method_not_allowed: 405,
@@ -46,9 +48,11 @@ export interface ApiError {
   readonly code: ApiErrorCode;
   readonly message: string;
   readonly details?: Record<string, unknown>;
+  /** Response headers to send with it (`retry-after` on 429/503); never part of the body. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Builds an {@link ApiError}. */
-export function apiError(code: ApiErrorCode, message: string, details?: Record<string, unknown>): ApiError {
-  return details === undefined ? { code, message } : { code, message, details };
+export function apiError(code: ApiErrorCode, message: string, details?: Record<string, unknown>, headers?: Readonly<Record<string, string>>): ApiError {
+  return { code, message, ...(details === undefined ? {} : { details }), ...(headers === undefined ? {} : { headers }) };
 }

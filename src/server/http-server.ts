@@ -34,8 +34,14 @@ export interface HttpServer {
 // Present on the native app in this uWS build though missing from its typings: closes every open socket.
 type ClosableApp = TemplatedApp & { close(): void };
 
+/** Optional parts of the server. */
+export interface HttpServerOptions {
+  /** Told of every response (the latency histogram). */
+  readonly observe?: (method: string, route: string, status: number, seconds: number) => void;
+}
+
 /** Creates the server with its routes; nothing listens until {@link HttpServer.listen}. */
-export function createHttpServer(config: Config, routes: readonly Route[], logger: Logger): HttpServer {
+export function createHttpServer(config: Config, routes: readonly Route[], logger: Logger, options: HttpServerOptions = {}): HttpServer {
   const { server } = config;
   const app = server.tls.enabled
     ? uWS.SSLApp({
@@ -49,7 +55,14 @@ export function createHttpServer(config: Config, routes: readonly Route[], logge
   let draining = false;
   let listenSocket: us_listen_socket | null = null;
 
-  mountRoutes(app, routes, { maxBodyBytes: server.max_body_size, cors: server.cors, logger, inFlight, draining: () => draining });
+  mountRoutes(app, routes, {
+    maxBodyBytes: server.max_body_size,
+    cors: server.cors,
+    logger,
+    inFlight,
+    draining: () => draining,
+    ...(options.observe === undefined ? {} : { observe: options.observe }),
+  });
 
   return {
     app,

@@ -20,6 +20,22 @@ export interface RouterOptions {
   readonly inFlight: InFlightCounter;
   /** True while shutting down: requests get 503 and the connection is closed. */
   readonly draining: () => boolean;
+  /** Told of every response: method, route pattern (`*` for unmatched), status and seconds taken. */
+  readonly observe?: (method: string, route: string, status: number, seconds: number) => void;
+}
+
+/** An exchange that reports its response to `options.observe`. */
+function observedExchange(res: HttpResponse, req: HttpRequest, pattern: string, options: RouterOptions): Exchange {
+  const method = req.getMethod().toUpperCase();
+  const started = performance.now();
+  const observe = options.observe;
+  return new Exchange(
+    res,
+    options.inFlight,
+    corsHeaders(options.cors, req.getHeader('origin')),
+    options.draining,
+    observe === undefined ? undefined : (status) => observe(method, pattern, status, (performance.now() - started) / 1000),
+  );
 }
 
 /** A pattern's methods: those a request or preflight may ask for, and the `Allow` header listing them and OPTIONS. */
@@ -38,19 +54,27 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], options
     const methods = patternRoutes.map((route) => route.method);
     const answerable = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])];
     const allowed: AllowedMethods = { answerable, header: [...answerable, 'OPTIONS'].join(', ') };
-    app.any(pattern, (res, req) => dispatch(res, req, patternRoutes, paramNames, allowed, options));
+    app.any(pattern, (res, req) => dispatch(res, req, pattern, patternRoutes, paramNames, allowed, options));
   }
 
   app.any('/*', (res, req) => {
-    const exchange = new Exchange(res, options.inFlight, corsHeaders(options.cors, req.getHeader('origin')), options.draining);
+    const exchange = observedExchange(res, req, '*', options);
     exchange.sendError(apiError(API_ERROR_CODES.notFound, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`), {}, { bodyless: req.getMethod() === 'head' });
   });
 }
 
-function dispatch(res: HttpResponse, req: HttpRequest, routes: readonly Route[], paramNames: readonly string[], allowed: AllowedMethods, options: RouterOptions): void {
+function dispatch(
+  res: HttpResponse,
+  req: HttpRequest,
+  pattern: string,
+  routes: readonly Route[],
+  paramNames: readonly string[],
+  allowed: AllowedMethods,
+  options: RouterOptions,
+): void {
   const method = req.getMethod().toUpperCase();
   const origin = req.getHeader('origin');
-  const exchange = new Exchange(res, options.inFlight, corsHeaders(options.cors, origin), options.draining);
+  const exchange = observedExchange(res, req, pattern, options);
 
   if (options.draining()) {
     exchange.sendError(apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' }, { close: true });
@@ -96,7 +120,7 @@ function dispatch(res: HttpResponse, req: HttpRequest, routes: readonly Route[],
 async function respond(exchange: Exchange, route: Route, context: RequestContext, bodyless: boolean, logger: Logger): Promise<void> {
   try {
     const result = await route.handler(context);
-    if (isApiError(result)) return exchange.sendError(result, {}, { bodyless });
+    if (isApiError(result)) return exchange.sendError(result, result.headers ?? {}, { bodyless });
     const body = result.body === undefined ? '' : result.serialize ? result.serialize(result.body as never) : JSON.stringify(result.body);
     exchange.send(result.status, body, result.headers, { bodyless });
   } catch (error) {

@@ -82,6 +82,8 @@ export class Exchange {
     private readonly baseHeaders: readonly (readonly [string, string])[] = [],
     /** Close the connection after responding (set while draining). */
     private readonly closeAfter: () => boolean = () => false,
+    /** Told the status of the response once it is sent (metrics). */
+    private readonly onSent?: (status: number) => void,
   ) {
     inFlight.enter();
     res.onAborted(() => {
@@ -107,6 +109,7 @@ export class Exchange {
       else this.res.end(body, close);
     });
     this.#finish();
+    this.onSent?.(status);
   }
 
   /** Sends an error envelope with the status its code maps to. */

@@ -1,0 +1,186 @@
+/**
+ * The Prometheus metrics (prom-client), with the names the product document promises. Gauges are read at scrape
+ * time from their sources (the pool's status, the WebSocket hub's counters, the error-recovery projection), so
+ * nothing on the hot path updates them; only the response-latency histogram is observed per request.
+ *
+ * - `aicli_session_pool_size{type}`: `active` (processes serving a session), `warm`, `live`, `target`, `cap`,
+ *   `hibernated` and `total` sessions.
+ * - `aicli_sessions{state}`: sessions per state.
+ * - `aicli_websocket_connections{state}`: `connected` now, and `closed`/`refused` since start.
+ * - `aicli_websocket_dropped_total{reason}`: connections the server closed (slow consumer, pong timeout …).
+ * - `aicli_error_recovery_success_rate`: recoveries that succeeded ÷ finished (1 when none finished).
+ * - `aicli_error_recovery_total{outcome}`: recoveries started, succeeded, failed.
+ * - `aicli_agent_faults_total{kind}`: agent faults by kind.
+ * - `aicli_circuit_breaker_state{breaker,state}`: 1 for each breaker's current state.
+ * - `aicli_memory_pool_utilization`: the agents' measured resident memory ÷ the memory budget (0–1+).
+ * - `aicli_response_latency_histogram{method,route,status}`: HTTP response latency in seconds.
+ * - the process metrics of prom-client, prefixed `aicli_`.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the pool reports (a subset of `PoolStatus`). */
+export interface PoolMetricsSource {
+  readonly target: number;
+  readonly cap: number;
+  readonly processes: { readonly live: number; readonly warm: number; readonly inUse: number };
+  readonly sessions: { readonly total: number; readonly hibernated: number; readonly byState: Readonly<Record<string, number | undefined>> };
+  readonly memory: { readonly budgetBytes: number; readonly measuredBytes: number };
+}
+
+/** What the WebSocket hub reports. */
+export interface WebSocketMetricsSource {
+  readonly connections: { readonly open: number; readonly closed: number; readonly refused: number };
+  readonly dropped: Readonly<Record<string, number>>;
+}
+
+/** What the error-recovery projection reports. */
+export interface RecoveryMetricsSource {
+  readonly recoveries: Readonly<Record<string, number>>;
+  readonly successRate: number;
+  readonly faultsByKind: Readonly<Record<string, number>>;
+  readonly breakers: Readonly<Record<string, { readonly state: string }>>;
+}
+
+/** Where the scrape-time gauges read from; each is optional (a source not running yet reports nothing). */
+export interface MetricsSources {
+  readonly pool?: () => PoolMetricsSource;
+  readonly websocket?: () => WebSocketMetricsSource;
+  readonly recovery?: () => RecoveryMetricsSource;
+}
+
+/** The server's metrics. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Records one HTTP response. */
+  observeResponse(method: string, route: string, status: number, seconds: number): void;
+  /** The exposition text and its content type. */
+  render(): Promise<{ readonly body: string; readonly contentType: string }>;
+}
+
+const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
+
+/** Builds the registry with every metric reading from `sources`. */
+export function createMetrics(sources: MetricsSources, options: { readonly defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'aicli_' });
+  const registers = [registry];
+
+  new Gauge({
+    name: 'aicli_session_pool_size',
+    help: 'Session pool sizes: active (serving a session), warm, live processes, target, cap; hibernated and total sessions.',
+    labelNames: ['type'],
+    registers,
+    collect() {
+      const pool = sources.pool?.();
+      if (pool === undefined) return;
+      const sizes = {
+        active: pool.processes.inUse,
+        warm: pool.processes.warm,
+        live: pool.processes.live,
+        target: pool.target,
+        cap: pool.cap,
+        hibernated: pool.sessions.hibernated,
+        total: pool.sessions.total,
+      };
+      for (const [type, value] of Object.entries(sizes)) this.set({ type }, value);
+    },
+  });
+  new Gauge({
+    name: 'aicli_sessions',
+    help: 'Sessions by state.',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [state, count] of Object.entries(sources.pool?.().sessions.byState ?? {})) this.set({ state }, count ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'aicli_memory_pool_utilization',
+    help: 'Measured resident memory of the agent processes divided by the memory budget.',
+    registers,
+    collect() {
+      const memory = sources.pool?.().memory;
+      if (memory !== undefined) this.set(memory.budgetBytes === 0 ? 0 : memory.measuredBytes / memory.budgetBytes);
+    },
+  });
+  new Gauge({
+    name: 'aicli_websocket_connections',
+    help: 'WebSocket connections: connected now; closed and refused since start.',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const ws = sources.websocket?.();
+      if (ws === undefined) return;
+      this.set({ state: 'connected' }, ws.connections.open);
+      this.set({ state: 'closed' }, ws.connections.closed);
+      this.set({ state: 'refused' }, ws.connections.refused);
+    },
+  });
+  new Counter({
+    name: 'aicli_websocket_dropped_total',
+    help: 'WebSocket connections closed by the server, by reason.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      setCounters(this, 'reason', sources.websocket?.().dropped ?? {});
+    },
+  });
+  new Gauge({
+    name: 'aicli_error_recovery_success_rate',
+    help: 'Agent recoveries that succeeded divided by those finished (1 when none finished).',
+    registers,
+    collect() {
+      const recovery = sources.recovery?.();
+      if (recovery !== undefined) this.set(recovery.successRate);
+    },
+  });
+  new Counter({
+    name: 'aicli_error_recovery_total',
+    help: 'Agent recoveries by outcome (started, succeeded, failed).',
+    labelNames: ['outcome'],
+    registers,
+    collect() {
+      setCounters(this, 'outcome', sources.recovery?.().recoveries ?? {});
+    },
+  });
+  new Counter({
+    name: 'aicli_agent_faults_total',
+    help: 'Agent faults by kind (crash, hang, stall, garbage, exit).',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      setCounters(this, 'kind', sources.recovery?.().faultsByKind ?? {});
+    },
+  });
+  new Gauge({
+    name: 'aicli_circuit_breaker_state',
+    help: 'Circuit breaker states: 1 for the current state of each breaker, 0 for the others.',
+    labelNames: ['breaker', 'state'],
+    registers,
+    collect() {
+      for (const [breaker, { state }] of Object.entries(sources.recovery?.().breakers ?? {})) {
+        for (const candidate of BREAKER_STATES) this.set({ breaker, state: candidate }, candidate === state ? 1 : 0);
+      }
+    },
+  });
+  const latency = new Histogram({
+    name: 'aicli_response_latency_histogram',
+    help: 'HTTP response latency in seconds, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+
+  return {
+    registry,
+    observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
+    render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
+  };
+}
+
+/** Sets a counter to totals kept elsewhere (they only grow): reset, then add each total. */
+function setCounters(counter: Counter<string>, label: string, totals: Readonly<Record<string, number>>): void {
+  counter.reset();
+  for (const [value, total] of Object.entries(totals)) if (total > 0) counter.inc({ [label]: value }, total);
+}

@@ -1,0 +1,21 @@
+/**
+ * What the REST routes and the WebSocket endpoint are built from: the configuration, the session pool (the
+ * only way to act on sessions), the event store (history, replay, live fan-out), the authenticator, the logger
+ * and a clock.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { SessionPool } from '../pool/index.js';
+import type { Clock } from '../runtime/index.js';
+import type { EventStore } from '../store/index.js';
+import type { Authenticator } from './auth/index.js';
+
+/** Shared dependencies of the API. */
+export interface ApiDeps {
+  readonly config: Config;
+  readonly pool: SessionPool;
+  readonly store: EventStore;
+  readonly auth: Authenticator;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}

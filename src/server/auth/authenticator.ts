@@ -1,0 +1,96 @@
+/**
+ * Establishing an {@link Identity} from a request or a WebSocket `hello` token:
+ * - `auth.enabled: false` (the embedded default): no credentials; the caller names itself with the `x-user-id`
+ *   and `x-tenant-id` headers (defaults `anonymous` and `default`) and is an admin. For a single trusted user or
+ *   development only; the README says so.
+ * - `auth.enabled: true`: an API key (`x-api-key`, matched by SHA-256 against `auth.api_keys`, compared in constant
+ *   time) or a JWT (`authorization: Bearer …`, HS256 with `auth.jwt.secret`, `iss`/`aud` checked when configured;
+ *   claims `sub` = user, `tenant` (default `default`), `role` (default `user`)). Anything else is `unauthorized`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import { err, ok, type Result } from 'neverthrow';
+import type { Config } from '../../config/index.js';
+import { isSafeSegment } from '../../agent/tenant.js';
+import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
+import { isServerRole, type Identity } from './identity.js';
+
+/** Request headers the authenticator reads (lower-case names). */
+export const AUTH_HEADER = { authorization: 'authorization', apiKey: 'x-api-key', userId: 'x-user-id', tenant: 'x-tenant-id' } as const;
+
+/** The default user and tenant of an open (auth disabled) server. */
+export const OPEN_IDENTITY = { userId: 'anonymous', tenant: 'default' } as const;
+
+/** Authenticates requests and WebSocket tokens. */
+export interface Authenticator {
+  /** Whether credentials are required. */
+  readonly enabled: boolean;
+  /** The identity of a request with these (lower-case) headers. */
+  fromHeaders(headers: Readonly<Record<string, string>>): Promise<Result<Identity, ApiError>>;
+  /** The identity behind a token sent in a WebSocket `hello` (an API key or a JWT); `name` for open servers. */
+  fromToken(token: string | undefined, open?: { readonly userId?: string; readonly tenant?: string }): Promise<Result<Identity, ApiError>>;
+}
+
+const unauthorized = (message: string): ApiError => apiError(API_ERROR_CODES.unauthorized, message);
+const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
+
+/** Builds the authenticator for `auth`. */
+export function createAuthenticator(auth: Config['auth']): Authenticator {
+  const secret = new TextEncoder().encode(auth.jwt.secret);
+  const keys = auth.api_keys.map((key) => ({ ...key, digest: Buffer.from(key.key_sha256, 'hex') }));
+
+  const open = (userId: string | undefined, tenant: string | undefined): Result<Identity, ApiError> => {
+    const user = userId === undefined || userId === '' ? OPEN_IDENTITY.userId : userId;
+    const space = tenant === undefined || tenant === '' ? OPEN_IDENTITY.tenant : tenant;
+    if (!USER_ID.test(user)) return err(apiError(API_ERROR_CODES.badRequest, `${AUTH_HEADER.userId} must be 1-128 letters, digits or ._@:-`));
+    if (!isSafeSegment(space)) return err(apiError(API_ERROR_CODES.badRequest, `${AUTH_HEADER.tenant} must be 1-128 letters, digits, ".", "_" or "-"`));
+    return ok({ userId: user, tenant: space, role: 'admin', via: 'open' });
+  };
+
+  const byApiKey = (presented: string): Result<Identity, ApiError> | undefined => {
+    const digest = createHash('sha256').update(presented).digest();
+    const key = keys.find((candidate) => timingSafeEqual(candidate.digest, digest));
+    return key === undefined ? undefined : ok({ userId: key.id, tenant: key.tenant, role: key.role, via: 'api_key' });
+  };
+
+  const byJwt = async (token: string): Promise<Result<Identity, ApiError>> => {
+    if (auth.jwt.secret === '') return err(unauthorized('JWTs are not accepted by this server (no auth.jwt.secret)'));
+    try {
+      const { payload } = await jwtVerify(token, secret, {
+        algorithms: ['HS256'],
+        ...(auth.jwt.issuer === '' ? {} : { issuer: auth.jwt.issuer }),
+        ...(auth.jwt.audience === '' ? {} : { audience: auth.jwt.audience }),
+      });
+      const tenant = payload['tenant'] ?? OPEN_IDENTITY.tenant;
+      const role = payload['role'] ?? 'user';
+      if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) return err(unauthorized('the token has no valid "sub" claim'));
+      if (typeof tenant !== 'string' || !isSafeSegment(tenant)) return err(unauthorized('the token\'s "tenant" claim is not a valid tenant id'));
+      if (!isServerRole(role)) return err(unauthorized('the token\'s "role" claim is not admin, operator, user or viewer'));
+      return ok({ userId: payload.sub, tenant, role, via: 'jwt' });
+    } catch (error) {
+      const reason = error instanceof joseErrors.JWTExpired ? 'the token has expired' : error instanceof joseErrors.JWTClaimValidationFailed ? `the token's claims are not accepted (${error.claim})` : 'the token is not valid';
+      return err(unauthorized(reason));
+    }
+  };
+
+  const fromToken = async (token: string | undefined): Promise<Result<Identity, ApiError>> => {
+    if (token === undefined || token === '') return err(unauthorized('credentials required: an API key or a bearer token'));
+    return byApiKey(token) ?? (token.split('.').length === 3 ? byJwt(token) : err(unauthorized('unknown API key')));
+  };
+
+  return {
+    enabled: auth.enabled,
+    async fromHeaders(headers) {
+      if (!auth.enabled) return open(headers[AUTH_HEADER.userId], headers[AUTH_HEADER.tenant]);
+      const apiKey = headers[AUTH_HEADER.apiKey];
+      if (apiKey !== undefined && apiKey !== '') return byApiKey(apiKey) ?? err(unauthorized('unknown API key'));
+      const bearer = /^Bearer\s+(\S+)$/i.exec(headers[AUTH_HEADER.authorization] ?? '');
+      if (bearer === null) return err(unauthorized(`credentials required: ${AUTH_HEADER.apiKey} or "authorization: Bearer <jwt>"`));
+      return byJwt(bearer[1]!);
+    },
+    async fromToken(token, openAs) {
+      if (!auth.enabled) return open(openAs?.userId, openAs?.tenant);
+      return fromToken(token);
+    },
+  };
+}

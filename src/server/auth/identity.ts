@@ -1,0 +1,61 @@
+/**
+ * Who is calling and what they may do: an `Identity` (user, tenant, server role) and the one table of
+ * permissions per role. Tenants are isolated: only `admin` sees across tenants.
+ */
+import { SERVER_ROLES } from '../../config/schema.js';
+
+/** A server role, from most to least powerful: admin, operator, user, viewer. */
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
+/** An authenticated caller. */
+export interface Identity {
+  readonly userId: string;
+  readonly tenant: string;
+  readonly role: ServerRole;
+  /** How the identity was established: a JWT, an API key, or no auth configured (`open`). */
+  readonly via: 'jwt' | 'api_key' | 'open';
+}
+
+/** What a caller may be allowed to do. */
+export const PERMISSION = {
+  /** Read sessions they take part in (and, for operators, every session of their tenant). */
+  readSessions: 'sessions:read',
+  /** Create sessions and send messages to sessions where their session role allows it. */
+  useSessions: 'sessions:use',
+  /** Act on any session of their tenant (interrupt, terminate, hibernate, manage participants) without taking part. */
+  manageSessions: 'sessions:manage',
+  /** Read pool, breaker, WebSocket status and metrics. */
+  readStatus: 'status:read',
+  /** Read raw event history and replay any stream of their tenant. */
+  readEvents: 'events:read',
+  /** See and act across tenants. */
+  allTenants: 'tenants:all',
+} as const;
+
+/** One of {@link PERMISSION}'s values. */
+export type Permission = (typeof PERMISSION)[keyof typeof PERMISSION];
+
+const P = PERMISSION;
+
+/** The permissions of each role. */
+export const ROLE_PERMISSIONS: Readonly<Record<ServerRole, readonly Permission[]>> = {
+  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants],
+  operator: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents],
+  user: [P.readSessions, P.useSessions],
+  viewer: [P.readSessions],
+};
+
+/** Whether `identity` holds `permission`. */
+export function can(identity: Identity, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[identity.role].includes(permission);
+}
+
+/** Whether `identity` may see things of `tenant` (its own, or any for admins). */
+export function seesTenant(identity: Identity, tenant: string): boolean {
+  return identity.tenant === tenant || can(identity, PERMISSION.allTenants);
+}
+
+/** Whether `value` names a server role. */
+export function isServerRole(value: unknown): value is ServerRole {
+  return typeof value === 'string' && (SERVER_ROLES as readonly string[]).includes(value);
+}

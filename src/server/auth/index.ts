@@ -1,0 +1,4 @@
+/** Authentication and authorisation of API callers. Re-exports only. */
+export * from './identity.js';
+export * from './authenticator.js';
+export * from './guard.js';
