@@ -15,7 +15,6 @@ import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow
 import {
   messageRefusal,
   POOL_EVENT,
-  type AgentOptions,
   type poolMachine,
   SESSION_EVENT,
   type ParticipantRole,
@@ -45,7 +44,7 @@ import {
 } from '../runtime/index.js';
 import { formatStoreError, type EventStore } from '../store/index.js';
 import type { SnapshotFrom } from 'xstate';
-import type { AgentHandle, AgentLauncher } from './agent-port.js';
+import type { AgentLauncher } from './agent-port.js';
 import { createSessionEffects, type BridgeNotice } from './agent-bridge.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from './errors.js';
@@ -57,6 +56,7 @@ import type { PoolSettings } from './options.js';
 import { createPlacement, type Placement } from './placement.js';
 import { ProcessSlots } from './process-slots.js';
 import { ProcessSupply } from './process-supply.js';
+import { Capacity } from './capacity.js';
 import { ProfileDemand } from './demand.js';
 import { SentMessages, turnIdFor } from './sent-messages.js';
 import { profileKey } from './profile.js';
@@ -143,6 +143,7 @@ export class SessionPool {
   #sent!: SentMessages;
   #closed = false;
   readonly maintenance: PoolMaintenance;
+  private readonly capacity: Capacity;
 
   private constructor(
     private readonly deps: SessionPoolDeps,
@@ -162,6 +163,19 @@ export class SessionPool {
     private readonly logger: PoolLogger,
   ) {
     this.maintenance = new PoolMaintenance(this.#maintenanceHooks(), deps.settings, deps.probes);
+    this.capacity = new Capacity({
+      supply,
+      warm,
+      index,
+      demand: this.#demand,
+      target: () => poolActor.getSnapshot().context.target,
+      now: () => clock.now(),
+      closed: () => this.#closed,
+      evictionCandidates: (count) => this.maintenance.evictionCandidates(count),
+      hibernate: (sessionId, reason) => this.hibernate(sessionId, reason),
+      record: (event) => this.recordPool(event),
+      logger,
+    });
     this.#sent = new SentMessages(deps.store);
   }
 
@@ -182,7 +196,7 @@ export class SessionPool {
     const memory = { budgetBytes, estimator, measuredBytes: 0 };
     const cap = liveProcessCap({ maxSize: settings.scaling.maxSize, maxProcesses: settings.maxProcesses, budgetBytes, perProcessBytes: estimator.estimate() });
     let pool: SessionPool | undefined;
-    const slots = new ProcessSlots(cap, (waiting) => pool?.makeRoom(waiting) ?? false);
+    const slots = new ProcessSlots(cap, (waiting) => pool?.capacity.makeRoom(waiting) ?? false);
     const report = (error: RuntimeError): void => logger.warn({ error }, 'pool: could not record an event');
     let onCommit: (commit: Commit) => void = () => undefined;
     const host = createActorHost({
@@ -218,7 +232,7 @@ export class SessionPool {
           retry,
           clock,
           slotWaitMs: settings.limits.startTimeoutMs,
-          onExit: () => pool?.reconcileWarm(),
+          onExit: () => pool?.capacity.reconcile(),
           onRetry: (info) => logger.warn({ attempt: info.attempt, errorClass: info.errorClass, delayMs: info.delayMs, error: info.error }, 'pool: retrying an agent start'),
         });
         const sessionsRepo: ActorRepository<typeof sessionMachine> = host.actors(SESSION_ACTOR, createSessionEffects({
@@ -228,11 +242,11 @@ export class SessionPool {
           apiBreaker: api,
           clock,
           actorOf: (sessionId): ResultAsync<SessionActor, RuntimeError> => sessionsRepo.load(sessionId),
-          offerWarm: (process, tenant, options) => pool?.offerWarm(process.handle, tenant, options, process.startedAt) ?? false,
+          offerWarm: (process, tenant, options) => pool?.capacity.offerWarm(process.handle, tenant, options, process.startedAt) ?? false,
           notify: (notice) => pool?.notify(notice),
           report,
         }));
-        const pools = host.actors(POOL_ACTOR, { adjustWarm: () => pool?.reconcileWarm() });
+        const pools = host.actors(POOL_ACTOR, { adjustWarm: () => pool?.capacity.reconcile() });
         const poolInput = { name: settings.name, at: clock.now(), options: settings.scaling };
         return loadOrCreate(pools.load(settings.name), () => pools.create(poolInput)).mapErr(runtimeFailure).map((poolActor) => {
           pool = new SessionPool(
@@ -272,7 +286,7 @@ export class SessionPool {
       })
       .map((recovered) => {
         if (recovered.length > 0) this.logger.info({ sessions: recovered.length }, 'pool: recovering sessions whose process died with the previous run');
-        this.reconcileWarm();
+        this.capacity.reconcile();
         if (this.deps.autoMaintenance !== false) this.maintenance.start();
       });
   }
@@ -295,7 +309,7 @@ export class SessionPool {
         const profile = profileKey(accepted.tenant, accepted.options);
         this.#demand.record(accepted.tenant, accepted.options, this.clock.now());
         const warm = this.warm.has(profile);
-        if (!warm && this.slots.free === 0 && !this.canMakeRoom()) {
+        if (!warm && this.slots.free === 0 && !this.capacity.canMakeRoom()) {
           return errAsync<SessionLease, PoolError>({ kind: POOL_ERROR_KIND.PoolExhausted, live: this.slots.used, cap: this.slots.cap });
         }
         const sessionId = options.sessionId ?? randomUUID();
@@ -318,7 +332,7 @@ export class SessionPool {
             return runtimeFailure(error);
           })
           .map(() => {
-            this.reconcileWarm();
+            this.capacity.reconcile();
             return this.lease(entry, accepted, warm ? 'warm' : 'cold');
           });
       });
@@ -619,7 +633,7 @@ export class SessionPool {
     if (state === 'hibernated' || state === 'terminated') {
       if (state === 'terminated') this.forget(sessionId);
       void this.sessions.load(sessionId).map((actor) => actor.stop());
-      this.reconcileWarm();
+      this.capacity.reconcile();
     }
   }
 
@@ -649,63 +663,6 @@ export class SessionPool {
     );
   }
 
-  /** Takes a process that never got a turn back as warm, while the pool wants more warm processes. */
-  private offerWarm(handle: AgentHandle, tenant: string, options: AgentOptions, startedAt: number): boolean {
-    if (this.#closed || this.supply.staying > this.poolActor.getSnapshot().context.target) return false;
-    this.warm.add({ handle, tenant, options, profile: profileKey(tenant, options), startedAt });
-    return true;
-  }
-
-  /** Brings live processes towards the pool's target: prewarm the most demanded profile, or retire warm ones. */
-  private reconcileWarm(): void {
-    if (this.#closed) return;
-    const target = this.poolActor.getSnapshot().context.target;
-    const live = this.supply.staying;
-    if (live < target) {
-      const { tenant, options } = this.#demand.top(this.clock.now());
-      for (let i = live; i < target; i++) if (!this.supply.prewarm(tenant, options)) break;
-    } else if (live > target && this.warm.size > 0) {
-      this.supply.retireWarm(Math.min(this.warm.size, live - target));
-    }
-  }
-
-  /** Whether a slot could be freed: a warm process to retire or an idle session to hibernate. */
-  private canMakeRoom(): boolean {
-    if (this.warm.size > 0) return true;
-    for (const entry of this.index.values()) if (entry.agent !== null && EVICTABLE_STATES.includes(entry.state)) return true;
-    return false;
-  }
-
-  /** Session evictions asked for whose process has not been told to stop yet. */
-  #evicting = 0;
-
-  /**
-   * Frees slots for `waiting` reservations: each process already on its way out (or a session being hibernated)
-   * will free one; for the rest, retire warm processes first, then hibernate idle sessions, least recently
-   * active first. False when nothing is freeing a slot and nothing can.
-   */
-  private makeRoom(waiting: number): boolean {
-    while (this.supply.retiring + this.#evicting < waiting) {
-      if (this.supply.retireWarm(1) === 1) continue;
-      const victim = this.maintenance.evictionCandidates(1)[0];
-      if (victim === undefined) break;
-      this.#evicting += 1;
-      void this.evict(victim, 'lru').finally(() => (this.#evicting -= 1));
-    }
-    return this.supply.retiring + this.#evicting > 0;
-  }
-
-  /** Hibernates a session to free its process, recording why in the pool stream. */
-  private evict(sessionId: string, reason: 'lru' | 'memory' | 'max_lifetime'): Promise<void> {
-    const entry = this.index.get(sessionId);
-    if (entry !== undefined) entry.lastActiveAt = Number.MAX_SAFE_INTEGER; // not chosen twice while it stops
-    return this.hibernate(sessionId, reason)
-      .map((accepted) => {
-        if (accepted) void this.recordPool({ type: POOL_EVENT.SESSION_EVICTED, at: this.clock.now(), sessionId, reason });
-      })
-      .match(() => undefined, (error) => this.logger.warn({ sessionId, error }, 'pool: could not hibernate a session'));
-  }
-
   #maintenanceHooks(): MaintenanceHooks {
     return {
       now: () => this.clock.now(),
@@ -717,8 +674,8 @@ export class SessionPool {
       settings: this.deps.settings,
       poolContext: () => this.poolActor.getSnapshot().context,
       record: (event: PoolEvent) => this.recordPool(event),
-      evict: (sessionId: string, reason: 'lru' | 'memory' | 'max_lifetime') => this.evict(sessionId, reason),
-      reconcile: () => this.reconcileWarm(),
+      evict: (sessionId: string, reason: 'lru' | 'memory' | 'max_lifetime') => this.capacity.evict(sessionId, reason),
+      reconcile: () => this.capacity.reconcile(),
       residentStreams: () => this.host.live(),
       unload: (stream: string) => {
         const id = stream.slice(STREAM_PREFIX.session.length);
