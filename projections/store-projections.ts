@@ -1,0 +1,16 @@
+/**
+ * The projections the server folds from the event store, keyed by name, for `createProjectionHost`. The
+ * `websocket-status` fold is not among them: the WebSocket server feeds it its own connection events.
+ */
+import { ERROR_RECOVERY, errorRecoveryProjection } from './error-recovery.js';
+import { POOL_STATUS, poolStatusProjection } from './pool-status.js';
+import { SESSION_LIST, sessionListProjection } from './session-list.js';
+
+/** The store projections of a server whose pool is `poolName` (`main` by default). */
+export function storeProjections(poolName = 'main') {
+  return {
+    [SESSION_LIST]: sessionListProjection,
+    [POOL_STATUS]: poolStatusProjection(poolName),
+    [ERROR_RECOVERY]: errorRecoveryProjection,
+  } as const;
+}

@@ -1,0 +1,3 @@
+/** The live host of the store projections (the folds themselves live in `projections/`). Re-exports only. */
+export * from './errors.js';
+export * from './projection-host.js';
