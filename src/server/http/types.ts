@@ -25,6 +25,37 @@ export interface HttpResponseSpec {
 /** A handler answers with a response or an error; thrown exceptions are bugs and become 500s. */
 export type RouteHandler = (context: RequestContext) => HttpResponseSpec | ApiError | Promise<HttpResponseSpec | ApiError>;
 
+/** A JSON Schema (TypeBox schemas are ones), as the OpenAPI document embeds it. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** One documented response of a route. */
+export interface RouteResponseDocs {
+  readonly description: string;
+  /** The body's schema; none for an empty body. */
+  readonly schema?: JsonSchema;
+  /** Response headers worth naming (`location`, `retry-after`), with a description each. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the OpenAPI document says of a route. `body` and `query` must be the very schemas the route validates
+ * with, so the document cannot drift from what the server accepts; error responses are listed by code.
+ */
+export interface RouteDocs {
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  /** Whether credentials are needed (when `auth.enabled`); the permission the route checks, if any. */
+  readonly auth?: { readonly permission: string } | 'none';
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: JsonSchema;
+  readonly body?: JsonSchema;
+  /** Successful responses by status. */
+  readonly responses: Readonly<Record<number, RouteResponseDocs>>;
+  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 500, 503). */
+  readonly errors?: readonly number[];
+}
+
 /** One route: method, uWS pattern (`/api/v1/sessions/:id`) and handler. */
 export interface Route {
   readonly method: HttpMethod;
@@ -32,6 +63,8 @@ export interface Route {
   readonly handler: RouteHandler;
   /** Whether the route reads a JSON body (POST/PUT/PATCH usually do). */
   readonly readsBody?: boolean;
+  /** What the OpenAPI document says of it; undocumented routes still appear, with a bare entry. */
+  readonly docs?: RouteDocs;
 }
 
 /** Tells a handler result apart from an error. */

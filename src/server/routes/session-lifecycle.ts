@@ -1,0 +1,106 @@
+/** `POST /sessions`, `GET /sessions/:id` and `DELETE /sessions/:id`: creating, reading and ending sessions. */
+import fastJson from 'fast-json-stringify';
+import type { SessionRequest } from '../../pool/index.js';
+import type { ApiDeps } from '../api-deps.js';
+import { PERMISSION } from '../auth/index.js';
+import { API_ERROR_CODES, apiError } from '../errors.js';
+import type { Route } from '../http/types.js';
+import { poolErrorToApi } from '../pool-errors.js';
+import { CreatedSession, CreateSessionBody, SessionView, TerminatedSession } from './schemas.js';
+import { SESSION_ACTION } from './session-access.js';
+import { findLiveSessionFor, findSession, findSessionFor } from './session-lookup.js';
+import { declareRoute } from './session-route.js';
+import { sessionView } from './session-view.js';
+
+/** Where the session API lives. */
+export const SESSIONS_PATH = '/api/v1/sessions';
+
+const TAGS = ['sessions'];
+const serializeCreated = fastJson(CreatedSession);
+const serializeView = fastJson(SessionView);
+const serializeTerminated = fastJson(TerminatedSession);
+
+/** The session request a caller's create body stands for: their tenant and user, the options they named. */
+export function sessionRequestOf(body: CreateSessionBody, caller: { readonly tenant: string; readonly userId: string }): SessionRequest {
+  return {
+    tenant: caller.tenant,
+    userId: caller.userId,
+    options: {
+      model: body.model ?? null,
+      cwd: body.cwd ?? '',
+      permissionMode: body.permissionMode ?? 'default',
+      allowedTools: body.allowedTools ?? [],
+      systemPrompt: body.systemPrompt ?? null,
+    },
+    limits: {},
+    metadata: body.metadata ?? {},
+  };
+}
+
+/** Creating, reading and terminating sessions. */
+export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
+  const { pool, auth } = deps;
+  return [
+    declareRoute(auth, {
+      method: 'POST',
+      pattern: SESSIONS_PATH,
+      permission: PERMISSION.useSessions,
+      body: CreateSessionBody,
+      docs: {
+        summary: 'Create a session (or, with `share`, join a suitable open one)',
+        tags: TAGS,
+        responses: {
+          201: { description: 'A new session, owned by the caller', schema: CreatedSession, headers: { location: 'The session\'s URL' } },
+          200: { description: 'With `share`: an existing session of the tenant the caller now takes part in', schema: CreatedSession, headers: { location: 'The session\'s URL' } },
+        },
+        errors: [403, 429, 503],
+      },
+      handle: async ({ body, identity }) => {
+        const request = sessionRequestOf(body, identity);
+        const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
+        if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
+        const found = await findSession(deps, lease.value.sessionId);
+        if (found.isErr()) return found.error;
+        return {
+          status: lease.value.source === 'existing' ? 200 : 201,
+          headers: { location: `${SESSIONS_PATH}/${encodeURIComponent(lease.value.sessionId)}` },
+          serialize: serializeCreated,
+          body: { session: sessionView(found.value, found.value.revision), lease: { source: lease.value.source } },
+        };
+      },
+    }),
+    declareRoute(auth, {
+      method: 'GET',
+      pattern: `${SESSIONS_PATH}/:id`,
+      permission: PERMISSION.readSessions,
+      docs: { summary: 'A session: state, participants, options, usage', tags: TAGS, params: { id: 'Session id' }, responses: { 200: { description: 'The session', schema: SessionView } }, errors: [404] },
+      handle: async ({ context, identity }) => {
+        const found = await findSessionFor(deps, context.params['id'] ?? '', identity, SESSION_ACTION.view);
+        if (found.isErr()) return found.error;
+        return { status: 200, serialize: serializeView, body: sessionView(found.value, found.value.revision) };
+      },
+    }),
+    declareRoute(auth, {
+      method: 'DELETE',
+      pattern: `${SESSIONS_PATH}/:id`,
+      permission: PERMISSION.useSessions,
+      docs: {
+        summary: 'Terminate a session (its owner, or an operator of its tenant)',
+        description: 'A session that already ended stays readable; terminating it again is `409 conflict`.',
+        tags: TAGS,
+        params: { id: 'Session id' },
+        responses: { 200: { description: 'The session is terminated', schema: TerminatedSession } },
+        errors: [403, 404, 409],
+      },
+      handle: async ({ context, identity }) => {
+        const id = context.params['id'] ?? '';
+        const found = await findLiveSessionFor(deps, id, identity, SESSION_ACTION.manage);
+        if (found.isErr()) return found.error;
+        const terminated = await pool.terminate(id, `terminated by ${identity.userId}`);
+        if (terminated.isErr()) return poolErrorToApi(terminated.error, deps.clock.now());
+        if (!terminated.value) return apiError(API_ERROR_CODES.conflict, `session ${id} could not be terminated now`);
+        return { status: 200, serialize: serializeTerminated, body: { id, state: 'terminated' } };
+      },
+    }),
+  ];
+}
