@@ -1,0 +1,162 @@
+/**
+ * What the server does with each client frame: `hello` establishes the identity (frames that arrive while it is
+ * checked wait for it, in order), then `subscribe`/`unsubscribe` follow sessions through the feed, `send` and
+ * `interrupt` go to the pool, and `presence` updates the session's presence. Every refusal is an `error` frame
+ * with a stable code and the frame's `ref`.
+ */
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
+import type { Identity } from '../auth/index.js';
+import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
+import { poolErrorToApi } from '../pool-errors.js';
+import { readRefusal, interruptRefusal, sendRefusal, type SessionScope } from './access.js';
+import { ackFrame, interruptedFrame, subscribedFrame, unsubscribedFrame, welcomeFrame } from './frames.js';
+import type { Connection, FrameHandler, HubContext } from './hub.js';
+import {
+  CLIENT_FRAME,
+  PRESENCE_STATUS,
+  parseClientFrame,
+  WS_CLOSE,
+  WS_CLOSE_REASON,
+  type HelloFrame,
+  type InterruptFrame,
+  type PresenceFrame,
+  type SendFrame,
+  type SubscribeFrame,
+  type UnsubscribeFrame,
+} from './protocol.js';
+import type { FeedHandle, FeedStart } from './session-feed.js';
+
+/** Reason recorded when a failed `hello` closes the connection. */
+const UNAUTHORIZED_DROP = 'unauthorized';
+
+/** Handles one text frame of `connection`. */
+export const handleFrame: FrameHandler = (hub, connection, text) => {
+  if (connection.pending !== null) {
+    connection.pending.push(text);
+    return;
+  }
+  const parsed = parseClientFrame(text);
+  if (parsed.isErr()) return hub.sendError(connection, parsed.error, parsed.error.ref);
+  const frame = parsed.value;
+  if (frame.type === CLIENT_FRAME.hello) return hello(hub, connection, frame);
+  const identity = connection.identity;
+  if (identity === null) return hub.sendError(connection, apiError(API_ERROR_CODES.unauthorized, `send "${CLIENT_FRAME.hello}" first`), frame.ref);
+  switch (frame.type) {
+    case CLIENT_FRAME.subscribe:
+      return void subscribe(hub, connection, identity, frame);
+    case CLIENT_FRAME.unsubscribe:
+      return unsubscribe(hub, connection, frame);
+    case CLIENT_FRAME.send:
+      return void send(hub, connection, identity, frame);
+    case CLIENT_FRAME.interrupt:
+      return void interrupt(hub, connection, identity, frame);
+    case CLIENT_FRAME.presence:
+      return presence(hub, connection, frame);
+  }
+};
+
+function hello(hub: HubContext, connection: Connection, frame: HelloFrame): void {
+  if (connection.identity !== null) return hub.sendError(connection, apiError(API_ERROR_CODES.badRequest, 'hello was already said on this connection'), frame.ref);
+  const { auth } = hub.deps;
+  const { credentials } = connection;
+  const token = frame.token === undefined || frame.token === '' ? undefined : frame.token;
+  const identity = !auth.enabled
+    ? auth.fromToken(undefined, { userId: frame.userId ?? credentials.userId, tenant: frame.tenant ?? credentials.tenant })
+    : token === undefined && credentials.identity !== null
+      ? Promise.resolve(okAsync<Identity, ApiError>(credentials.identity))
+      : auth.fromToken(token);
+  connection.pending = [];
+  void Promise.resolve(identity).then(async (resolved) => {
+    const result = await resolved;
+    const pending = connection.pending ?? [];
+    connection.pending = null;
+    if (connection.closed) return;
+    if (result.isErr()) {
+      hub.sendError(connection, result.error, frame.ref);
+      if (result.error.code === API_ERROR_CODES.unauthorized) hub.end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.unauthorized, UNAUTHORIZED_DROP);
+      else for (const text of pending) handleFrame(hub, connection, text);
+      return;
+    }
+    const { userId, tenant, role } = result.value;
+    connection.identity = result.value;
+    hub.send(connection, welcomeFrame({ connectionId: connection.id, userId, tenant, role, pingIntervalMs: hub.pingIntervalMs, maxPayloadBytes: hub.maxPayloadBytes, ref: frame.ref }));
+    for (const text of pending) handleFrame(hub, connection, text);
+  });
+}
+
+/** The session's tenant and participants, or the error to answer with (`not_found` for an unknown session). */
+function sessionScope(hub: HubContext, sessionId: string): ResultAsync<SessionScope, ApiError> {
+  return hub.deps.pool
+    .snapshot(sessionId)
+    .mapErr((error) => poolErrorToApi(error, hub.deps.clock.now()))
+    .map(({ context }) => ({ sessionId: context.sessionId, tenant: context.tenant, participants: context.participants }));
+}
+
+async function subscribe(hub: HubContext, connection: Connection, identity: Identity, frame: SubscribeFrame): Promise<void> {
+  const { session, ref } = frame;
+  const scope = await sessionScope(hub, session).andThen((found) => {
+    const refusal = readRefusal(identity, found);
+    return refusal === null ? okAsync(found) : errAsync(refusal);
+  });
+  if (connection.closed) return;
+  if (scope.isErr()) return hub.sendError(connection, scope.error, ref);
+  connection.subscriptions.get(session)?.stop();
+  const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
+  const handle: FeedHandle = hub.feed.follow(session, start, {
+    started: ({ fromRevision, headRevision }) => {
+      if (!hub.send(connection, subscribedFrame(session, fromRevision, headRevision, ref))) return;
+      hub.report({ type: WS_STATUS_EVENT.subscribed, connectionId: connection.id, sessionId: session });
+      hub.setPresence(connection, session, PRESENCE_STATUS.watching);
+    },
+    deliver: (text) => void hub.send(connection, text),
+    failed: (error) => {
+      if (connection.subscriptions.get(session) === handle) connection.subscriptions.delete(session);
+      const message = error.kind === 'FeedClosed' ? 'server is shutting down' : `could not read the session's events: ${error.reason}`;
+      hub.sendError(connection, apiError(API_ERROR_CODES.unavailable, message), ref);
+    },
+  });
+  connection.subscriptions.set(session, handle);
+}
+
+function unsubscribe(hub: HubContext, connection: Connection, frame: UnsubscribeFrame): void {
+  const handle = connection.subscriptions.get(frame.session);
+  if (handle !== undefined) {
+    handle.stop();
+    connection.subscriptions.delete(frame.session);
+    hub.report({ type: WS_STATUS_EVENT.unsubscribed, connectionId: connection.id, sessionId: frame.session });
+    hub.leavePresence(connection, frame.session);
+  }
+  hub.send(connection, unsubscribedFrame(frame.session, frame.ref));
+}
+
+async function send(hub: HubContext, connection: Connection, identity: Identity, frame: SendFrame): Promise<void> {
+  const { session, text, clientMsgId, ref } = frame;
+  const sent = await sessionScope(hub, session)
+    .andThen((scope) => {
+      const refusal = sendRefusal(identity, scope);
+      return refusal === null ? okAsync(scope) : errAsync(refusal);
+    })
+    .andThen(() => hub.deps.pool.send(session, { userId: identity.userId, text, clientMsgId }).mapErr((error) => poolErrorToApi(error, hub.deps.clock.now())));
+  if (sent.isErr()) return hub.sendError(connection, sent.error, ref);
+  hub.send(connection, ackFrame({ clientMsgId, turnId: sent.value.turnId, revision: sent.value.revision, duplicate: sent.value.duplicate, ref }));
+}
+
+async function interrupt(hub: HubContext, connection: Connection, identity: Identity, frame: InterruptFrame): Promise<void> {
+  const { session, ref } = frame;
+  const accepted = await sessionScope(hub, session)
+    .andThen((scope) => {
+      const refusal = interruptRefusal(identity, scope);
+      return refusal === null ? okAsync(scope) : errAsync(refusal);
+    })
+    .andThen(() => hub.deps.pool.interrupt(session, identity.userId).mapErr((error) => poolErrorToApi(error, hub.deps.clock.now())));
+  if (accepted.isErr()) return hub.sendError(connection, accepted.error, ref);
+  hub.send(connection, interruptedFrame(session, accepted.value, ref));
+}
+
+function presence(hub: HubContext, connection: Connection, frame: PresenceFrame): void {
+  if (!connection.present.has(frame.session)) {
+    return hub.sendError(connection, apiError(API_ERROR_CODES.badRequest, `subscribe to session ${frame.session} before sending presence`), frame.ref);
+  }
+  hub.setPresence(connection, frame.session, frame.status);
+}

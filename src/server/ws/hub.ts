@@ -1,0 +1,285 @@
+/**
+ * The WebSocket connections of `/api/v1/ws`: the upgrade (connection limit, credentials from the query or
+ * headers), one {@link Connection} per socket, the heartbeat, backpressure (a slow consumer is closed, never
+ * waited for), close codes, presence broadcasts and the counters behind `hub.status()`. Frames are handled by
+ * `handlers.ts`; session events come from the one {@link SessionFeed}.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import {
+  applyWebSocketStatus,
+  initialWebSocketStatus,
+  WS_DROP_REASON,
+  WS_STATUS_EVENT,
+  type WebSocketStatusState,
+  type WsStatusEvent,
+} from '../../../projections/websocket-status.js';
+import type { ApiDeps } from '../api-deps.js';
+import { AUTH_HEADER, type Identity } from '../auth/index.js';
+import { API_ERROR_CODES, apiError, HTTP_STATUS_OF, type ApiError } from '../errors.js';
+import { errorEnvelope, statusLine } from '../http/exchange.js';
+import { errorFrame, eventFrame, presenceFrame } from './frames.js';
+import { Heartbeat } from './heartbeat.js';
+import { PresenceBoard, type ConnectionPresence, type PresenceChange } from './presence.js';
+import { WS_CLOSE, WS_CLOSE_REASON, WS_PATH } from './protocol.js';
+import { SessionFeed, type FeedHandle } from './session-feed.js';
+
+/** A client whose send buffer holds more than this is a slow consumer and is closed (4008). */
+export const SLOW_CONSUMER_BYTES = 1024 * 1024;
+
+/** uWS's own backpressure cap; above our limit so that our check, not a silent drop, decides. */
+const UWS_MAX_BACKPRESSURE = 64 * 1024 * 1024;
+
+/**
+ * uWS cuts a connection off without a close frame (1006) on a frame over its `maxPayloadLength`, so its limit is
+ * set to twice ours: frames up to that reach us and get a proper 1009; only larger ones are cut off.
+ */
+const UWS_PAYLOAD_FACTOR = 2;
+
+/** Drop reason of a connection that did not say `hello` within one ping interval plus the pong timeout. */
+const HELLO_TIMEOUT_DROP = 'hello_timeout';
+
+/** Drop reason of a frame over `server.max_body_size`. */
+const TOO_LARGE_DROP = 'frame_too_large';
+
+/** `WebSocket.send` result when uWS dropped the message (backpressure over `maxBackpressure`). */
+const SEND_DROPPED = 2;
+
+/** Counters of the endpoint, for the status endpoint and metrics. */
+export interface WebSocketStatus {
+  readonly connections: { readonly open: number; readonly closed: number; readonly refused: number };
+  readonly bySession: Readonly<Record<string, number>>;
+  readonly dropped: Readonly<Record<string, number>>;
+  readonly totalConnected: number;
+  readonly maxConnections: number;
+}
+
+/** Credentials and names presented on the upgrade request. */
+export interface UpgradeCredentials {
+  /** Identity established from `?token=`, `authorization` or `x-api-key` (auth on), if any were presented. */
+  readonly identity: Identity | null;
+  /** `x-user-id` / `x-tenant-id` (used by `hello` on an open server when it names nobody). */
+  readonly userId: string | undefined;
+  readonly tenant: string | undefined;
+}
+
+/** One client connection. */
+export class Connection {
+  readonly id = randomUUID();
+  ws: WebSocket<{ readonly connection: Connection }> | null = null;
+  identity: Identity | null = null;
+  /** Frames received while `hello` is being checked, handled after it in order. */
+  pending: string[] | null = null;
+  readonly subscriptions = new Map<string, FeedHandle>();
+  /** Sessions whose `subscribed` was sent (they receive presence). */
+  readonly present = new Set<string>();
+  closed = false;
+  openedAt = 0;
+
+  constructor(readonly credentials: UpgradeCredentials) {}
+}
+
+/** What `handlers.ts` is given to act on connections. */
+export interface HubContext {
+  readonly deps: ApiDeps;
+  readonly feed: SessionFeed;
+  readonly presence: PresenceBoard;
+  readonly pingIntervalMs: number;
+  readonly maxPayloadBytes: number;
+  /** Sends a frame; a slow consumer is closed instead. False when it was not sent. */
+  send(connection: Connection, frame: string): boolean;
+  sendError(connection: Connection, error: Pick<ApiError, 'code' | 'message' | 'details'>, ref: string | undefined): void;
+  /** Closes with a code and reason, counting it as a drop when `drop` names a reason. */
+  end(connection: Connection, code: number, reason: string, drop?: string): void;
+  report(event: WsStatusEvent): void;
+  /** Records `status` for the connection in the session and broadcasts a change. */
+  setPresence(connection: Connection, sessionId: string, status: ConnectionPresence): void;
+  /** Removes the connection from the session's presence and broadcasts a change. */
+  leavePresence(connection: Connection, sessionId: string): void;
+}
+
+/** Handles each text frame of an open connection. */
+export type FrameHandler = (hub: HubContext, connection: Connection, text: string) => void;
+
+/** The endpoint, once mounted. */
+export interface Hub {
+  status(): WebSocketStatus;
+  close(): void;
+}
+
+/** Mounts the endpoint on `app`; `onFrame` handles every text frame. */
+export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler): Hub {
+  const { config, logger } = deps;
+  const limits = config.web_interface.websocket;
+  const maxPayloadBytes = config.server.max_body_size;
+  const heartbeat = new Heartbeat<Connection>(limits.ping_interval, limits.pong_timeout);
+  const presence = new PresenceBoard();
+  const feed = new SessionFeed(deps.store, eventFrame, (reason) => logger.warn({ reason }, 'websocket: session feed'));
+  const connections = new Set<Connection>();
+  let state: WebSocketStatusState = initialWebSocketStatus();
+  let upgrading = 0;
+  let closing = false;
+
+  const report = (event: WsStatusEvent): void => {
+    state = applyWebSocketStatus(state, event);
+  };
+
+  void deps.store.headPosition().then((head) => {
+    if (head.isErr()) logger.warn({ error: head.error }, 'websocket: could not read the store head; following from the start');
+    feed.start(head.isOk() ? head.value : 0n);
+  });
+
+  const end = (connection: Connection, code: number, reason: string, drop?: string): void => {
+    if (connection.closed || connection.ws === null) return;
+    if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+    connection.ws.end(code, reason);
+  };
+
+  const send = (connection: Connection, frame: string): boolean => {
+    const ws = connection.ws;
+    if (connection.closed || ws === null) return false;
+    if (ws.getBufferedAmount() > SLOW_CONSUMER_BYTES || ws.send(frame, false) === SEND_DROPPED) {
+      end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
+      return false;
+    }
+    return true;
+  };
+
+  const broadcastPresence = (sessionId: string, change: PresenceChange): void => {
+    const frame = presenceFrame(sessionId, presence.users(sessionId), change);
+    for (const connection of connections) if (connection.present.has(sessionId)) send(connection, frame);
+  };
+
+  const context: HubContext = {
+    deps,
+    feed,
+    presence,
+    pingIntervalMs: limits.ping_interval,
+    maxPayloadBytes,
+    send,
+    sendError: (connection, error, ref) => void send(connection, errorFrame(error, ref)),
+    end,
+    report,
+    setPresence(connection, sessionId, status) {
+      if (connection.identity === null || connection.closed) return;
+      connection.present.add(sessionId);
+      const change = presence.set(sessionId, connection.identity.userId, connection.id, status);
+      if (change !== null) broadcastPresence(sessionId, change);
+    },
+    leavePresence(connection, sessionId) {
+      if (connection.identity === null || !connection.present.delete(sessionId)) return;
+      const change = presence.remove(sessionId, connection.identity.userId, connection.id);
+      if (change !== null) broadcastPresence(sessionId, change);
+    },
+  };
+
+  const refuse = (res: HttpResponse, error: ApiError, headers: Readonly<Record<string, string>> = {}): void => {
+    report({ type: WS_STATUS_EVENT.refused, reason: error.code, at: deps.clock.now() });
+    res.cork(() => {
+      res.writeStatus(statusLine(HTTP_STATUS_OF[error.code])).writeHeader('content-type', 'application/json');
+      for (const [name, value] of Object.entries({ ...headers, ...error.headers })) res.writeHeader(name, value);
+      res.end(errorEnvelope(error), true);
+    });
+  };
+
+  const full = (): boolean => connections.size + upgrading >= limits.max_connections;
+
+  const upgrade = (res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t): void => {
+    if (closing) return refuse(res, apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' });
+    if (full()) return refuse(res, apiError(API_ERROR_CODES.unavailable, `too many WebSocket connections (${limits.max_connections})`), { 'retry-after': '1' });
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const headers: Record<string, string> = {};
+    for (const name of Object.values(AUTH_HEADER)) {
+      const value = req.getHeader(name);
+      if (value !== '') headers[name] = value;
+    }
+    const token = new URLSearchParams(req.getQuery() ?? '').get('token') ?? '';
+    const presented = deps.auth.enabled && (token !== '' || headers[AUTH_HEADER.authorization] !== undefined || headers[AUTH_HEADER.apiKey] !== undefined);
+    const open = { userId: headers[AUTH_HEADER.userId], tenant: headers[AUTH_HEADER.tenant] };
+    if (!presented) {
+      res.upgrade({ connection: new Connection({ identity: null, ...open }) }, key, protocol, extensions, socketContext);
+      return;
+    }
+    let aborted = false;
+    upgrading++;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void (token !== '' ? deps.auth.fromToken(token) : deps.auth.fromHeaders(headers)).then((identity) => {
+      upgrading--;
+      if (aborted) return;
+      if (closing) return refuse(res, apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' });
+      if (identity.isErr()) return refuse(res, identity.error);
+      res.cork(() => res.upgrade({ connection: new Connection({ identity: identity.value, ...open }) }, key, protocol, extensions, socketContext));
+    });
+  };
+
+  const tick = setInterval(() => {
+    const now = deps.clock.now();
+    const due = heartbeat.tick(now);
+    const helloDeadline = now - limits.ping_interval - limits.pong_timeout;
+    for (const connection of connections) {
+      if (connection.identity === null && connection.pending === null && connection.openedAt <= helloDeadline) {
+        end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, HELLO_TIMEOUT_DROP);
+      }
+    }
+    for (const connection of due.expired) end(connection, WS_CLOSE.pongTimeout, WS_CLOSE_REASON.pongTimeout, WS_DROP_REASON.pongTimeout);
+    for (const connection of due.ping) if (!connection.closed) connection.ws?.ping();
+  }, heartbeat.tickMs);
+  tick.unref();
+
+  app.ws<{ readonly connection: Connection }>(WS_PATH, {
+    maxPayloadLength: Math.min(maxPayloadBytes * UWS_PAYLOAD_FACTOR, 2 ** 31 - 1),
+    maxBackpressure: UWS_MAX_BACKPRESSURE,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
+    upgrade,
+    open: (ws) => {
+      const { connection } = ws.getUserData();
+      connection.ws = ws;
+      connection.openedAt = deps.clock.now();
+      connections.add(connection);
+      heartbeat.add(connection, deps.clock.now());
+      const userId = connection.credentials.identity?.userId ?? connection.credentials.userId ?? 'unidentified';
+      report({ type: WS_STATUS_EVENT.connected, connectionId: connection.id, userId, at: deps.clock.now() });
+    },
+    message: (ws, message, isBinary) => {
+      const { connection } = ws.getUserData();
+      heartbeat.seen(connection);
+      if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, TOO_LARGE_DROP);
+      if (isBinary) return context.sendError(connection, apiError(API_ERROR_CODES.unsupportedMediaType, 'frames are JSON text, not binary'), undefined);
+      onFrame(context, connection, Buffer.from(message).toString('utf8'));
+    },
+    pong: (ws) => heartbeat.seen(ws.getUserData().connection),
+    close: (ws, code) => {
+      const { connection } = ws.getUserData();
+      connection.closed = true;
+      connections.delete(connection);
+      heartbeat.remove(connection);
+      for (const handle of connection.subscriptions.values()) handle.stop();
+      connection.subscriptions.clear();
+      for (const sessionId of [...connection.present]) context.leavePresence(connection, sessionId);
+      report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: deps.clock.now() });
+    },
+  });
+
+  return {
+    status: () => ({
+      connections: state.connections,
+      bySession: state.bySession,
+      dropped: state.dropped,
+      totalConnected: state.totalConnected,
+      maxConnections: limits.max_connections,
+    }),
+    close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(tick);
+      for (const connection of [...connections]) end(connection, WS_CLOSE.goingAway, WS_CLOSE_REASON.goingAway, WS_DROP_REASON.shutdown);
+      void feed.close();
+    },
+  };
+}

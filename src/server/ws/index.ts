@@ -1,0 +1,24 @@
+/**
+ * The WebSocket endpoint `/api/v1/ws` (protocol in PROTOCOL.md beside this file): `mountWebSocket` mounts it on
+ * the API's uWebSockets.js app and returns the hub that counts and closes its connections.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { ApiDeps } from '../api-deps.js';
+import { handleFrame } from './handlers.js';
+import { mountHub, type WebSocketStatus } from './hub.js';
+
+export { WS_PATH, CLIENT_FRAME, SERVER_FRAME, WS_CLOSE, WS_CLOSE_REASON, PRESENCE_STATUS } from './protocol.js';
+export { SLOW_CONSUMER_BYTES, type WebSocketStatus } from './hub.js';
+
+/** The WebSocket endpoint's handle. */
+export interface WebSocketHub {
+  /** Counters: open/closed/refused connections, subscribers per session, drops by reason. */
+  status(): WebSocketStatus;
+  /** Closes every connection with 1001 `server shutting down`, stops the heartbeat and the store subscription. */
+  close(): void;
+}
+
+/** Mounts `/api/v1/ws` on `app`. */
+export function mountWebSocket(app: TemplatedApp, deps: ApiDeps): WebSocketHub {
+  return mountHub(app, deps, handleFrame);
+}

@@ -1,0 +1,164 @@
+/**
+ * The WebSocket protocol of `/api/v1/ws`, in one place: frame type names (client → server and server → client),
+ * close codes, presence statuses, the TypeBox schemas of client frames and the one parser that turns a text frame
+ * into a typed {@link ClientFrame} or a {@link FrameError} carrying the stable error code to answer with.
+ * PROTOCOL.md beside this file documents the same with examples.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { err, ok, type Result } from 'neverthrow';
+import { API_ERROR_CODES, type ApiErrorCode } from '../errors.js';
+
+/** The URL the endpoint is mounted on. */
+export const WS_PATH = '/api/v1/ws';
+
+/** Types of the frames a client sends. */
+export const CLIENT_FRAME = {
+  hello: 'hello',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  send: 'send',
+  interrupt: 'interrupt',
+  presence: 'presence',
+} as const;
+
+/** Types of the frames the server sends. */
+export const SERVER_FRAME = {
+  welcome: 'welcome',
+  subscribed: 'subscribed',
+  event: 'event',
+  unsubscribed: 'unsubscribed',
+  ack: 'ack',
+  interrupted: 'interrupted',
+  presence: 'presence',
+  error: 'error',
+} as const;
+
+/** Close codes the server uses. */
+export const WS_CLOSE = {
+  /** The server is shutting down (`hub.close()`). */
+  goingAway: 1001,
+  /** A frame larger than `server.max_body_size`. */
+  tooLarge: 1009,
+  /** `hello` failed (no, or bad, credentials), or never came (within one ping interval plus the pong timeout). */
+  unauthorized: 4001,
+  /** No pong (nor any other frame) within `pong_timeout` of a ping. */
+  pongTimeout: 4002,
+  /** The client reads too slowly: its send buffer went over the limit. */
+  slowConsumer: 4008,
+} as const;
+
+/** Reasons sent with {@link WS_CLOSE} codes. */
+export const WS_CLOSE_REASON = {
+  goingAway: 'server shutting down',
+  tooLarge: 'frame too large',
+  unauthorized: 'unauthorized',
+  helloTimeout: 'hello timeout',
+  pongTimeout: 'pong timeout',
+  slowConsumer: 'slow consumer',
+} as const;
+
+/** What a user is doing in a session; `left` is only ever sent by the server (their last connection went away). */
+export const PRESENCE_STATUS = { watching: 'watching', typing: 'typing', idle: 'idle', left: 'left' } as const;
+
+/** One of {@link PRESENCE_STATUS}'s values. */
+export type PresenceStatus = (typeof PRESENCE_STATUS)[keyof typeof PRESENCE_STATUS];
+
+const Ref = Type.Optional(Type.String({ maxLength: 128 }));
+const SessionId = Type.String({ minLength: 1, maxLength: 128 });
+
+/** `hello`: the first frame; `token` when auth is on, `userId`/`tenant` naming the caller when it is off. */
+export const HelloFrame = Type.Object({
+  type: Type.Literal(CLIENT_FRAME.hello),
+  token: Type.Optional(Type.String({ maxLength: 8192 })),
+  userId: Type.Optional(Type.String({ maxLength: 128 })),
+  tenant: Type.Optional(Type.String({ maxLength: 128 })),
+  client: Type.Optional(Type.String({ maxLength: 256 })),
+  ref: Ref,
+});
+
+/** `subscribe`: history from `fromRevision` (inclusive) then live events; without it, only new events. */
+export const SubscribeFrame = Type.Object({
+  type: Type.Literal(CLIENT_FRAME.subscribe),
+  session: SessionId,
+  fromRevision: Type.Optional(Type.Integer({ minimum: 0 })),
+  ref: Ref,
+});
+
+/** `unsubscribe`: stop receiving the session's events. */
+export const UnsubscribeFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.unsubscribe), session: SessionId, ref: Ref });
+
+/** `send`: a user message; `clientMsgId` makes retries idempotent. */
+export const SendFrame = Type.Object({
+  type: Type.Literal(CLIENT_FRAME.send),
+  session: SessionId,
+  text: Type.String({ minLength: 1 }),
+  clientMsgId: Type.String({ minLength: 1, maxLength: 128 }),
+  ref: Ref,
+});
+
+/** `interrupt`: stop the running turn. */
+export const InterruptFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.interrupt), session: SessionId, ref: Ref });
+
+/** `presence`: what the user is doing in a session they are subscribed to. */
+export const PresenceFrame = Type.Object({
+  type: Type.Literal(CLIENT_FRAME.presence),
+  session: SessionId,
+  status: Type.Union([Type.Literal(PRESENCE_STATUS.watching), Type.Literal(PRESENCE_STATUS.typing), Type.Literal(PRESENCE_STATUS.idle)]),
+  ref: Ref,
+});
+
+/** A client frame of each type. */
+export type HelloFrame = Static<typeof HelloFrame>;
+export type SubscribeFrame = Static<typeof SubscribeFrame>;
+export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
+export type SendFrame = Static<typeof SendFrame>;
+export type InterruptFrame = Static<typeof InterruptFrame>;
+export type PresenceFrame = Static<typeof PresenceFrame>;
+
+/** Any valid client frame. */
+export type ClientFrame = HelloFrame | SubscribeFrame | UnsubscribeFrame | SendFrame | InterruptFrame | PresenceFrame;
+
+/** Why a text frame is not a valid client frame: the error code to answer with, a message, and the frame's `ref`. */
+export interface FrameError {
+  readonly code: ApiErrorCode;
+  readonly message: string;
+  readonly ref?: string;
+}
+
+const compile = <T extends TSchema>(schema: T) => TypeCompiler.Compile(schema);
+const CHECKERS = {
+  [CLIENT_FRAME.hello]: compile(HelloFrame),
+  [CLIENT_FRAME.subscribe]: compile(SubscribeFrame),
+  [CLIENT_FRAME.unsubscribe]: compile(UnsubscribeFrame),
+  [CLIENT_FRAME.send]: compile(SendFrame),
+  [CLIENT_FRAME.interrupt]: compile(InterruptFrame),
+  [CLIENT_FRAME.presence]: compile(PresenceFrame),
+} as const;
+
+const isClientFrameType = (value: unknown): value is keyof typeof CHECKERS => typeof value === 'string' && Object.hasOwn(CHECKERS, value);
+
+/** Parses one text frame: `invalid_json`, or `validation_failed` (not an object, unknown type, bad fields). */
+export function parseClientFrame(text: string): Result<ClientFrame, FrameError> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return err({ code: API_ERROR_CODES.invalidJson, message: 'the frame is not valid JSON' });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return err({ code: API_ERROR_CODES.validationFailed, message: 'a frame is a JSON object with a "type"' });
+  }
+  const record = value as Record<string, unknown>;
+  const ref = typeof record['ref'] === 'string' ? { ref: record['ref'] } : {};
+  const type = record['type'];
+  if (!isClientFrameType(type)) {
+    const known = Object.values(CLIENT_FRAME).join(', ');
+    return err({ code: API_ERROR_CODES.validationFailed, message: `unknown frame type ${JSON.stringify(type ?? null)} (one of ${known})`, ...ref });
+  }
+  const checker = CHECKERS[type];
+  if (checker.Check(value)) return ok(value as ClientFrame);
+  const first = checker.Errors(value).First();
+  const where = first === undefined ? '' : `${first.path === '' ? '/' : first.path}: `;
+  return err({ code: API_ERROR_CODES.validationFailed, message: `invalid ${type} frame: ${where}${first?.message ?? 'does not match the schema'}`, ...ref });
+}

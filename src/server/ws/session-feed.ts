@@ -1,0 +1,198 @@
+/**
+ * Session events for WebSocket subscribers: ONE catch-up subscription to the store (every `session-…` stream,
+ * from the head at start) dispatched synchronously by stream to whoever follows that session. Each follower gets
+ * history from its `fromRevision` read with `readStream`, then live events, with no gap and no duplicate: a
+ * follower is registered before its history is read, live events that arrive meanwhile are buffered, and only
+ * those past the last revision sent are flushed. Delivery is one synchronous call per follower and a live
+ * event is serialised once for all of them; nothing in the dispatch loop awaits a client.
+ */
+import { STREAM_PREFIX } from '../../runtime/index.js';
+import { formatStoreError, READ_DIRECTION, STORE_ERROR_KIND, type EventStore, type RecordedEvent, type Subscription } from '../../store/index.js';
+
+/** Where a follower starts: at a revision (inclusive, history first) or at the next new event. */
+export type FeedStart = { readonly kind: 'revision'; readonly revision: bigint } | { readonly kind: 'head' };
+
+/** Why a follower could not start. */
+export type FeedError = { readonly kind: 'StoreUnreadable'; readonly reason: string } | { readonly kind: 'FeedClosed' };
+
+/** Where a follower starts: the first revision it gets, and the stream's last revision when it started (`-1n`: none). */
+export interface FeedPosition {
+  readonly fromRevision: bigint;
+  readonly headRevision: bigint;
+}
+
+/** Receives one session's events, in revision order, each once. */
+export interface FeedSink {
+  /** History is about to be delivered from `position` (called once, before any {@link deliver}). */
+  started(position: FeedPosition): void;
+  /** One event and its serialised frame. */
+  deliver(frame: string, event: RecordedEvent): void;
+  /** The follower could not start; nothing more comes. */
+  failed(error: FeedError): void;
+}
+
+/** Serialises an event of session `sessionId` into the frame clients receive. */
+export type EventSerializer = (sessionId: string, event: RecordedEvent) => string;
+
+interface Follower {
+  readonly sessionId: string;
+  readonly sink: FeedSink;
+  /** Live events held back while history is read; `null` once live. */
+  buffer: RecordedEvent[] | null;
+  /** Revision of the last event delivered (or known to be before the start). */
+  last: bigint;
+  stopped: boolean;
+}
+
+/** A follower's handle. */
+export interface FeedHandle {
+  /** Stops delivery at once. Idempotent. */
+  stop(): void;
+}
+
+/** The stream of session `sessionId`. */
+export const sessionStream = (sessionId: string): string => `${STREAM_PREFIX.session}${sessionId}`;
+
+/** Fans one store subscription out to the followers of each session. */
+export class SessionFeed {
+  readonly #followers = new Map<string, Set<Follower>>();
+  #subscription: Subscription | null = null;
+  #position = 0n;
+  #closed = false;
+  #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  #markStarted!: () => void;
+  /** Settles on the first {@link start}: a follower reads its history only then, or an event could fall between. */
+  readonly #started = new Promise<void>((resolve) => (this.#markStarted = resolve));
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly serialize: EventSerializer,
+    private readonly onFault: (reason: string) => void = () => undefined,
+    private readonly restartDelayMs = 500,
+  ) {}
+
+  /** Starts the one store subscription after `fromPosition` (the head when the endpoint was mounted). */
+  start(fromPosition: bigint): void {
+    if (this.#closed || this.#subscription !== null) return;
+    this.#position = fromPosition;
+    this.#markStarted();
+    const subscription = this.store.subscribe({ fromPosition, filter: { streamPrefix: STREAM_PREFIX.session } });
+    this.#subscription = subscription;
+    void this.#pump(subscription);
+  }
+
+  async #pump(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) {
+        this.#position = event.position;
+        this.#dispatch(event);
+      }
+    } catch (error) {
+      this.onFault(`the store subscription failed: ${String(error)}`);
+    }
+    const ended = await subscription.ended;
+    if (this.#closed || this.#subscription !== subscription) return;
+    // The store ended the subscription under us: resume after the last event seen, so nobody misses one.
+    this.onFault(`the store subscription ended${ended.isErr() ? `: ${formatStoreError(ended.error)}` : ''}; resuming`);
+    this.#subscription = null;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      this.start(this.#position);
+    }, this.restartDelayMs);
+  }
+
+  #dispatch(event: RecordedEvent): void {
+    const followers = this.#followers.get(event.stream);
+    if (followers === undefined) return;
+    let frame: string | undefined;
+    for (const follower of followers) {
+      if (follower.buffer !== null) follower.buffer.push(event);
+      else if (event.revision > follower.last) {
+        follower.last = event.revision;
+        frame ??= this.serialize(follower.sessionId, event);
+        follower.sink.deliver(frame, event);
+      }
+    }
+  }
+
+  /**
+   * Follows session `sessionId` from `start`: registers at once (so no live event is missed), reads the head and
+   * the history, tells the sink where it starts, delivers the history, then flushes buffered live events past it.
+   */
+  follow(sessionId: string, start: FeedStart, sink: FeedSink): FeedHandle {
+    const stream = sessionStream(sessionId);
+    const follower: Follower = { sessionId, sink, buffer: [], last: -1n, stopped: false };
+    const handle: FeedHandle = {
+      stop: () => {
+        if (follower.stopped) return;
+        follower.stopped = true;
+        follower.buffer = null;
+        const set = this.#followers.get(stream);
+        set?.delete(follower);
+        if (set?.size === 0) this.#followers.delete(stream);
+      },
+    };
+    if (this.#closed) {
+      follower.stopped = true;
+      queueMicrotask(() => sink.failed({ kind: 'FeedClosed' }));
+      return handle;
+    }
+    let set = this.#followers.get(stream);
+    if (set === undefined) this.#followers.set(stream, (set = new Set()));
+    set.add(follower);
+    void this.#catchUp(stream, start, follower).then((error) => {
+      if (error === null) return;
+      handle.stop();
+      sink.failed(error);
+    });
+    return handle;
+  }
+
+  async #catchUp(stream: string, start: FeedStart, follower: Follower): Promise<FeedError | null> {
+    await this.#started;
+    const [head, history] = await Promise.all([
+      this.store.readStream(stream, { direction: READ_DIRECTION.backwards, maxCount: 1 }),
+      start.kind === 'revision' ? this.store.readStream(stream, { from: start.revision }) : Promise.resolve(null),
+    ]);
+    if (follower.stopped) return null;
+    const unreadable = [head, history].find((read) => read !== null && read.isErr() && read.error.kind !== STORE_ERROR_KIND.StreamNotFound);
+    if (unreadable !== undefined && unreadable !== null && unreadable.isErr()) return { kind: 'StoreUnreadable', reason: formatStoreError(unreadable.error) };
+    const events = history !== null && history.isOk() ? history.value : [];
+    const lastOf = (list: readonly RecordedEvent[]): bigint => list.reduce((top, event) => (event.revision > top ? event.revision : top), -1n);
+    const headRevision = [lastOf(head.isOk() ? head.value : []), lastOf(events)].reduce((a, b) => (a > b ? a : b));
+    const fromRevision = start.kind === 'revision' ? start.revision : headRevision + 1n;
+    follower.last = fromRevision - 1n;
+    follower.sink.started({ fromRevision, headRevision });
+    for (const event of events) this.#deliverOnce(follower, event);
+    const buffered = follower.buffer ?? [];
+    follower.buffer = null;
+    for (const event of buffered) this.#deliverOnce(follower, event);
+    return null;
+  }
+
+  #deliverOnce(follower: Follower, event: RecordedEvent): void {
+    if (follower.stopped || event.revision <= follower.last) return;
+    follower.last = event.revision;
+    follower.sink.deliver(this.serialize(follower.sessionId, event), event);
+  }
+
+  /** Followers per session now. */
+  followed(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [stream, set] of this.#followers) counts[stream.slice(STREAM_PREFIX.session.length)] = set.size;
+    return counts;
+  }
+
+  /** Ends the store subscription and forgets every follower. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    this.#markStarted();
+    for (const set of this.#followers.values()) for (const follower of set) follower.stopped = true;
+    this.#followers.clear();
+    const subscription = this.#subscription;
+    this.#subscription = null;
+    await subscription?.close();
+  }
+}
