@@ -7,8 +7,12 @@
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
-import { createHttpServer } from '../server/http-server.js';
+import { createApiServer } from '../server/api.js';
+import { createAuthenticator } from '../server/auth/index.js';
 import { healthRoutes } from '../server/routes/health.js';
+import { storeProjections } from '../../projections/index.js';
+import { createProjectionHost, formatProjectionHostError } from '../projections/index.js';
+import { systemClock } from '../runtime/index.js';
 import { agentCommandProbe } from '../agent/command.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -50,15 +54,29 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   }
   const pool = pooled.value;
 
+  // The status API reads projections of the whole log: fold it before answering anyone.
+  const projections = createProjectionHost(store, { projections: storeProjections(pool.status().name) });
+  projections.onError((error) => logger.error(formatProjectionHostError(error)));
+  const folded = await projections.start();
+  if (folded.isErr()) {
+    logger.fatal(formatProjectionHostError(folded.error));
+    await pool.close();
+    await store.close();
+    return EXIT_CODES.failure;
+  }
+
   const probes: ReadinessProbe[] = [storeProbe(store, config.store.url), agentCommandProbe(config.agent.command, io.env.PATH)];
   const startedAt = new Date();
-  const routes = [...healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes })];
-  const server = createHttpServer(config, routes, logger);
+  const health = healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes });
+  const api = createApiServer({ config, pool, store, auth: createAuthenticator(config.auth), logger, clock: systemClock, projections }, health);
+  const server = api.http;
 
   const listening = await server.listen();
   if (listening.isErr()) {
     const { host, port, reason } = listening.error;
     logger.fatal({ host, port }, `cannot listen on ${host}:${port}: ${reason} (server.port / --port)`);
+    api.ws.close();
+    await projections.close();
     await pool.close();
     await store.close();
     return EXIT_CODES.failure;
@@ -74,10 +92,12 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   const signal = await new Promise<string>((resolve) => io.onSignal(resolve));
   logger.info({ signal, in_flight: server.inFlight }, `received ${signal}, shutting down`);
   io.onSignal((second) => logger.warn({ signal: second }, `received ${second} again, exiting immediately`));
+  api.ws.close();
   const drained = await server.close();
   if (!drained) logger.warn({ timeout_ms: config.server.shutdown_timeout }, 'shutdown timeout reached with requests still in flight');
   // Closed after the server has drained, so every request that was accepted could still append: the pool
   // hibernates idle sessions and stops every agent process, then the store closes.
+  await projections.close();
   await pool.close();
   await store.close();
   logger.info('stopped');

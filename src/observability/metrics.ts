@@ -41,11 +41,11 @@ export interface RecoveryMetricsSource {
   readonly breakers: Readonly<Record<string, { readonly state: string }>>;
 }
 
-/** Where the scrape-time gauges read from; each is optional (a source not running yet reports nothing). */
+/** Where the scrape-time gauges read from; each is optional, and a source not running yet returns `undefined`. */
 export interface MetricsSources {
-  readonly pool?: () => PoolMetricsSource;
-  readonly websocket?: () => WebSocketMetricsSource;
-  readonly recovery?: () => RecoveryMetricsSource;
+  readonly pool?: () => PoolMetricsSource | undefined;
+  readonly websocket?: () => WebSocketMetricsSource | undefined;
+  readonly recovery?: () => RecoveryMetricsSource | undefined;
 }
 
 /** The server's metrics. */
@@ -92,7 +92,7 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     registers,
     collect() {
       this.reset();
-      for (const [state, count] of Object.entries(sources.pool?.().sessions.byState ?? {})) this.set({ state }, count ?? 0);
+      for (const [state, count] of Object.entries(sources.pool?.()?.sessions.byState ?? {})) this.set({ state }, count ?? 0);
     },
   });
   new Gauge({
@@ -100,7 +100,7 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     help: 'Measured resident memory of the agent processes divided by the memory budget.',
     registers,
     collect() {
-      const memory = sources.pool?.().memory;
+      const memory = sources.pool?.()?.memory;
       if (memory !== undefined) this.set(memory.budgetBytes === 0 ? 0 : memory.measuredBytes / memory.budgetBytes);
     },
   });
@@ -123,7 +123,7 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     labelNames: ['reason'],
     registers,
     collect() {
-      setCounters(this, 'reason', sources.websocket?.().dropped ?? {});
+      setCounters(this, 'reason', sources.websocket?.()?.dropped ?? {});
     },
   });
   new Gauge({
@@ -141,7 +141,7 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     labelNames: ['outcome'],
     registers,
     collect() {
-      setCounters(this, 'outcome', sources.recovery?.().recoveries ?? {});
+      setCounters(this, 'outcome', sources.recovery?.()?.recoveries ?? {});
     },
   });
   new Counter({
@@ -150,7 +150,7 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     labelNames: ['kind'],
     registers,
     collect() {
-      setCounters(this, 'kind', sources.recovery?.().faultsByKind ?? {});
+      setCounters(this, 'kind', sources.recovery?.()?.faultsByKind ?? {});
     },
   });
   new Gauge({
@@ -159,7 +159,7 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     labelNames: ['breaker', 'state'],
     registers,
     collect() {
-      for (const [breaker, { state }] of Object.entries(sources.recovery?.().breakers ?? {})) {
+      for (const [breaker, { state }] of Object.entries(sources.recovery?.()?.breakers ?? {})) {
         for (const candidate of BREAKER_STATES) this.set({ breaker, state: candidate }, candidate === state ? 1 : 0);
       }
     },

@@ -1,7 +1,7 @@
 /**
  * What the REST routes and the WebSocket endpoint are built from: the configuration, the session pool (the
- * only way to act on sessions), the event store (history, replay, live fan-out), the authenticator, the logger
- * and a clock.
+ * only way to act on sessions), the event store (history, replay, live fan-out), the projections, the
+ * authenticator, the logger and a clock.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -9,6 +9,11 @@ import type { SessionPool } from '../pool/index.js';
 import type { Clock } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
 import type { Authenticator } from './auth/index.js';
+import type { storeProjections } from '../../projections/index.js';
+import type { ProjectionHost } from '../projections/index.js';
+
+/** The projections of the event log the API reads (session list, pool status, error recovery). */
+export type StoreProjectionHost = ProjectionHost<ReturnType<typeof storeProjections>>;
 
 /** Shared dependencies of the API. */
 export interface ApiDeps {
@@ -18,4 +23,6 @@ export interface ApiDeps {
   readonly auth: Authenticator;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Started (caught up) before the server listens. */
+  readonly projections: StoreProjectionHost;
 }

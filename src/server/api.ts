@@ -1,24 +1,36 @@
 /**
- * The whole client-facing API on one uWebSockets.js server: the REST routes and the WebSocket endpoint, over
- * the shared {@link ApiDeps}. `serve` and the end-to-end tests both build the server through here.
+ * The whole client-facing API on one uWebSockets.js server: the REST routes (sessions, status, metrics, the
+ * OpenAPI document) and the WebSocket endpoint, over the shared {@link ApiDeps}, with the Prometheus metrics
+ * reading from the pool, the hub and the projections. `serve` and the end-to-end tests both build it here.
  */
+import { ERROR_RECOVERY } from '../../projections/index.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import type { ApiDeps } from './api-deps.js';
 import type { Route } from './http/types.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
-import type { ApiDeps } from './api-deps.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { statusRoutes } from './routes/status.js';
 import { mountWebSocket, type WebSocketHub } from './ws/index.js';
 
-/** A server with the API mounted, and the WebSocket hub (closed with the server). */
+/** A server with the API mounted, the WebSocket hub (close it before the server) and the metrics. */
 export interface ApiServer {
   readonly http: HttpServer;
   readonly ws: WebSocketHub;
+  readonly metrics: Metrics;
 }
 
-/** Builds the API server: `extraRoutes` (health …) plus the session routes and the WebSocket endpoint. */
+/** Builds the API server: `extraRoutes` (health …), the session and status routes, the WebSocket endpoint. */
 export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = []): ApiServer {
-  const routes = [...extraRoutes, ...sessionRoutes(deps)];
-  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger);
-  const ws = mountWebSocket(http.app, deps);
-  return { http, ws };
+  // The hub is mounted on the app the routes create; the routes and metrics read it through this binding.
+  let ws: WebSocketHub | undefined;
+  const metrics = createMetrics({
+    pool: () => deps.pool.status(),
+    websocket: () => ws?.status(),
+    recovery: () => deps.projections.state(ERROR_RECOVERY),
+  });
+  const routes = [...extraRoutes, ...sessionRoutes(deps), ...statusRoutes(deps, { metrics, websocket: () => ws?.status() })];
+  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, { observe: metrics.observeResponse });
+  ws = mountWebSocket(http.app, deps);
+  return { http, ws, metrics };
 }

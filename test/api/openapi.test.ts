@@ -6,6 +6,7 @@ import type { Route } from '../../src/server/http/types.js';
 import { healthRoutes } from '../../src/server/routes/health.js';
 import { OPENAPI_PATH, openApiPath } from '../../src/server/routes/openapi.js';
 import { sessionRoutes } from '../../src/server/routes/sessions.js';
+import { statusRoutes } from '../../src/server/routes/status.js';
 import { startTestApi } from '../support/api-server.js';
 
 const servers: ApiServer[] = [];
@@ -30,7 +31,8 @@ async function served(): Promise<{ url: string; routes: Route[]; document: Docum
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const text = await response.text();
-  return { url, routes: [...health, ...sessionRoutes(api.deps)], document: JSON.parse(text) as Document, text };
+  const status = statusRoutes(api.deps, { metrics: server.metrics, websocket: () => undefined });
+  return { url, routes: [...health, ...sessionRoutes(api.deps), ...status], document: JSON.parse(text) as Document, text };
 }
 
 /** Every `$ref` in `value`. */

@@ -1,0 +1,56 @@
+/**
+ * The whole API in-process on a loopback port, over a session pool with the fake claude and the memory store
+ * (see test/pool/support.ts), for end-to-end tests with real sockets. `afterEach` closes every server started.
+ */
+import { afterEach } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+import { createApiServer, type ApiServer } from '../../src/server/api.js';
+import type { ApiDeps, StoreProjectionHost } from '../../src/server/api-deps.js';
+import { storeProjections } from '../../projections/index.js';
+import { createProjectionHost } from '../../src/projections/index.js';
+import { createAuthenticator } from '../../src/server/auth/index.js';
+import { systemClock } from '../../src/runtime/index.js';
+import { FAKE_CLAUDE } from '../agent/support.js';
+import { openTestPool, POOL_TEST_CONFIG, type TestPool } from '../pool/support.js';
+import { testConfig } from './config.js';
+
+/** A running API server and what it runs on. */
+export interface TestApi extends TestPool {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly server: ApiServer;
+  readonly deps: ApiDeps;
+}
+
+const servers: ApiServer[] = [];
+const hosts: StoreProjectionHost[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.ws.close();
+    await server.http.close();
+  }
+  await Promise.all(hosts.splice(0).map((host) => host.close()));
+});
+
+/** Starts the API with config `overrides` (any key, e.g. `'auth.enabled': true`) over a fresh test pool. */
+export async function startTestApi(overrides: Record<string, string | number | boolean> = {}): Promise<TestApi> {
+  const testPool = await openTestPool(overrides);
+  const config = testConfig({ 'agent.command': FAKE_CLAUDE, ...POOL_TEST_CONFIG, 'server.shutdown_timeout': '1s', ...overrides });
+  const projections = createProjectionHost(testPool.store, { projections: storeProjections() });
+  (await projections.start())._unsafeUnwrap();
+  hosts.push(projections);
+  const deps: ApiDeps = {
+    config,
+    pool: testPool.pool,
+    store: testPool.store,
+    auth: createAuthenticator(config.auth),
+    logger: createLogger('silent'),
+    clock: systemClock,
+    projections,
+  };
+  const server = createApiServer(deps);
+  servers.push(server);
+  const address = (await server.http.listen())._unsafeUnwrap();
+  return { ...testPool, url: address.url, wsUrl: address.url.replace(/^http/, 'ws'), server, deps };
+}
