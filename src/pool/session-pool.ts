@@ -476,6 +476,11 @@ export class SessionPool {
     return this.dispatch(sessionId, { type: SESSION_EVENT.TERMINATE, at: this.clock.now(), reason }).map(({ accepted }) => accepted);
   }
 
+  /** The session's current snapshot and the revision of its stream it reflects (restoring a hibernated one). */
+  current(sessionId: string): ResultAsync<{ readonly snapshot: SnapshotFrom<typeof sessionMachine>; readonly revision: bigint }, PoolError> {
+    return this.actor(sessionId).map((actor) => ({ snapshot: actor.getSnapshot(), revision: actor.revision }));
+  }
+
   /** The session's current snapshot (restoring a hibernated one from its stream). */
   snapshot(sessionId: string): ResultAsync<SnapshotFrom<typeof sessionMachine>, PoolError> {
     return this.actor(sessionId).map((actor) => actor.getSnapshot());

@@ -1,13 +1,12 @@
 /**
  * Finding the session a request names, and checking the caller may do what they ask with it. Live (and
  * hibernated) sessions come from the pool; a session the pool has forgotten (terminated) is replayed from its
- * stream, so its view and history stay readable. Either way the revision is the stream's last event's.
+ * stream, so its view and history stay readable. Either way the revision is that of the last event folded.
  */
 import { err, ok, type Result } from 'neverthrow';
 import type { SessionContext, SessionStateValue } from '../../../machines/index.js';
 import { POOL_ERROR_KIND } from '../../pool/index.js';
 import { isRuntimeErrorOf, replayStream, RUNTIME_ERROR_KIND, STREAM_PREFIX } from '../../runtime/index.js';
-import { formatStoreError, isStreamNotFound, READ_DIRECTION } from '../../store/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
@@ -33,12 +32,12 @@ export const sessionStream = (sessionId: string): string => `${STREAM_PREFIX.ses
 /** The session `sessionId`, or `not_found` (also for a malformed id), or the pool's or store's failure. */
 export async function findSession(deps: Pick<ApiDeps, 'pool' | 'store'>, sessionId: string): Promise<Result<FoundSession, ApiError>> {
   if (!SESSION_ID.test(sessionId)) return err(sessionNotFound(sessionId));
-  const snapshot = await deps.pool.snapshot(sessionId);
-  if (snapshot.isOk()) {
-    const head = await streamHead(deps, sessionId);
-    return head.map((revision) => ({ value: snapshot.value.value, context: snapshot.value.context, revision, live: true }));
+  const current = await deps.pool.current(sessionId);
+  if (current.isOk()) {
+    const { snapshot, revision } = current.value;
+    return ok({ value: snapshot.value, context: snapshot.context, revision, live: true });
   }
-  if (snapshot.error.kind !== POOL_ERROR_KIND.SessionNotFound) return err(poolErrorToApi(snapshot.error));
+  if (current.error.kind !== POOL_ERROR_KIND.SessionNotFound) return err(poolErrorToApi(current.error));
   const replayed = await replayStream(deps.store, sessionStream(sessionId));
   if (replayed.isErr()) {
     return err(isRuntimeErrorOf(RUNTIME_ERROR_KIND.ActorNotFound)(replayed.error) ? sessionNotFound(sessionId) : poolErrorToApi({ kind: POOL_ERROR_KIND.Runtime, error: replayed.error }));
@@ -53,16 +52,6 @@ export async function findSessionFor(deps: Pick<ApiDeps, 'pool' | 'store'>, sess
   if (found.isErr()) return found;
   const problem = sessionAccessProblem(identity, found.value.context, action);
   return problem === null ? found : err(problem);
-}
-
-/** The revision of the last event of the session's stream. */
-async function streamHead(deps: Pick<ApiDeps, 'store'>, sessionId: string): Promise<Result<bigint, ApiError>> {
-  const last = await deps.store.readStream(sessionStream(sessionId), { direction: READ_DIRECTION.backwards, maxCount: 1 });
-  if (last.isErr()) {
-    return err(isStreamNotFound(last.error) ? sessionNotFound(sessionId) : apiError(API_ERROR_CODES.unavailable, `cannot read session ${sessionId}: ${formatStoreError(last.error)}`));
-  }
-  const head = last.value[0];
-  return head === undefined ? err(sessionNotFound(sessionId)) : ok(head.revision);
 }
 
 /** {@link findSessionFor} for acting on the session: one that has ended is a `conflict` naming its state. */
