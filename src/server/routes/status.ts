@@ -8,26 +8,18 @@ import { Type, type Static } from '@sinclair/typebox';
 import { allSessions, ERROR_RECOVERY, listSessions, POOL_STATUS, SESSION_LIST, type SessionSummary } from '../../../projections/index.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ApiDeps } from '../api-deps.js';
+import type { WebSocketStatus } from '../ws/index.js';
 import { can, PERMISSION, seesTenant, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError } from '../errors.js';
 import type { Route } from '../http/types.js';
 import { SESSIONS_PATH } from './session-lifecycle.js';
 import { declareRoute } from './session-route.js';
 
-/** What the WebSocket hub reports about its connections. */
-export interface WebSocketStatusReport {
-  readonly connections: { readonly open: number; readonly closed: number; readonly refused: number };
-  readonly bySession: Readonly<Record<string, number>>;
-  readonly dropped: Readonly<Record<string, number>>;
-  readonly totalConnected: number;
-  readonly maxConnections: number;
-}
-
 /** Where the status routes read from besides the projections. */
 export interface StatusSources {
   readonly metrics: Metrics;
   /** The WebSocket hub's report (a getter: the hub is mounted after the routes). */
-  readonly websocket: () => WebSocketStatusReport | undefined;
+  readonly websocket: () => WebSocketStatus | undefined;
 }
 
 const LIST_LIMIT = { default: 50, max: 200 } as const;
