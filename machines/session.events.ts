@@ -111,11 +111,13 @@ export interface TurnCompletedEvent {
   errors?: string[];
 }
 
-/** A participant asked to stop the running turn. */
+/** A participant (or, with `asOperator`, an operator of the session's tenant) asked to stop the running turn. */
 export interface InterruptRequestedEvent {
   type: typeof SESSION_EVENT.INTERRUPT_REQUESTED;
   at: number;
   userId: string;
+  /** The runtime vouches that `userId` may act on any session of the tenant without taking part. */
+  asOperator?: boolean;
 }
 
 /** The agent process misbehaved: crashed, hung, stalled, printed garbage or exited. */

@@ -169,7 +169,7 @@ export const sessionSetup = setup({
   guards: {
     mayStartTurn: ({ context, event }) => event.type === E.MESSAGE_ACCEPTED && mayAccept(context, event, false),
     mayQueue: ({ context, event }) => event.type === E.MESSAGE_ACCEPTED && mayAccept(context, event, true),
-    mayInterrupt: ({ context, event }) => event.type === E.INTERRUPT_REQUESTED && mayWrite(context, event.userId),
+    mayInterrupt: ({ context, event }) => event.type === E.INTERRUPT_REQUESTED && (event.asOperator === true || mayWrite(context, event.userId)),
     isCurrentTurn: ({ context, event }) =>
       (event.type === E.AGENT_OUTPUT || event.type === E.TURN_COMPLETED) && event.turnId === context.currentTurn?.turnId,
     hasQueued: ({ context }) => context.queuedMessages.length > 0,

@@ -436,9 +436,13 @@ export class SessionPool {
       );
   }
 
-  /** Interrupts the running turn (owners and editors only). */
-  interrupt(sessionId: string, userId: string): ResultAsync<boolean, PoolError> {
-    return this.dispatch(sessionId, { type: SESSION_EVENT.INTERRUPT_REQUESTED, at: this.clock.now(), userId }).map(({ accepted }) => accepted);
+  /**
+   * Interrupts the running turn: owners and editors, or anyone the caller vouches for as an operator of the
+   * session's tenant (`asOperator`). False when no turn was running (or the user may not).
+   */
+  interrupt(sessionId: string, userId: string, options: { readonly asOperator?: boolean } = {}): ResultAsync<boolean, PoolError> {
+    const event = { type: SESSION_EVENT.INTERRUPT_REQUESTED, at: this.clock.now(), userId, ...(options.asOperator === true ? { asOperator: true } : {}) };
+    return this.dispatch(sessionId, event).map(({ accepted }) => accepted);
   }
 
   /** Adds `userId` as `role`; with `allowExisting` a user already in the session is fine. */

@@ -49,7 +49,7 @@ describe('session API with auth on', () => {
     expect(refused.body.error.code).toBe('forbidden');
   });
 
-  it('isolates tenants, hides sessions from non-participants, and lets an operator of the tenant terminate', async () => {
+  it('isolates tenants, hides sessions from non-participants, and lets an operator of the tenant interrupt and terminate', async () => {
     const api = await startTestApi(AUTH_ON);
     const ada = await bearer('ada', 'acme', 'user');
     const created = await call(api, 'POST', '/sessions', ada, {});
@@ -78,6 +78,11 @@ describe('session API with auth on', () => {
 
     const operator = { 'x-api-key': OPERATOR_KEY };
     expect((await call(api, 'GET', `/sessions/${id}`, operator)).body.participants).toEqual([{ userId: 'ada', role: 'owner' }]);
+    // An operator stops a runaway turn without taking part in the session.
+    expect((await call(api, 'POST', `/sessions/${id}/messages`, ada, { text: '::slow 3000' })).status).toBe(202);
+    await waitForState(api.pool, id, 'busy');
+    expect((await call(api, 'POST', `/sessions/${id}/interrupt`, operator)).body).toEqual({ interrupted: true });
+    await waitForState(api.pool, id, 'idle');
     const ended = await call(api, 'DELETE', `/sessions/${id}`, operator);
     expect(ended.status).toBe(200);
     expect(ended.body).toEqual({ id, state: 'terminated' });

@@ -55,6 +55,14 @@ export function seesTenant(identity: Identity, tenant: string): boolean {
   return identity.tenant === tenant || can(identity, PERMISSION.allTenants);
 }
 
+/**
+ * Whether `identity` may stop a turn in a session of its tenant it does not take part in: authenticated operators
+ * and admins. Self-named callers of an open server (admins by default) still go by their session role.
+ */
+export function interruptsAsOperator(identity: Identity): boolean {
+  return identity.via !== 'open' && can(identity, PERMISSION.manageSessions);
+}
+
 /** Whether `value` names a server role. */
 export function isServerRole(value: unknown): value is ServerRole {
   return typeof value === 'string' && (SERVER_ROLES as readonly string[]).includes(value);

@@ -1,7 +1,7 @@
 /** `POST /sessions/:id/messages` and `POST /sessions/:id/interrupt`: talking to a session's agent. */
 import fastJson from 'fast-json-stringify';
 import type { ApiDeps } from '../api-deps.js';
-import { PERMISSION } from '../auth/index.js';
+import { interruptsAsOperator, PERMISSION } from '../auth/index.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
 import { AcceptedMessage, InterruptOutcome, SendMessageBody } from './schemas.js';
@@ -54,9 +54,11 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity }) => {
         const id = context.params['id'] ?? '';
-        const found = await findLiveSessionFor(deps, id, identity, SESSION_ACTION.write);
+        // Operators may stop a turn in any session of their tenant without taking part in it.
+        const asOperator = interruptsAsOperator(identity);
+        const found = await findLiveSessionFor(deps, id, identity, asOperator ? SESSION_ACTION.manage : SESSION_ACTION.write);
         if (found.isErr()) return found.error;
-        const interrupted = await pool.interrupt(id, identity.userId);
+        const interrupted = await pool.interrupt(id, identity.userId, { asOperator });
         if (interrupted.isErr()) return poolErrorToApi(interrupted.error, deps.clock.now());
         return { status: 202, serialize: serializeInterrupt, body: { interrupted: interrupted.value } };
       },

@@ -4,7 +4,7 @@
  * tenant's session is `not_found` (its existence is never revealed); writing (messages, interrupts) needs owner/editor, as the pool enforces too.
  */
 import { mayWrite, roleOf, type SessionContext } from '../../../machines/index.js';
-import { can, PERMISSION, seesTenant, type Identity } from '../auth/index.js';
+import { can, interruptsAsOperator, PERMISSION, seesTenant, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 
 /** The part of a session's context the checks read. */
@@ -28,10 +28,10 @@ export function sendRefusal(identity: Identity, scope: SessionScope): ApiError |
   return null;
 }
 
-/** `null` when `identity` may interrupt the session's turn (owner/editor), else the error. */
+/** `null` when `identity` may interrupt the session's turn (owner/editor, or an operator of its tenant), else the error. */
 export function interruptRefusal(identity: Identity, scope: SessionScope): ApiError | null {
   const read = readRefusal(identity, scope);
   if (read !== null && read.code === API_ERROR_CODES.notFound) return read;
-  if (mayWrite(scope as SessionContext, identity.userId)) return null;
-  return apiError(API_ERROR_CODES.forbidden, `${identity.userId} may not interrupt session ${scope.sessionId} (owner or editor only)`);
+  if (mayWrite(scope as SessionContext, identity.userId) || interruptsAsOperator(identity)) return null;
+  return apiError(API_ERROR_CODES.forbidden, `${identity.userId} may not interrupt session ${scope.sessionId} (owner, editor or operator only)`);
 }

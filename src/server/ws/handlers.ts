@@ -6,10 +6,10 @@
  */
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
-import type { Identity } from '../auth/index.js';
+import { interruptsAsOperator, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { poolErrorToApi } from '../pool-errors.js';
-import { readRefusal, interruptRefusal, sendRefusal, type SessionScope } from './access.js';
+import { interruptRefusal, readRefusal, sendRefusal, type SessionScope } from './access.js';
 import { ackFrame, interruptedFrame, subscribedFrame, unsubscribedFrame, welcomeFrame } from './frames.js';
 import type { Connection, FrameHandler, HubContext } from './hub.js';
 import {
@@ -149,7 +149,7 @@ async function interrupt(hub: HubContext, connection: Connection, identity: Iden
       const refusal = interruptRefusal(identity, scope);
       return refusal === null ? okAsync(scope) : errAsync(refusal);
     })
-    .andThen(() => hub.deps.pool.interrupt(session, identity.userId).mapErr((error) => poolErrorToApi(error, hub.deps.clock.now())));
+    .andThen(() => hub.deps.pool.interrupt(session, identity.userId, { asOperator: interruptsAsOperator(identity) }).mapErr((error) => poolErrorToApi(error, hub.deps.clock.now())));
   if (accepted.isErr()) return hub.sendError(connection, accepted.error, ref);
   hub.send(connection, interruptedFrame(session, accepted.value, ref));
 }
