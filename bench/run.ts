@@ -19,6 +19,8 @@ interface Benchmark {
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'event store (bench/store.ts)', file: 'store.ts', figure: /events\/s/ },
   { name: 'session pool (bench/pool.ts)', file: 'pool.ts', figure: /load average|pairs\/s|create→ready|KB\/session/ },
+  { name: 'messages end to end (bench/messages.ts)', file: 'messages.ts', figure: /load average|durability|messages\/s/ },
+  { name: 'WebSocket (bench/ws.ts)', file: 'ws.ts', figure: /load average|ws round trip|fan-out|send→last|µs\/message|event-loop/ },
 ];
 
 /** Runs `file` with `--expose-gc` (the pool benchmark needs it), echoing its output; resolves with the output and exit code. */

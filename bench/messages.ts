@@ -1,0 +1,244 @@
+/**
+ * End-to-end message benchmark: N sessions over the in-process agent (the agent costs nothing) and a durable SQLite
+ * store, each with one client loop that sends a message and waits for its turn's `TurnCompleted` to be appended
+ * (1 `MessageAccepted` + 1 `AgentOutputReceived` + 1 `TurnCompleted` per message with the in-process agent, each a
+ * durable append) before sending the next. Two drivers:
+ * - `pool`: `pool.send` in the server's own process (API server, hub and projections running, as in production);
+ *   completion seen on the pool's commit notices. CPU is the whole process's, driver loops included: nothing is
+ *   subtracted.
+ * - `ws`: the API server in a child process (`bench/support/api.ts`), one `ws` connection per session subscribed to
+ *   it, `send` frames; a message counts on its `ack` plus its turn's `TurnCompleted` event frame. CPU is the
+ *   server process's alone.
+ * - `bare`: as `pool` but the pool alone, without the API server, hub and projections (their cost is the difference).
+ * Reports messages/s, appends/s and server CPU µs per message against the targets (≥10,000 messages/s, ≤100 µs).
+ * Run with `npx tsx bench/messages.ts [seconds]`; `BENCH_MESSAGES_SESSIONS=64,256`, `BENCH_MESSAGES_VIA=bare,pool,ws`,
+ * `BENCH_DURABILITY=full|normal` (unset: full, then the same again with normal in a child process), and `BENCH_PROFILE=<dir>` to write a V8 CPU profile of the server over each measured
+ * window (`messages-<via>-<sessions>-<durability>.cpuprofile`).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { SESSION_PERSISTED_NAME } from '../machines/index.js';
+import { CLIENT_FRAME, SERVER_FRAME } from '../src/server/ws/protocol.js';
+import type { SessionPool } from '../src/pool/index.js';
+import type { EventStore } from '../src/store/index.js';
+import {
+  benchApiOverrides,
+  connectBenchClient,
+  createReadySessions,
+  sampleServer,
+  spawnBenchApi,
+  startBenchApi,
+  windowProfiler,
+  type BenchClient,
+  type BenchSession,
+  type ServerSample,
+} from './support/api.js';
+import { BENCH_DURABILITY, openBenchPool } from './support/bench-pool.js';
+
+const seconds = Number(process.argv[2] ?? '3');
+const SIZES = (process.env['BENCH_MESSAGES_SESSIONS'] ?? '64,256').split(',').filter(Boolean).map(Number);
+const VIA = (process.env['BENCH_MESSAGES_VIA'] ?? 'bare,pool,ws').split(',').filter(Boolean);
+const PROFILE_DIR = process.env['BENCH_PROFILE'];
+if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
+const MESSAGES_TARGET_PER_SECOND = 10_000;
+const CPU_TARGET_US = 100;
+/** Messages sent before the measured window, so the first turns (JIT, caches) do not count. */
+const WARMUP_SECONDS = 0.5;
+
+/** What one measured run counted. */
+interface Tally {
+  readonly messages: number;
+  /** Appends to the message's own session stream. */
+  readonly appends: number;
+  /** Appends to every stream in the window (the store head's advance): the breaker's stream too. */
+  readonly allAppends: number;
+  readonly elapsedSeconds: number;
+  readonly cpuMicros: number;
+  readonly failures: number;
+}
+
+function report(via: string, sessions: number, tally: Tally, cpuWhose: string): void {
+  const rate = tally.messages / tally.elapsedSeconds;
+  const perMessage = tally.cpuMicros / Math.max(1, tally.messages);
+  const verdict = (pass: boolean): string => (pass ? 'PASS' : 'FAIL');
+  console.log(
+    `messages ${via.padEnd(4)} ${String(sessions).padStart(4)} sessions: ${Math.round(rate).toLocaleString('en-US').padStart(6)} messages/s` +
+      ` (target ≥${MESSAGES_TARGET_PER_SECOND.toLocaleString('en-US')}: ${verdict(rate >= MESSAGES_TARGET_PER_SECOND)}),` +
+      ` ${Math.round(tally.allAppends / tally.elapsedSeconds).toLocaleString('en-US')} appends/s (${(tally.allAppends / Math.max(1, tally.messages)).toFixed(2)}/message, ${(tally.appends / Math.max(1, tally.messages)).toFixed(2)} to its session),` +
+      ` ${Math.round(perMessage)} µs CPU/message (target ≤${CPU_TARGET_US}: ${verdict(perMessage <= CPU_TARGET_US)}; ${cpuWhose})`,
+  );
+  console.log(`  ${tally.messages} messages in ${tally.elapsedSeconds.toFixed(1)}s; failures: ${tally.failures}`);
+}
+
+/** Runs `loop` for every session until the deadline; counts only what completes inside the measured window. */
+async function measure(
+  sessions: number,
+  sample: () => Promise<ServerSample>,
+  profile: { start(): Promise<void>; stop(path: string): Promise<void> } | null,
+  profileName: string,
+  loop: (index: number, counting: () => boolean) => Promise<{ messages: number; appends: number; failures: number }>,
+): Promise<Tally> {
+  const startAt = performance.now() + WARMUP_SECONDS * 1000;
+  const endAt = startAt + seconds * 1000;
+  let before: ServerSample | undefined;
+  let after: ServerSample | undefined;
+  const window = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, startAt - performance.now()));
+    await profile?.start();
+    before = await sample();
+    await new Promise((resolve) => setTimeout(resolve, endAt - performance.now()));
+    after = await sample();
+    if (PROFILE_DIR !== undefined) await profile?.stop(join(PROFILE_DIR, `${profileName}.cpuprofile`));
+  })();
+  const counting = (): boolean => {
+    const now = performance.now();
+    return now >= startAt && now < endAt;
+  };
+  const results = await Promise.all(Array.from({ length: sessions }, (_, index) => loop(index, counting)));
+  await window;
+  const cpu = (after?.cpu.user ?? 0) - (before?.cpu.user ?? 0) + (after?.cpu.system ?? 0) - (before?.cpu.system ?? 0);
+  const allAppends = Number((after?.head ?? 0n) - (before?.head ?? 0n));
+  const sum = (pick: (r: (typeof results)[number]) => number): number => results.reduce((total, r) => total + pick(r), 0);
+  return { messages: sum((r) => r.messages), appends: sum((r) => r.appends), allAppends, failures: sum((r) => r.failures), elapsedSeconds: seconds, cpuMicros: cpu };
+}
+
+/** The pool alone (no API server, hub or projections): what the pool and store cost without their readers. */
+async function barePool(sessions: number): Promise<{ pool: SessionPool; store: EventStore; sessions: readonly BenchSession[]; close(): Promise<void> }> {
+  const bench = await openBenchPool('in-process', benchApiOverrides({ sessions }));
+  return { pool: bench.pool, store: bench.store, sessions: await createReadySessions(bench.pool, sessions), close: () => bench.close() };
+}
+
+async function viaPool(sessions: number, bare: boolean): Promise<void> {
+  const api = bare ? await barePool(sessions) : await startBenchApi({ sessions });
+  const { pool } = api;
+  const completed = new Map<string, () => void>();
+  const appendsBySession = new Map<string, number>();
+  const stop = pool.subscribe((notice) => {
+    if (notice.kind !== 'commit') return;
+    appendsBySession.set(notice.sessionId, (appendsBySession.get(notice.sessionId) ?? 0) + 1);
+    const { event } = notice.commit;
+    if (notice.commit.type !== SESSION_PERSISTED_NAME.TURN_COMPLETED || !('turnId' in event)) return;
+    const resolve = completed.get(event.turnId);
+    if (resolve === undefined) return;
+    completed.delete(event.turnId);
+    resolve();
+  });
+  try {
+    const deadline = performance.now() + (WARMUP_SECONDS + seconds) * 1000;
+    const tally = await measure(
+      sessions,
+      () => sampleServer(api.store),
+      PROFILE_DIR === undefined ? null : windowProfiler(),
+      `messages-${bare ? 'bare' : 'pool'}-${sessions}-${BENCH_DURABILITY}`,
+      async (index, counting) => {
+        const { sessionId, owner } = api.sessions[index] as (typeof api.sessions)[number];
+        let messages = 0;
+        let appends = 0;
+        let failures = 0;
+        while (performance.now() < deadline) {
+          const turnId = randomUUID();
+          const done = new Promise<void>((resolve) => completed.set(turnId, resolve));
+          const before = appendsBySession.get(sessionId) ?? 0;
+          const sent = await pool.send(sessionId, { userId: owner, text: `message ${messages}`, turnId });
+          if (sent.isErr()) {
+            completed.delete(turnId);
+            failures += 1;
+            continue;
+          }
+          await done;
+          if (counting()) {
+            messages += 1;
+            appends += (appendsBySession.get(sessionId) ?? 0) - before;
+          }
+        }
+        return { messages, appends, failures };
+      },
+    );
+    if (bare) report('bare', sessions, tally, 'pool and store alone, no API, hub or projections; driver loops included');
+    else report('pool', sessions, tally, 'in-process server: API, hub, projections and the driver loops, nothing subtracted');
+  } finally {
+    stop();
+    await api.close();
+  }
+}
+
+/** Sends one message as a `send` frame; resolves when both its `ack` and its turn's `TurnCompleted` event arrived. */
+function wsTurn(client: BenchClient, sessionId: string, text: string, state: { appends: number; failed: boolean }): Promise<void> {
+  const clientMsgId = randomUUID();
+  let turnId: string | undefined;
+  const finished = new Set<string>();
+  return new Promise((resolve) => {
+    client.onFrame((frame) => {
+      if (frame.type === SERVER_FRAME.event) {
+        state.appends += 1;
+        if (frame.eventType === SESSION_PERSISTED_NAME.TURN_COMPLETED && frame.data?.turnId !== undefined) finished.add(frame.data.turnId);
+      } else if (frame.type === SERVER_FRAME.ack && frame.clientMsgId === clientMsgId) {
+        turnId = frame.turnId;
+      } else if (frame.type === SERVER_FRAME.error) {
+        state.failed = true;
+        return resolve();
+      }
+      if (turnId !== undefined && finished.has(turnId)) resolve();
+    });
+    client.send({ type: CLIENT_FRAME.send, session: sessionId, text, clientMsgId });
+  });
+}
+
+async function viaWebSocket(sessions: number): Promise<void> {
+  const server = await spawnBenchApi({ sessions });
+  const clients: BenchClient[] = [];
+  try {
+    for (const { sessionId, owner } of server.sessions) {
+      const client = await connectBenchClient(server.wsUrl, owner);
+      await client.subscribe(sessionId);
+      clients.push(client);
+    }
+    const deadline = performance.now() + (WARMUP_SECONDS + seconds) * 1000;
+    const tally = await measure(
+      sessions,
+      () => server.sample(),
+      PROFILE_DIR === undefined ? null : { start: () => server.profileStart(), stop: (path) => server.profileStop(path) },
+      `messages-ws-${sessions}-${BENCH_DURABILITY}`,
+      async (index, counting) => {
+        const client = clients[index] as BenchClient;
+        const { sessionId } = server.sessions[index] as (typeof server.sessions)[number];
+        let messages = 0;
+        let appends = 0;
+        let failures = 0;
+        while (performance.now() < deadline) {
+          const state = { appends: 0, failed: false };
+          await wsTurn(client, sessionId, `message ${messages}`, state);
+          if (state.failed) failures += 1;
+          else if (counting()) {
+            messages += 1;
+            appends += state.appends;
+          }
+        }
+        return { messages, appends, failures };
+      },
+    );
+    report('ws', sessions, tally, 'server process alone; clients in this process');
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await server.close();
+  }
+}
+
+console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+console.log(`messages end to end, in-process agent, sqlite store (durability ${BENCH_DURABILITY}), ${seconds}s per run after ${WARMUP_SECONDS}s warm-up; one client loop per session`);
+for (const via of VIA) {
+  for (const sessions of SIZES) {
+    if (via === 'pool' || via === 'bare') await viaPool(sessions, via === 'bare');
+    else if (via === 'ws') await viaWebSocket(sessions);
+    else throw new Error(`unknown BENCH_MESSAGES_VIA ${via} (pool, bare, ws)`);
+  }
+}
+
+if (process.env['BENCH_DURABILITY'] === undefined) {
+  // The durability is fixed when bench-pool.ts is imported: the normal run is a child process of its own.
+  const rerun = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_DURABILITY: 'normal' } });
+  if (rerun.status !== 0) process.exitCode = rerun.status ?? 1;
+}
