@@ -25,6 +25,7 @@ const retryClass = fc
 const poolKeys = fc.record({
   agent: fc.record({
     interrupt_grace: ms(100, 600_000),
+    partial_messages: fc.boolean(),
     max_queued_messages: fc.integer({ min: 0, max: 10_000 }),
     max_processes: fc.integer({ min: 0, max: 100_000 }),
     memory_budget: fc.integer({ min: 0, max: 2 ** 40 }),

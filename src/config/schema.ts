@@ -123,6 +123,9 @@ export const ConfigSchema = Type.Object(
         min: 100,
         max: 600_000,
       }),
+      partial_messages: Flag(
+        'Ask the CLI for partial messages (--include-partial-messages), so clients see text as it is generated; each delta is stored.',
+      ),
       max_queued_messages: Type.Integer({
         minimum: 0,
         maximum: 10_000,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
-import { SESSION_EVENT, type AgentOptions, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
+import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
 import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../agent/index.js';
 import type { Clock, RuntimeError, SessionEffects } from '../runtime/index.js';
 import type { BreakerGuard } from './breaker-guard.js';
@@ -16,6 +16,7 @@ import type { ExtensionFault } from './extension-errors.js';
 import type { ProcessorChain } from './message-processors.js';
 import type { ProcessSupply, SuppliedProcess } from './process-supply.js';
 import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from './session-index.js';
+import { TextDeltas, type PendingText } from './text-deltas.js';
 
 /** Things the bridge tells the pool about (for its listeners and metrics). */
 export type BridgeNotice =
@@ -72,6 +73,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       startedAt: supplied.startedAt,
       currentTurnId: undefined,
       turnsSent: 0,
+      deltas: new TextDeltas(),
       detach: () => undefined,
     };
     entry.agent = agent;
@@ -91,6 +93,11 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
 
   const onAgentEvent = (entry: SessionEntry, agent: AttachedAgent, event: AgentEvent): void => {
     const at = clock.now();
+    if (event.kind === AGENT_EVENT.STREAM_EVENT) {
+      onStreamEvent(entry, agent, event.textDelta, at);
+      return;
+    }
+    flushDeltas(entry, agent);
     switch (event.kind) {
       case AGENT_EVENT.SPAWNED:
       case AGENT_EVENT.READY:
@@ -114,22 +121,46 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     const mapped = agent.mapper.map(event, turnId, at);
     if (mapped === undefined) return;
     if (mapped.type === SESSION_EVENT.TURN_COMPLETED) agent.currentTurnId = undefined;
-    if (mapped.type === SESSION_EVENT.AGENT_OUTPUT && turnId !== undefined) {
-      const { chunk, faults } = deps.processors.processOutbound({
-        sessionId: entry.sessionId,
-        tenant: entry.tenant,
-        turnId,
-        chunkType: mapped.chunkType,
-        content: mapped.content,
-      });
-      for (const fault of faults) deps.notify({ kind: 'processorFault', sessionId: entry.sessionId, fault });
-      // A dropped chunk still proves the agent is alive: keep the event, without its content.
-      const content = chunk === null ? { dropped: true } : (chunk.content as typeof mapped.content);
-      send(entry.sessionId, { ...mapped, ...(content === undefined ? {} : { content }) });
+    if (mapped.type === SESSION_EVENT.AGENT_OUTPUT) {
+      sendOutput(entry, mapped);
       return;
     }
     send(entry.sessionId, mapped);
   };
+
+  /** Passes an output chunk through the message processors, then to the session. */
+  const sendOutput = (entry: SessionEntry, output: AgentOutputEvent): void => {
+    const { chunk, faults } = deps.processors.processOutbound({
+      sessionId: entry.sessionId,
+      tenant: entry.tenant,
+      turnId: output.turnId,
+      chunkType: output.chunkType,
+      content: output.content,
+    });
+    for (const fault of faults) deps.notify({ kind: 'processorFault', sessionId: entry.sessionId, fault });
+    // A dropped chunk still proves the agent is alive: keep the event, without its content.
+    const content = chunk === null ? { dropped: true } : (chunk.content as typeof output.content);
+    send(entry.sessionId, { ...output, ...(content === undefined ? {} : { content }) });
+  };
+
+  // Partial messages: text deltas are joined per read (see text-deltas.ts); the other stream events carry only
+  // their type, and the complete assistant message follows them, so they are not stored.
+  const onStreamEvent = (entry: SessionEntry, agent: AttachedAgent, text: string | undefined, at: number): void => {
+    const turnId = agent.currentTurnId;
+    if (turnId === undefined || text === undefined || text === '') return;
+    const wasPending = agent.deltas.pending;
+    const previous = agent.deltas.add(turnId, text, at);
+    if (previous !== undefined) sendDeltas(entry, previous);
+    if (!wasPending) setImmediate(() => flushDeltas(entry, agent));
+  };
+
+  const flushDeltas = (entry: SessionEntry, agent: AttachedAgent): void => {
+    const pending = agent.deltas.take();
+    if (pending !== undefined) sendDeltas(entry, pending);
+  };
+
+  const sendDeltas = (entry: SessionEntry, { turnId, at, text }: PendingText): void =>
+    sendOutput(entry, { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: AGENT_EVENT.STREAM_EVENT, content: { eventType: 'content_block_delta', text } });
 
   const startFor = (sessionId: string, tenant: string, options: AgentOptions, conversation: AgentConversation, mode: StartMode): void => {
     void deps.supply.obtain(tenant, options, conversation, mode === 'start').match(

@@ -21,6 +21,8 @@ export interface PoolSettings {
   readonly processMemoryEstimateBytes: number;
   readonly memoryCheckIntervalMs: number;
   readonly maxLifetimeMs: number;
+  /** Start agents with `--include-partial-messages` (streamed text deltas). */
+  readonly partialMessages: boolean;
   readonly limits: SessionLimits;
   readonly breaker: BreakerOptions;
   readonly retry: { readonly classes: Readonly<Record<RetryErrorClass, RetryClassOptions>>; readonly budget: RetryBudgetOptions };
@@ -60,6 +62,7 @@ export function poolSettings(config: Config, name = 'main'): PoolSettings {
     processMemoryEstimateBytes: config.agent.process_memory_estimate,
     memoryCheckIntervalMs: config.agent.memory_check_interval,
     maxLifetimeMs: pool.max_lifetime,
+    partialMessages: config.agent.partial_messages,
     limits: {
       startTimeoutMs: config.agent.start_timeout,
       turnTimeoutMs: config.agent.turn_timeout,

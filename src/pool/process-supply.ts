@@ -34,6 +34,8 @@ export interface ProcessSupplyDeps {
   readonly clock: Clock;
   /** How long to wait for a free slot. */
   readonly slotWaitMs: number;
+  /** Start agents with `--include-partial-messages`. */
+  readonly partialMessages?: boolean;
   /** Called after a process this supply started has exited and its slot is free again. */
   readonly onExit?: () => void;
   readonly onRetry?: (info: { attempt: number; errorClass: RetryErrorClass; delayMs: number; error: AgentError }) => void;
@@ -177,7 +179,7 @@ export class ProcessSupply {
         return admitted.andThen(() => {
           const began = clock.now();
           return this.deps.launcher
-            .spawn(launchOptions(tenant, options, conversation))
+            .spawn(launchOptions(tenant, options, conversation, this.deps.partialMessages === true))
             .orElse((error) => {
               slots.release();
               return errAsync(error);

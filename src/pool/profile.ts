@@ -19,10 +19,11 @@ export function profileKey(tenant: string, options: AgentOptions): string {
 }
 
 /** The runner's launch options for a session of `tenant` with `options`. */
-export function launchOptions(tenant: string, options: AgentOptions, conversation: AgentConversation): AgentLaunchOptions {
+export function launchOptions(tenant: string, options: AgentOptions, conversation: AgentConversation, partialMessages = false): AgentLaunchOptions {
   return {
     tenantId: tenant,
     conversation,
+    ...(partialMessages ? { includePartialMessages: true } : {}),
     ...(options.cwd === '' ? {} : { workdir: options.cwd }),
     ...(options.model === null ? {} : { model: options.model }),
     ...(options.permissionMode === 'default' ? {} : { permissionMode: options.permissionMode }),

@@ -3,6 +3,7 @@
  * status need (tenant, owner, profile, last known state, activity), plus — while it is resident — its actor
  * handle and attached agent process. A hibernated session costs only its index entry.
  */
+import type { TextDeltas } from './text-deltas.js';
 import type { SessionStateValue, sessionMachine } from '../../machines/index.js';
 import type { SessionInputMapper } from '../agent/index.js';
 import type { PersistedActor } from '../runtime/index.js';
@@ -20,6 +21,8 @@ export interface AttachedAgent {
   currentTurnId: string | undefined;
   /** Turns written to this process; a process that never got one can be reused by another session. */
   turnsSent: number;
+  /** Text deltas received in the current read, stored together on the next tick. */
+  readonly deltas: TextDeltas;
   detach: () => void;
 }
 

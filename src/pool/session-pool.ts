@@ -232,6 +232,7 @@ export class SessionPool {
           retry,
           clock,
           slotWaitMs: settings.limits.startTimeoutMs,
+          partialMessages: settings.partialMessages,
           onExit: () => pool?.capacity.reconcile(),
           onRetry: (info) => logger.warn({ attempt: info.attempt, errorClass: info.errorClass, delayMs: info.delayMs, error: info.error }, 'pool: retrying an agent start'),
         });

@@ -13,11 +13,32 @@ describe('session pool: a conversation', () => {
     const events = (await store.readStream(`session-${lease.sessionId}`))._unsafeUnwrap();
     const output = events.filter((event) => event.type === 'AgentOutputReceived').map((event) => (event.data as { content?: { text?: string } }).content?.text);
     expect(output).toContain('echo: hello');
+    // With agent.partial_messages (the default) the text also streams as deltas, stored as they arrive (joined per read).
+    const deltas = events
+      .filter((event) => event.type === 'AgentOutputReceived' && (event.data as { chunkType: string }).chunkType === 'stream_event')
+      .map((event) => (event.data as { content: { text?: string } }).content.text ?? '');
+    expect(deltas.join('')).toBe('echo: hello');
     const completed = events.find((event) => event.type === 'TurnCompleted');
     expect(completed?.data).toMatchObject({ turnId: sent.turnId, isError: false, result: 'echo: hello' });
     expect((await pool.terminate(lease.sessionId, 'done'))._unsafeUnwrap()).toBe(true);
     expect(await streamTypes(store, lease.sessionId)).toContain('SessionTerminated');
     expect(pool.sessionIds()).toEqual([]);
+  });
+
+  it('stores the deltas of a long answer joined per read, not one event per delta, in order', async () => {
+    const { pool, store } = await openTestPool();
+    const lease = (await pool.create(request()))._unsafeUnwrap();
+    await waitForState(pool, lease.sessionId, 'ready');
+    const text = Array.from({ length: 500 }, (_, i) => `word${i}`).join(' ');
+    (await pool.send(lease.sessionId, { userId: 'ada', text }))._unsafeUnwrap();
+    await waitForState(pool, lease.sessionId, 'idle');
+    const events = (await store.readStream(`session-${lease.sessionId}`))._unsafeUnwrap();
+    const deltas = events
+      .filter((event) => event.type === 'AgentOutputReceived' && (event.data as { chunkType: string }).chunkType === 'stream_event')
+      .map((event) => (event.data as { content: { text: string } }).content.text);
+    expect(deltas.join('')).toBe(`echo: ${text}`);
+    // The fake agent writes 16-character deltas: over 250 lines, read in a few chunks.
+    expect(deltas.length).toBeLessThan(20);
   });
 
   it('refuses messages from non-participants and viewers, and to unknown sessions, with typed errors', async () => {

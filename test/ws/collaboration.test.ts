@@ -39,7 +39,7 @@ describe('websocket collaboration', () => {
     expect(accepted?.type).toBe('MessageAccepted');
     await completed(ada, id, 1);
     await completed(bob, id, 1);
-    const output = bob.events(id).find((frame) => frame['eventType'] === 'AgentOutputReceived' && ((frame['data'] as { content: { text?: string } }).content.text ?? '') !== '');
+    const output = bob.events(id).find((frame) => frame['eventType'] === 'AgentOutputReceived' && (frame['data'] as { chunkType: string }).chunkType === 'assistant');
     expect((output?.['data'] as { content: { text: string } }).content.text).toBe('echo: hello from bob');
 
     bob.send({ type: 'send', session: id, text: 'hello from bob', clientMsgId: 'b-1', ref: 's2' });

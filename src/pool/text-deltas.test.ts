@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TextDeltas } from './text-deltas.js';
+
+describe('TextDeltas', () => {
+  it('joins the deltas of a turn, stamped with the first one’s time, and then has none pending', () => {
+    const deltas = new TextDeltas();
+    expect(deltas.take()).toBeUndefined();
+    expect(deltas.add('t1', 'echo', 5)).toBeUndefined();
+    expect(deltas.add('t1', ': hi', 9)).toBeUndefined();
+    expect(deltas.pending).toBe(true);
+    expect(deltas.take()).toEqual({ turnId: 't1', at: 5, text: 'echo: hi' });
+    expect(deltas.pending).toBe(false);
+    expect(deltas.take()).toBeUndefined();
+  });
+
+  it('hands back the previous turn’s deltas when another turn’s arrive', () => {
+    const deltas = new TextDeltas();
+    deltas.add('t1', 'a', 1);
+    expect(deltas.add('t2', 'b', 2)).toEqual({ turnId: 't1', at: 1, text: 'a' });
+    expect(deltas.take()).toEqual({ turnId: 't2', at: 2, text: 'b' });
+  });
+
+  it('loses and reorders nothing, however the deltas are split into batches', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('t1', 't2', 't3'), fc.string(), fc.boolean())), (script) => {
+        const deltas = new TextDeltas();
+        const stored: { turnId: string; text: string }[] = [];
+        const keep = (batch: { turnId: string; text: string } | undefined) => {
+          if (batch !== undefined) stored.push({ turnId: batch.turnId, text: batch.text });
+        };
+        script.forEach(([turnId, text, flush], at) => {
+          keep(deltas.add(turnId, text, at));
+          if (flush) keep(deltas.take());
+        });
+        keep(deltas.take());
+        // Concatenating what was stored per turn, in order, gives every delta of that turn in order.
+        for (const turnId of ['t1', 't2', 't3']) {
+          const sent = script.filter(([id]) => id === turnId).map(([, text]) => text).join('');
+          expect(stored.filter((batch) => batch.turnId === turnId).map((batch) => batch.text).join('')).toBe(sent);
+        }
+      }),
+    );
+  });
+});
