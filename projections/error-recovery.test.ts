@@ -6,7 +6,7 @@ import { SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
 import { storeHistory } from './arbitraries.js';
 import { errorRecoveryProjection as projection, initialErrorRecovery, successRate } from './error-recovery.js';
 import { foldAll } from './event.js';
-import { breakerStream, poolStream, sessionStream, specFor } from './testing.js';
+import { assertResumableFold, breakerStream, poolStream, sessionStream, specFor } from './testing.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -71,13 +71,7 @@ describe('error-recovery: given/when/then', () => {
 
 describe('error-recovery: properties', () => {
   it('one pass equals two halves with a JSON round trip between', () => {
-    fc.assert(
-      fc.property(storeHistory(), fc.nat(), (events, cut) => {
-        const at = cut % (events.length + 1);
-        const half = JSON.parse(JSON.stringify(foldAll(projection, events.slice(0, at))));
-        expect(foldAll(projection, events.slice(at), half)).toEqual(foldAll(projection, events));
-      }),
-    );
+    assertResumableFold(projection, storeHistory());
   });
 
   it('the success rate stays within [0, 1] and equals succeeded / finished; counts never negative', () => {

@@ -6,7 +6,7 @@ import { storeHistory } from './arbitraries.js';
 import { foldAll } from './event.js';
 import { idMapEntries } from './id-map.js';
 import { initialPoolStatus, POOL_STATUS_SCALING_KEPT, poolStatusProjection } from './pool-status.js';
-import { poolStream, sessionStream, specFor } from './testing.js';
+import { assertResumableFold, poolStream, sessionStream, specFor } from './testing.js';
 
 const T0 = 1_700_000_000_000;
 const projection = poolStatusProjection();
@@ -81,13 +81,7 @@ describe('pool-status: given/when/then', () => {
 
 describe('pool-status: properties', () => {
   it('one pass equals two halves with a JSON round trip between', () => {
-    fc.assert(
-      fc.property(storeHistory(), fc.nat(), (events, cut) => {
-        const at = cut % (events.length + 1);
-        const half = JSON.parse(JSON.stringify(foldAll(projection, events.slice(0, at))));
-        expect(foldAll(projection, events.slice(at), half)).toEqual(foldAll(projection, events));
-      }),
-    );
+    assertResumableFold(projection, storeHistory());
   });
 
   it('session counts are positive and add up to the live sessions; evictions never negative; scaling bounded', () => {

@@ -1,8 +1,11 @@
 /**
  * Test helpers for the projections: builders of stored events as the runtime writes them (data = the input event,
  * metadata = `{ from, to, at, ... }`), and a Given/When/Then helper after machines/testing.ts:
- * `specFor(projection).given(history).when(event).then((state) => expect(...))`.
+ * `specFor(projection).given(history).when(event).then((state) => expect(...))`, and the resumable-fold property
+ * every projection must keep.
  */
+import fc from 'fast-check';
+import { expect } from 'vitest';
 import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../src/runtime/constants.js';
 import { foldAll, type ProjectedEvent, type Projection } from './event.js';
 
@@ -66,4 +69,18 @@ export function specFor<TState, TEvent>(projection: Projection<TState, TEvent>) 
       };
     },
   };
+}
+
+/**
+ * Folding in one pass equals folding a prefix, a JSON round trip of the state (as a checkpoint would store it),
+ * then the rest: the property that lets a projection resume from a saved state.
+ */
+export function assertResumableFold<TState, TEvent>(projection: Projection<TState, TEvent>, histories: fc.Arbitrary<TEvent[]>): void {
+  fc.assert(
+    fc.property(histories, fc.nat(), (events, cut) => {
+      const at = cut % (events.length + 1);
+      const half = JSON.parse(JSON.stringify(foldAll(projection, events.slice(0, at)))) as TState;
+      expect(foldAll(projection, events.slice(at), half)).toEqual(foldAll(projection, events));
+    }),
+  );
 }
