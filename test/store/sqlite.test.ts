@@ -63,6 +63,26 @@ describe('SQLite adapter', () => {
     expect((await pending).map((e) => e.type)).toEqual(['FromOne']);
   });
 
+  it('a subscriber gets its own connection’s commits and another connection’s, interleaved, each once in order', async () => {
+    const file = freshFile();
+    const one = open(file, 5);
+    const two = open(file, 5);
+    const all = one.subscribe();
+    const filtered = one.subscribe({ filter: { streamPrefix: 'x-' } });
+    const writes = 60;
+    const receivedAll = take(all, writes * 2);
+    const receivedFiltered = take(filtered, writes);
+    for (let i = 0; i < writes; i++) {
+      // Both connections write in turn; positions interleave, so the first connection's run has gaps.
+      await unwrap(one.append(`x-${i}`, [event('One')], { expectedRevision: 'no_stream' }));
+      await unwrap(two.append(`y-${i}`, [event('Two')], { expectedRevision: 'no_stream' }));
+      if (i % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 8));
+    }
+    const logged = await unwrap(one.readAll());
+    expect((await receivedAll).map((e) => [e.position, e.stream, e.type])).toEqual(logged.map((e) => [e.position, e.stream, e.type]));
+    expect((await receivedFiltered).map((e) => e.stream)).toEqual(Array.from({ length: writes }, (_, i) => `x-${i}`));
+  });
+
   it('a filtered read or subscription crosses long stretches of non-matching events', async () => {
     const store = open(freshFile());
     for (let batch = 0; batch < 20; batch++) {
