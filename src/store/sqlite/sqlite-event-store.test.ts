@@ -24,3 +24,8 @@ describeEventStoreConformance(
   () => SqliteEventStore.open(join(dir, `store-${files++}.db`), { durability: 'full', compactionThreshold: 3 })._unsafeUnwrap(),
   { modelRuns: 30 },
 );
+
+// With two cached stream heads, nearly every append loads its head from the file after the cache trimmed it.
+describeEventStoreConformance('sqlite (:memory:, 2 cached stream heads)', () => SqliteEventStore.open(':memory:', { headCacheSize: 2 })._unsafeUnwrap(), {
+  modelRuns: 30,
+});

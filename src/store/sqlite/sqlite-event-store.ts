@@ -48,7 +48,7 @@ import { StagedRows, UnstageBatch } from './staged-rows.js';
 import { sqlitePager } from './log-pager.js';
 import { configureConnection, migrate, type SqliteDurability } from './schema.js';
 import { Statements } from './statements.js';
-import { headOf, StreamHeads, type CachedHead } from './stream-heads.js';
+import { headOf, MAX_CACHED_HEADS, StreamHeads, type CachedHead } from './stream-heads.js';
 
 /** Options of {@link SqliteEventStore.open}. */
 export interface SqliteEventStoreOptions {
@@ -65,6 +65,8 @@ export interface SqliteEventStoreOptions {
    * `stream_index` (see `compaction.ts`); default 8192. Tests lower it to compact often.
    */
   readonly compactionThreshold?: number;
+  /** Stream heads the writer keeps in memory (default {@link MAX_CACHED_HEADS}); tests use tiny values. */
+  readonly headCacheSize?: number;
 }
 
 const DEFAULT_POLL_MS = 100;
@@ -126,7 +128,7 @@ export class SqliteEventStore implements EventStore {
   private constructor(db: Database.Database, options: SqliteEventStoreOptions) {
     this.#db = db;
     this.#statements = new Statements(db);
-    this.#heads = new StreamHeads(this.#statements);
+    this.#heads = new StreamHeads(this.#statements, options.headCacheSize ?? MAX_CACHED_HEADS);
     this.#lookups = new StreamIdLookups(this.#statements);
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.#compaction = new Compaction(this.#statements, options.compactionThreshold ?? DEFAULT_COMPACTION_THRESHOLD);

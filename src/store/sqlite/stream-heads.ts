@@ -15,7 +15,11 @@ export interface CachedHead extends StreamHead {
   deletedBefore: number;
 }
 
-const MAX_CACHED = 100_000;
+/**
+ * Heads kept. A server creates a stream per session and never writes most of them again once the session ended,
+ * so the cache keeps the most recently loaded heads (the oldest go first) rather than grow with the store.
+ */
+export const MAX_CACHED_HEADS = 8_192;
 
 /** Converts a `streams` row (or its absence) into a head. */
 export function headOf(row: StreamRow | undefined): CachedHead {
@@ -33,23 +37,32 @@ export function headOf(row: StreamRow | undefined): CachedHead {
 export class StreamHeads {
   readonly #cache = new Map<string, CachedHead>();
   readonly #statements: Statements;
+  readonly #maxCached: number;
   #dataVersion = Number.NaN;
 
-  constructor(statements: Statements) {
+  constructor(statements: Statements, maxCached = MAX_CACHED_HEADS) {
     this.#statements = statements;
+    this.#maxCached = maxCached;
   }
 
   /**
-   * Drops the cache if another connection committed since the last batch, or if it has grown too large; call
-   * with the write lock held, at the start of a batch (never mid-batch: staged rows are only in cached heads).
+   * Drops the cache if another connection committed since the last batch, and the oldest heads beyond its
+   * size; call with the write lock held, at the start of a batch (never mid-batch: staged
+   * rows are only in cached heads).
    */
   validate(): void {
     const version = this.#statements.dataVersion.get() as number;
-    if (version !== this.#dataVersion || this.#cache.size >= MAX_CACHED) {
+    if (version !== this.#dataVersion) {
       this.#cache.clear();
       this.#dataVersion = version;
     }
+    // A Map iterates in insertion order: the first keys are the heads loaded longest ago.
+    for (const stream of this.#cache.keys()) {
+      if (this.#cache.size <= this.#maxCached) break;
+      this.#cache.delete(stream);
+    }
   }
+
 
   /** The head of `stream`, loaded on first use; mutate it only after the corresponding write succeeded. */
   get(stream: string): CachedHead {
