@@ -598,22 +598,32 @@ export class SessionPool {
     );
   }
 
-  /** Sends `event` to the session; says whether it was accepted, with the snapshot after. */
+  /**
+   * Sends `event` to the session; says whether it was accepted, with the snapshot after. An actor that stopped
+   * between loading and sending (it was just hibernated and unloaded) is loaded again from its stream, once.
+   */
   private dispatch(
     sessionId: string,
     event: SessionEvent,
+    reloaded = false,
   ): ResultAsync<{ readonly accepted: boolean; readonly revision: bigint; readonly snapshot: SnapshotFrom<typeof sessionMachine> }, PoolError> {
     if (this.#closed && event.type !== SESSION_EVENT.HIBERNATE) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
-    return this.actor(sessionId).andThen((actor) =>
-      actor
-        .send(event)
-        .mapErr(runtimeFailure)
-        .map((outcome) =>
-          outcome.kind === SEND_OUTCOME.committed
-            ? { accepted: true, revision: outcome.commit.revision, snapshot: outcome.commit.snapshot }
-            : { accepted: false, revision: outcome.revision, snapshot: outcome.snapshot },
-        ),
-    );
+    return this.actor(sessionId)
+      .andThen((actor) =>
+        actor
+          .send(event)
+          .mapErr(runtimeFailure)
+          .map((outcome) =>
+            outcome.kind === SEND_OUTCOME.committed
+              ? { accepted: true, revision: outcome.commit.revision, snapshot: outcome.commit.snapshot }
+              : { accepted: false, revision: outcome.revision, snapshot: outcome.snapshot },
+          ),
+      )
+      .orElse((error) =>
+        !reloaded && !this.#closed && error.kind === POOL_ERROR_KIND.Runtime && error.error.kind === RUNTIME_ERROR_KIND.ActorStopped
+          ? this.dispatch(sessionId, event, true)
+          : errAsync(error),
+      );
   }
 
   private lease(entry: SessionEntry, request: SessionRequest, source: SessionLease['source']): SessionLease {

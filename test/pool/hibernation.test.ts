@@ -34,6 +34,18 @@ describe('session pool: hibernation and wake', () => {
     expect(pool.status().sessions.resident).toBe(1);
   });
 
+  it('terminates a session while it is being hibernated (the unloaded actor is loaded again)', async () => {
+    const { pool, store } = await openTestPool();
+    for (let i = 0; i < 5; i++) {
+      const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
+      await waitForState(pool, sessionId, 'ready');
+      const [hibernated, terminated] = await Promise.all([pool.hibernate(sessionId), pool.terminate(sessionId)]);
+      expect(hibernated._unsafeUnwrap()).toBe(true);
+      expect(terminated._unsafeUnwrap()).toBe(true);
+      expect(await streamTypes(store, sessionId)).toEqual(expect.arrayContaining(['SessionHibernated', 'SessionTerminated']));
+    }
+  });
+
   it('over the process cap, hibernates the least recently used idle session to make room, and wakes it on demand', async () => {
     const { pool, store } = await openTestPool({ 'session_pool.max_size': 2 });
     const ids: string[] = [];
