@@ -21,6 +21,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   { name: 'session pool (bench/pool.ts)', file: 'pool.ts', figure: /load average|pairs\/s|create→ready|KB\/session/ },
   { name: 'messages end to end (bench/messages.ts)', file: 'messages.ts', figure: /load average|durability|messages\/s/ },
   { name: 'WebSocket (bench/ws.ts)', file: 'ws.ts', figure: /load average|ws round trip|fan-out|send→last|µs\/message|event-loop/ },
+  { name: 'churn (bench/churn.ts)', file: 'churn.ts', figure: /load average|^churn / },
+  { name: 'restart over a million events (bench/restart.ts)', file: 'restart.ts', figure: /load average before run 1|^restart over/ },
 ];
 
 /** Runs `file` with `--expose-gc` (the pool benchmark needs it), echoing its output; resolves with the output and exit code. */
