@@ -1,9 +1,10 @@
 /**
  * Reading the sessions a previous run left in the store, for the pool's index at start-up: for every
- * `session-<id>` stream, its first event (the `SessionInput`: tenant, owner, options) and the state its last
- * event left it in (`metadata.to`). Two single-event reads per session; terminated sessions are skipped.
+ * `session-<id>` stream, the state its last event left it in (`metadata.to`) and, for a session that has not
+ * been terminated, its first event (the `SessionInput`: tenant, owner, options). Most stored sessions have
+ * ended, so most cost one single-event read. Streams are read a page at a time, not all at once.
  */
-import { ResultAsync } from 'neverthrow';
+import { okAsync, ResultAsync } from 'neverthrow';
 import { SESSION_STATES, type SessionInput, type SessionStateValue } from '../../machines/index.js';
 import type { EventStore, StoreError } from '../store/index.js';
 import { STREAM_PREFIX } from '../runtime/index.js';
@@ -17,21 +18,33 @@ export interface StoredSession {
 
 const isState = (value: unknown): value is SessionStateValue => SESSION_STATES.includes(value as SessionStateValue);
 
+/** Streams whose reads are in flight at once. */
+const READ_PAGE = 512;
+
+/** The stored session of `stream` if it has not been terminated (and reads back as a session). */
+function readSession(store: EventStore, stream: string): ResultAsync<StoredSession | null, StoreError> {
+  return store.readStream(stream, { direction: 'backwards', maxCount: 1 }).andThen(([last]) => {
+    const state = last?.metadata['to'];
+    if (last === undefined || !isState(state) || state === 'terminated') return okAsync(null);
+    const at = last.metadata['at'];
+    return store.readStream(stream, { maxCount: 1 }).map(([first]): StoredSession | null =>
+      first === undefined ? null : { input: first.data as unknown as SessionInput, state, lastEventAt: typeof at === 'number' ? at : first.recordedAt.getTime() },
+    );
+  });
+}
+
 /** Every stored session that is not terminated. Streams that do not read back as sessions are skipped. */
 export function readStoredSessions(store: EventStore): ResultAsync<StoredSession[], StoreError> {
-  return store.listStreams({ prefix: STREAM_PREFIX.session }).andThen((streams) =>
-    ResultAsync.combine(
-      streams.map(({ stream }) =>
-        ResultAsync.combine([
-          store.readStream(stream, { maxCount: 1 }),
-          store.readStream(stream, { direction: 'backwards', maxCount: 1 }),
-        ] as const).map(([[first], [last]]): StoredSession | null => {
-          const state = last?.metadata['to'];
-          const at = last?.metadata['at'];
-          if (first === undefined || !isState(state) || state === 'terminated') return null;
-          return { input: first.data as unknown as SessionInput, state, lastEventAt: typeof at === 'number' ? at : first.recordedAt.getTime() };
-        }),
-      ),
-    ).map((sessions) => sessions.filter((session): session is StoredSession => session !== null)),
-  );
+  return store.listStreams({ prefix: STREAM_PREFIX.session }).andThen((streams) => {
+    const found: StoredSession[] = [];
+    const fromPage = (start: number): ResultAsync<StoredSession[], StoreError> => {
+      if (start >= streams.length) return okAsync(found);
+      const page = streams.slice(start, start + READ_PAGE).map(({ stream }) => readSession(store, stream));
+      return ResultAsync.combine(page).andThen((sessions) => {
+        for (const session of sessions) if (session !== null) found.push(session);
+        return fromPage(start + READ_PAGE);
+      });
+    };
+    return fromPage(0);
+  });
 }
