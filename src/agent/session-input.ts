@@ -2,7 +2,8 @@
  * Translating agent events into the session machine's input events (`machines/session.events.ts`):
  * `spawned` → `AGENT_SPAWNED`, `ready` → `AGENT_READY`, output lines of a turn → `AGENT_OUTPUT`,
  * `result` → `TURN_COMPLETED` (per-turn cost from the CLI's running total), `fault` → `AGENT_FAULT`.
- * Events the machine has no use for map to nothing.
+ * Events the machine has no use for map to nothing, and so do partial-message events without text: they carry only
+ * their type, and the complete assistant message follows them.
  */
 import { SESSION_EVENT, type AgentOutputContent, type SessionEvent } from '../../machines/session.events.js';
 import { AGENT_EVENT, type AgentEvent } from './events.js';
@@ -35,10 +36,12 @@ export class SessionInputMapper {
           ...(event.errors.length === 0 ? {} : { errors: [...event.errors] }),
         };
       }
+      case AGENT_EVENT.STREAM_EVENT:
+        if (event.textDelta === undefined || event.textDelta === '') return undefined;
+        return turnId === undefined ? undefined : { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: event.kind, content: outputContent(event) };
       case AGENT_EVENT.INIT:
       case AGENT_EVENT.ASSISTANT:
       case AGENT_EVENT.USER:
-      case AGENT_EVENT.STREAM_EVENT:
       case AGENT_EVENT.API_RETRY:
       case AGENT_EVENT.SYSTEM:
       case AGENT_EVENT.UNKNOWN:

@@ -16,7 +16,7 @@ import type { ExtensionFault } from './extension-errors.js';
 import type { ProcessorChain } from './message-processors.js';
 import type { ProcessSupply, SuppliedProcess } from './process-supply.js';
 import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from './session-index.js';
-import { TextDeltas, type PendingText } from './text-deltas.js';
+import { TextDeltas } from './text-deltas.js';
 
 /** Things the bridge tells the pool about (for its listeners and metrics). */
 export type BridgeNotice =
@@ -93,11 +93,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
 
   const onAgentEvent = (entry: SessionEntry, agent: AttachedAgent, event: AgentEvent): void => {
     const at = clock.now();
-    if (event.kind === AGENT_EVENT.STREAM_EVENT) {
-      onStreamEvent(entry, agent, event.textDelta, at);
-      return;
-    }
-    flushDeltas(entry, agent);
+    if (event.kind !== AGENT_EVENT.STREAM_EVENT) flushDeltas(entry, agent);
     switch (event.kind) {
       case AGENT_EVENT.SPAWNED:
       case AGENT_EVENT.READY:
@@ -122,7 +118,8 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     if (mapped === undefined) return;
     if (mapped.type === SESSION_EVENT.TURN_COMPLETED) agent.currentTurnId = undefined;
     if (mapped.type === SESSION_EVENT.AGENT_OUTPUT) {
-      sendOutput(entry, mapped);
+      if (mapped.chunkType === AGENT_EVENT.STREAM_EVENT) gatherDelta(entry, agent, mapped);
+      else sendOutput(entry, mapped);
       return;
     }
     send(entry.sessionId, mapped);
@@ -143,24 +140,18 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     send(entry.sessionId, { ...output, ...(content === undefined ? {} : { content }) });
   };
 
-  // Partial messages: text deltas are joined per read (see text-deltas.ts); the other stream events carry only
-  // their type, and the complete assistant message follows them, so they are not stored.
-  const onStreamEvent = (entry: SessionEntry, agent: AttachedAgent, text: string | undefined, at: number): void => {
-    const turnId = agent.currentTurnId;
-    if (turnId === undefined || text === undefined || text === '') return;
+  // Partial messages: text deltas are joined per read (see text-deltas.ts).
+  const gatherDelta = (entry: SessionEntry, agent: AttachedAgent, delta: AgentOutputEvent): void => {
     const wasPending = agent.deltas.pending;
-    const previous = agent.deltas.add(turnId, text, at);
-    if (previous !== undefined) sendDeltas(entry, previous);
+    const previous = agent.deltas.add(delta);
+    if (previous !== undefined) sendOutput(entry, previous);
     if (!wasPending) setImmediate(() => flushDeltas(entry, agent));
   };
 
   const flushDeltas = (entry: SessionEntry, agent: AttachedAgent): void => {
     const pending = agent.deltas.take();
-    if (pending !== undefined) sendDeltas(entry, pending);
+    if (pending !== undefined) sendOutput(entry, pending);
   };
-
-  const sendDeltas = (entry: SessionEntry, { turnId, at, text }: PendingText): void =>
-    sendOutput(entry, { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: AGENT_EVENT.STREAM_EVENT, content: { eventType: 'content_block_delta', text } });
 
   const startFor = (sessionId: string, tenant: string, options: AgentOptions, conversation: AgentConversation, mode: StartMode): void => {
     void deps.supply.obtain(tenant, options, conversation, mode === 'start').match(

@@ -1,24 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SESSION_EVENT, type AgentOutputEvent } from '../../machines/index.js';
 import { TextDeltas } from './text-deltas.js';
 
+const delta = (turnId: string, text: string, at: number): AgentOutputEvent => ({
+  type: SESSION_EVENT.AGENT_OUTPUT,
+  at,
+  turnId,
+  chunkType: 'stream_event',
+  content: { eventType: 'content_block_delta', text },
+});
+
 describe('TextDeltas', () => {
-  it('joins the deltas of a turn, stamped with the first one’s time, and then has none pending', () => {
+  it('joins the deltas of a turn into the first one’s event, and then has none pending', () => {
     const deltas = new TextDeltas();
     expect(deltas.take()).toBeUndefined();
-    expect(deltas.add('t1', 'echo', 5)).toBeUndefined();
-    expect(deltas.add('t1', ': hi', 9)).toBeUndefined();
+    expect(deltas.add(delta('t1', 'echo', 5))).toBeUndefined();
+    expect(deltas.add(delta('t1', ': hi', 9))).toBeUndefined();
     expect(deltas.pending).toBe(true);
-    expect(deltas.take()).toEqual({ turnId: 't1', at: 5, text: 'echo: hi' });
+    expect(deltas.take()).toEqual(delta('t1', 'echo: hi', 5));
     expect(deltas.pending).toBe(false);
     expect(deltas.take()).toBeUndefined();
   });
 
   it('hands back the previous turn’s deltas when another turn’s arrive', () => {
     const deltas = new TextDeltas();
-    deltas.add('t1', 'a', 1);
-    expect(deltas.add('t2', 'b', 2)).toEqual({ turnId: 't1', at: 1, text: 'a' });
-    expect(deltas.take()).toEqual({ turnId: 't2', at: 2, text: 'b' });
+    deltas.add(delta('t1', 'a', 1));
+    expect(deltas.add(delta('t2', 'b', 2))).toEqual(delta('t1', 'a', 1));
+    expect(deltas.take()).toEqual(delta('t2', 'b', 2));
   });
 
   it('loses and reorders nothing, however the deltas are split into batches', () => {
@@ -26,11 +35,11 @@ describe('TextDeltas', () => {
       fc.property(fc.array(fc.tuple(fc.constantFrom('t1', 't2', 't3'), fc.string(), fc.boolean())), (script) => {
         const deltas = new TextDeltas();
         const stored: { turnId: string; text: string }[] = [];
-        const keep = (batch: { turnId: string; text: string } | undefined) => {
-          if (batch !== undefined) stored.push({ turnId: batch.turnId, text: batch.text });
+        const keep = (batch: AgentOutputEvent | undefined) => {
+          if (batch !== undefined) stored.push({ turnId: batch.turnId, text: batch.content?.text ?? '' });
         };
         script.forEach(([turnId, text, flush], at) => {
-          keep(deltas.add(turnId, text, at));
+          keep(deltas.add(delta(turnId, text, at)));
           if (flush) keep(deltas.take());
         });
         keep(deltas.take());

@@ -5,45 +5,36 @@
  * latency (the batch is flushed on the next turn of the event loop, or before any other event of the process),
  * keeps the order, and bounds the events per turn by the reads instead of the tokens.
  */
+import type { AgentOutputEvent } from '../../machines/index.js';
 
-/** Deltas of one turn waiting to be stored. */
-export interface PendingText {
-  readonly turnId: string;
-  readonly at: number;
-  readonly text: string;
-}
-
-/** The pending deltas of one process. */
+/** The pending deltas of one process: the first one's event, and the text of all of them. */
 export class TextDeltas {
-  #turnId: string | undefined;
-  #at = 0;
+  #first: AgentOutputEvent | undefined;
   #parts: string[] = [];
 
   get pending(): boolean {
-    return this.#turnId !== undefined;
+    return this.#first !== undefined;
   }
 
   /**
-   * Adds a delta of `turnId` received at `at`; returns the deltas of another turn to store first, if any (a
-   * process answers one turn at a time, so that only happens when a turn ends without its result).
+   * Adds a delta (an `AGENT_OUTPUT` whose content has the delta's text); returns the joined deltas of another
+   * turn to store first, if any (a process answers one turn at a time, so that only happens when a turn ends
+   * without its result).
    */
-  add(turnId: string, text: string, at: number): PendingText | undefined {
-    const previous = this.#turnId !== undefined && this.#turnId !== turnId ? this.take() : undefined;
-    if (this.#turnId === undefined) {
-      this.#turnId = turnId;
-      this.#at = at;
-    }
-    this.#parts.push(text);
+  add(delta: AgentOutputEvent): AgentOutputEvent | undefined {
+    const previous = this.#first !== undefined && this.#first.turnId !== delta.turnId ? this.take() : undefined;
+    this.#first ??= delta;
+    this.#parts.push(delta.content?.text ?? '');
     return previous;
   }
 
-  /** The joined deltas (stamped with the time of the first), leaving none pending. */
-  take(): PendingText | undefined {
-    const turnId = this.#turnId;
-    if (turnId === undefined) return undefined;
-    const taken = { turnId, at: this.#at, text: this.#parts.join('') };
-    this.#turnId = undefined;
+  /** The first delta's event (its time, its turn) carrying the joined text, leaving none pending. */
+  take(): AgentOutputEvent | undefined {
+    const first = this.#first;
+    if (first === undefined) return undefined;
+    const joined = { ...first, content: { ...first.content, text: this.#parts.join('') } };
+    this.#first = undefined;
     this.#parts = [];
-    return taken;
+    return joined;
   }
 }
