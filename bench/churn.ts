@@ -14,10 +14,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { childProcesses } from '../src/pool/index.js';
 import { benchRequest, openBenchPool, StateWaiter, until } from './support/bench-pool.js';
 
 const CHURNS = Number(process.env['BENCH_CHURNS'] ?? '100000');
@@ -34,23 +35,6 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(rerun.status ?? 1);
 }
 const gc = globalThis.gc as () => void;
-
-/** Live child processes of this process, read from /proc. */
-function childProcesses(): number {
-  let count = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command (which may hold spaces) start after the last ')': state, then the parent PID.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) count += 1;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return count;
-}
 
 interface Sample {
   readonly churns: number;
@@ -85,7 +69,7 @@ async function main(): Promise<void> {
       churns,
       heapUsed: process.memoryUsage().heapUsed,
       fds: readdirSync('/proc/self/fd').length,
-      children: childProcesses(),
+      children: childProcesses().length,
       seconds: (performance.now() - started) / 1000,
     });
     const last = samples[samples.length - 1] as Sample;
@@ -167,7 +151,7 @@ async function main(): Promise<void> {
       ` (${(growth / churned).toFixed(1)} B/churn), fds ${first.fds}→${last.fds}, child processes ${first.children}→${last.children};` +
       ` ${Math.round(CHURNS / elapsed).toLocaleString('en-US')} churns/s, ${spawned} processes spawned, ${refused} creates refused while full and retried, ${failures} failures, ${hung} hung; target flat: ${flat && failures + hung === 0 ? 'PASS' : 'FAIL'}`,
   );
-  const after = childProcesses();
+  const after = childProcesses().length;
   console.log(`  after close: ${after} child processes`);
 }
 

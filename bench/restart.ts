@@ -102,7 +102,7 @@ function serverCommand(): string[] {
 /** A copy of `file` for one run, flushed to disk so its write-back does not land in the measured start. */
 function freshCopy(file: string, name: string): string {
   const copy = join(temp.dir, name);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
+  removeCopy(copy);
   copyFileSync(file, copy);
   const fd = openSync(copy, 'r+');
   fsyncSync(fd);
