@@ -14,6 +14,8 @@
  * - `aicli_circuit_breaker_state{breaker,state}`: 1 for each breaker's current state.
  * - `aicli_memory_pool_utilization`: the agents' measured resident memory ÷ the memory budget (0–1+).
  * - `aicli_response_latency_histogram{method,route,status}`: HTTP response latency in seconds.
+ * - `aicli_internal_errors_total{transport}`: exceptions caught in an HTTP (`http`) or WebSocket (`ws`) handler; each
+ *   was answered with `internal_error` and logged with its request or connection id, and the server kept serving.
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -53,6 +55,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Records one HTTP response. */
   observeResponse(method: string, route: string, status: number, seconds: number): void;
+  /** Counts one exception caught in a handler of `transport` (a bug: it was answered with `internal_error`). */
+  recordInternalError(transport: 'http' | 'ws'): void;
   /** The exposition text and its content type. */
   render(): Promise<{ readonly body: string; readonly contentType: string }>;
 }
@@ -172,9 +176,19 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     registers,
   });
 
+  const internalErrors = new Counter({
+    name: 'aicli_internal_errors_total',
+    help: 'Exceptions caught in an HTTP or WebSocket handler and answered with internal_error, by transport.',
+    labelNames: ['transport'],
+    registers,
+  });
+  internalErrors.inc({ transport: 'http' }, 0);
+  internalErrors.inc({ transport: 'ws' }, 0);
+
   return {
     registry,
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
+    recordInternalError: (transport) => internalErrors.inc({ transport }),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
   };
 }
