@@ -16,6 +16,7 @@ export * from './session.access.js';
 export * from './session.awaits.js';
 export * from './session.setup.js';
 export * from './session.machine.js';
+export * from './session.outcomes.js';
 export * from './pool.events.js';
 export * from './pool.options.js';
 export * from './pool.context.js';

@@ -21,19 +21,19 @@ export interface StateAwaits {
 
 /** The awaits table of the session machine: one row per state. */
 export const SESSION_AWAITS: Readonly<Record<SessionStateValue, StateAwaits>> = {
-  provisioning: { kind: 'bounded', deadlines: ['startTimeout'], facts: [E.AGENT_SPAWNED, E.AGENT_FAULT] },
-  starting: { kind: 'bounded', deadlines: ['startTimeout'], facts: [E.AGENT_READY, E.AGENT_FAULT] },
+  provisioning: { kind: 'bounded', deadlines: ['startTimeout'], facts: [E.AGENT_SPAWNED, E.AGENT_FAULT, E.HIBERNATE] },
+  starting: { kind: 'bounded', deadlines: ['startTimeout'], facts: [E.AGENT_READY, E.AGENT_FAULT, E.HIBERNATE] },
   ready: { kind: 'resting', deadlines: ['idleTimeout'], facts: [E.MESSAGE_ACCEPTED, E.HIBERNATE, E.AGENT_FAULT] },
   busy: {
     kind: 'bounded',
     deadlines: ['turnTimeout', 'stallTimeout'],
-    facts: [E.AGENT_OUTPUT, E.TURN_COMPLETED, E.INTERRUPT_REQUESTED, E.AGENT_FAULT],
+    facts: [E.AGENT_OUTPUT, E.TURN_COMPLETED, E.INTERRUPT_REQUESTED, E.AGENT_FAULT, E.HIBERNATE],
   },
-  interrupting: { kind: 'bounded', deadlines: ['interruptTimeout'], facts: [E.TURN_COMPLETED, E.AGENT_FAULT] },
+  interrupting: { kind: 'bounded', deadlines: ['interruptTimeout'], facts: [E.TURN_COMPLETED, E.AGENT_FAULT, E.HIBERNATE] },
   idle: { kind: 'resting', deadlines: ['idleTimeout'], facts: [E.MESSAGE_ACCEPTED, E.HIBERNATE, E.AGENT_FAULT] },
   hibernated: { kind: 'resting', deadlines: [], facts: [E.MESSAGE_ACCEPTED, E.WAKE] },
-  resuming: { kind: 'bounded', deadlines: ['startTimeout'], facts: [E.AGENT_READY, E.AGENT_FAULT] },
-  recovering: { kind: 'bounded', deadlines: ['recoveryTimeout'], facts: [E.RECOVERY_SUCCEEDED, E.RECOVERY_FAILED] },
+  resuming: { kind: 'bounded', deadlines: ['startTimeout'], facts: [E.AGENT_READY, E.AGENT_FAULT, E.HIBERNATE] },
+  recovering: { kind: 'bounded', deadlines: ['recoveryTimeout'], facts: [E.RECOVERY_SUCCEEDED, E.RECOVERY_FAILED, E.HIBERNATE] },
   failed: { kind: 'resting', deadlines: [], facts: [E.TERMINATE] },
   terminated: { kind: 'final', deadlines: [], facts: [] },
 };

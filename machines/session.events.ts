@@ -235,3 +235,26 @@ export const SESSION_EVENT_FROM_PERSISTED = invertNames(SESSION_PERSISTED_NAME);
  * not an event the machine receives, but the stream must hold it for `replay(machine, input, rest)`.
  */
 export const SESSION_PROVISIONED = 'SessionProvisioned';
+
+/**
+ * Persisted names of the session's recorded outcomes: facts the runtime stores in the same append as the event
+ * whose step produced them (see `session.outcomes.ts`). The machine never takes them as input; folding skips them.
+ */
+export const SESSION_OUTCOME_NAME = {
+  TURN_ABORTED: 'TurnAborted',
+} as const;
+
+/**
+ * Why a turn was aborted: `agent-fault` (the process crashed, hung, stalled, printed garbage, exited, or died
+ * with the server; the turn is not retried), `failed` (too many failures in a row), `terminated` (the session
+ * ended), or the reason of the `HIBERNATE` that stopped a session mid-turn (`shutdown` on a clean stop).
+ */
+export type TurnAbortReason = 'agent-fault' | 'failed' | 'terminated' | 'shutdown' | (string & {});
+
+/** Data of a stored `TurnAborted`: turn `turnId` will never complete. */
+export interface TurnAbortedData {
+  turnId: string;
+  reason: TurnAbortReason;
+  /** The `at` of the event whose step aborted it. */
+  at: number;
+}

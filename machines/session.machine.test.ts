@@ -176,7 +176,18 @@ describe('session: hibernation', () => {
       actions: [{ type: 'stopAgent', params: { sessionId: 'sess-1', pid: 100, reason: 'idleTimeout' } }],
     });
     spec.given(started).when(ev.hibernate(25)).then({ state: 'hibernated' });
-    spec.given(busy).when(ev.hibernate(35)).then({ accepted: false });
+  });
+
+  it('hibernates mid-turn when asked (a clean shutdown): the running and queued turns are aborted with its reason', () => {
+    spec.given([...busy, ev.msg(32, 't2')]).when({ type: 'HIBERNATE', at: 35, reason: 'shutdown' }).then({
+      state: 'hibernated',
+      context: { currentTurn: null, queuedMessages: [], agent: { pid: null }, deadline: null },
+      actions: [
+        { type: 'abortTurns', params: { turnIds: ['t1', 't2'], reason: 'shutdown' } },
+        { type: 'stopAgent', params: { sessionId: 'sess-1', pid: 100, reason: 'shutdown' } },
+      ],
+    });
+    spec.given(hibernated).when(ev.hibernate(60_100)).then({ accepted: false });
   });
 
   it('a message wakes it: resume with the claude session id, then send the message once ready', () => {

@@ -12,13 +12,21 @@
  * - `interrupting`: `interruptAgent` was sent (by a participant or the turn timeout); waits for the
  *   turn's result (deadline `interruptTimeout` → hang fault).
  * - `idle`: the agent is up after a completed turn and nothing is queued (deadline `idleTimeout`).
- * - `hibernated`: the process was stopped (`stopAgent`); a message (queued) or `WAKE` resumes it.
+ * - `hibernated`: the process was stopped (`stopAgent`); a message (queued) or `WAKE` resumes it. `HIBERNATE` is
+ *   taken in every state that has or is getting a process (`provisioning` … `recovering`): a session stopped
+ *   mid-turn (the pool's clean shutdown, reason `shutdown`) aborts its running and queued turns with that reason,
+ *   so it rests with no turn open and the next start has nothing to recover.
  * - `resuming`: `resumeAgent` was asked for; waits for `AGENT_READY` (deadline `startTimeout`).
  * - `recovering`: after a fault: the running turn is aborted, `killAgent` then `resumeAgent`; waits for
  *   `RECOVERY_SUCCEEDED`/`RECOVERY_FAILED` (deadline `recoveryTimeout` counts as a failed attempt).
  * - `failed`: more than `maxConsecutiveFailures` faults and failed recoveries with no successful turn
  *   between; the process is killed, pending turns aborted; waits for an operator's `TERMINATE`.
  * - `terminated`: final; pending turns aborted and the process stopped.
+ *
+ * Every accepted `MESSAGE_ACCEPTED` ends exactly once: its `TURN_COMPLETED` is accepted (completed, or failed
+ * with `isError`), or an `abortTurns` action names it (`agent-fault`, `failed`, `terminated`, or a hibernation's
+ * reason). The runtime stores each aborted turn as a `TurnAborted` with the event that aborted it
+ * (`session.outcomes.ts`).
  *
  * Faults (`AGENT_FAULT`, or a fault deadline: `startTimeout`/`interruptTimeout` = hang,
  * `stallTimeout` = stall) in a state with a live process lead to `recovering` (or `failed`), keeping
@@ -31,14 +39,17 @@
 import { and, enqueueActions } from 'xstate';
 import { TIMER_ELAPSED } from './deadline.js';
 import { abortedTurns, initialSessionContext, nextMessage, type SessionContext } from './session.context.js';
-import { SESSION_EVENT as E, type SessionTimerName } from './session.events.js';
+import { SESSION_EVENT as E, type SessionEvent, type SessionTimerName } from './session.events.js';
 import { interruptParams, processParams, resumeParams, sessionSetup, spawnParams } from './session.setup.js';
 
-/** `abortTurns` for the running turn (`current`) or it and the queue (`all`), only when there are any. */
-function abortTurns(scope: 'current' | 'all', reason: string) {
+/**
+ * `abortTurns` for the running turn (`current`) or it and the queue (`all`), only when there are any; `reason` is
+ * fixed or read from the event that entered the state.
+ */
+function abortTurns(scope: 'current' | 'all', reason: string | ((event: SessionEvent) => string)) {
   return sessionSetup.createStateConfig({
-    entry: enqueueActions(({ context, enqueue }) => {
-      const params = abortedTurns(context, scope, reason);
+    entry: enqueueActions(({ context, event, enqueue }) => {
+      const params = abortedTurns(context, scope, typeof reason === 'string' ? reason : reason(event));
       if (params !== null) enqueue({ type: 'abortTurns', params });
     }),
   }).entry;
@@ -73,12 +84,19 @@ const dispatchNext = [
   'beginQueuedTurn',
 ] as const;
 
+/** Why the session hibernates: the `HIBERNATE`'s reason, or the idle deadline. */
+const hibernateReason = (event: SessionEvent): string => (event.type === E.HIBERNATE ? (event.reason ?? 'hibernate') : 'idleTimeout');
+
+/** Stop the process and rest (a clean shutdown): whatever turns are open are aborted on entering `hibernated`. */
+const hibernateNow = { [E.HIBERNATE]: { target: '#session.hibernated' } } as const;
+
 /** A message while the agent cannot take it: queued, if the sender may write and there is room. */
 const queueMessage = { [E.MESSAGE_ACCEPTED]: { guard: 'mayQueue', actions: 'enqueueMessage' } } as const;
 
 /** The agent is coming up: messages queue, faults recover, a missed start deadline is a hang. */
 const comingUp = {
   ...queueMessage,
+  ...hibernateNow,
   [E.AGENT_FAULT]: faultTransitions,
   [TIMER_ELAPSED]: faultDeadline('startTimeout'),
 } as const;
@@ -139,6 +157,7 @@ export const sessionMachine = sessionSetup.createMachine({
         [E.TURN_COMPLETED]: turnCompleted,
         [E.INTERRUPT_REQUESTED]: { guard: 'mayInterrupt', target: 'interrupting' },
         ...queueMessage,
+        ...hibernateNow,
         [E.AGENT_FAULT]: faultTransitions,
         [TIMER_ELAPSED]: [
           { guard: { type: 'due', params: { name: 'turnTimeout' } }, target: 'interrupting' },
@@ -156,6 +175,7 @@ export const sessionMachine = sessionSetup.createMachine({
         [E.AGENT_OUTPUT]: { guard: 'isCurrentTurn', actions: 'touch' },
         [E.TURN_COMPLETED]: turnCompleted,
         ...queueMessage,
+        ...hibernateNow,
         [E.AGENT_FAULT]: faultTransitions,
         [TIMER_ELAPSED]: faultDeadline('interruptTimeout'),
       },
@@ -163,11 +183,9 @@ export const sessionMachine = sessionSetup.createMachine({
     idle: waiting,
     hibernated: {
       entry: [
-        {
-          type: 'stopAgent',
-          params: ({ context, event }) =>
-            processParams(context, event.type === E.HIBERNATE ? (event.reason ?? 'hibernate') : 'idleTimeout'),
-        },
+        abortTurns('all', hibernateReason),
+        'clearTurns',
+        { type: 'stopAgent', params: ({ context, event }) => processParams(context, hibernateReason(event)) },
         'forgetProcess',
         'disarm',
       ],
@@ -208,6 +226,7 @@ export const sessionMachine = sessionSetup.createMachine({
           { guard: recoveryDue, target: 'recovering', reenter: true, actions: 'recordFailedRecovery' },
         ],
         ...queueMessage,
+        ...hibernateNow,
       },
     },
     failed: {

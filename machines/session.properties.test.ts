@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotFrom } from 'xstate';
-import { start, step } from './replay.js';
+import { start, step, type Step } from './replay.js';
 import { SESSION_AWAITS } from './session.awaits.js';
 import { SESSION_EVENT as E, type FaultKind, type SessionEvent, type SessionTimerName } from './session.events.js';
 import { sessionMachine } from './session.machine.js';
+import { sessionOutcomes } from './session.outcomes.js';
 import { ev, testSessionInput as input } from './session.testing.js';
 import { replayMismatch } from './testing.js';
 
@@ -14,6 +15,7 @@ interface StepRecord {
   event: SessionEvent;
   accepted: boolean;
   after: Snapshot;
+  actions: Step<typeof sessionMachine>['actions'];
 }
 
 const USERS = ['alice', 'bob', 'vic', 'mallory'] as const;
@@ -95,7 +97,7 @@ function run([commands, terminate]: [Array<[number, { k: string } & { [key: stri
       : c.k === 'leave' ? ev.leave(clock, c['user'] as string)
       : ev.terminate(clock);
     const next = step(sessionMachine, snapshot, event);
-    records.push({ before: snapshot, event, accepted: next.accepted, after: next.snapshot });
+    records.push({ before: snapshot, event, accepted: next.accepted, after: next.snapshot, actions: next.actions });
     snapshot = next.snapshot;
   }
   return records;
@@ -160,6 +162,50 @@ describe('session properties', () => {
         if (after.value === 'ready' || after.value === 'idle') expect(after.context.queuedMessages).toEqual([]);
       }
     });
+  });
+
+  it('ends every accepted message exactly once (completed, failed or aborted), never ends an unknown turn, and loses none', () => {
+    forAllHistories((records) => {
+      const open = new Set<string>();
+      const end = (turnId: string, how: string): void => {
+        expect(open.has(turnId), `${how} of ${turnId}, which is not open`).toBe(true);
+        open.delete(turnId);
+      };
+      const close = (record: Pick<StepRecord, 'event' | 'accepted' | 'actions' | 'after'>): void => {
+        const { event, accepted, actions, after } = record;
+        if (accepted && event.type === E.MESSAGE_ACCEPTED) {
+          expect(open.has(event.turnId), `${event.turnId} accepted while open`).toBe(false);
+          open.add(event.turnId);
+        }
+        if (accepted && event.type === E.TURN_COMPLETED) end(event.turnId, 'TurnCompleted');
+        for (const outcome of sessionOutcomes(actions, event.at)) end(outcome.data.turnId, `TurnAborted(${outcome.data.reason})`);
+        // Every open turn is the running one or queued: nothing the machine forgot can stay open unseen.
+        const tracked = [...(after.context.currentTurn === null ? [] : [after.context.currentTurn.turnId]), ...after.context.queuedMessages.map((m) => m.turnId)];
+        expect(new Set(tracked)).toEqual(open);
+      };
+      for (const record of records) close(record);
+      const last = records.at(-1)?.after ?? start(sessionMachine, input).snapshot;
+      const terminate = ev.terminate((records.at(-1)?.event.at ?? 0) + 1);
+      const ended = step(sessionMachine, last, terminate);
+      close({ event: terminate, ...ended, after: ended.snapshot });
+      expect([...open]).toEqual([]);
+    });
+  });
+
+  it('hibernates from every state with a process, aborting the open turns with the HIBERNATE reason', () => {
+    forAllHistories((records) => {
+      for (const { after } of records) {
+        const hibernate = { type: E.HIBERNATE, at: after.context.lastActivityAt + 1, reason: 'shutdown' } as const;
+        const next = step(sessionMachine, after, hibernate);
+        const hasProcess = !['hibernated', 'failed', 'terminated'].includes(after.value);
+        expect(next.accepted, `HIBERNATE in ${after.value}`).toBe(hasProcess);
+        if (!hasProcess) continue;
+        expect(next.snapshot.value).toBe('hibernated');
+        expect(next.snapshot.context).toMatchObject({ currentTurn: null, queuedMessages: [], deadline: null });
+        const open = [...(after.context.currentTurn === null ? [] : [after.context.currentTurn.turnId]), ...after.context.queuedMessages.map((m) => m.turnId)];
+        expect(sessionOutcomes(next.actions, hibernate.at).map((o) => [o.data.turnId, o.data.reason])).toEqual(open.map((turnId) => [turnId, 'shutdown']));
+      }
+    }, { numRuns: 100 });
   });
 
   it('fails only after more than maxConsecutiveFailures, and terminated is final', () => {

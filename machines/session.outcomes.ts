@@ -1,0 +1,28 @@
+/**
+ * The session's recorded outcomes: what some of its actions mean as stored facts. An `abortTurns` action is not a
+ * side effect to perform but a fact to keep: each of its turns becomes one `TurnAborted { turnId, reason, at }`,
+ * which the runtime appends in the same `append` as the event whose step produced it, so a turn that a step ends
+ * can never be left open by a crash between two writes. Pure: the runtime's session kind wires it in.
+ */
+import { SESSION_OUTCOME_NAME, type TurnAbortedData } from './session.events.js';
+import type { AbortTurnsParams } from './session.setup.js';
+
+/** One outcome event to store: its persisted type and data. */
+export interface SessionOutcome {
+  type: typeof SESSION_OUTCOME_NAME.TURN_ABORTED;
+  data: TurnAbortedData;
+}
+
+/** The session machine's actions that are recorded as outcome events, never performed. */
+export const SESSION_RECORDED_ACTIONS: readonly string[] = ['abortTurns'];
+
+/** The outcome events of one step's `actions` (XState's executable actions), in order; `at` is the event's time. */
+export function sessionOutcomes(actions: readonly { type: string; params?: unknown }[], at: number): SessionOutcome[] {
+  const outcomes: SessionOutcome[] = [];
+  for (const action of actions) {
+    if (action.type !== 'abortTurns') continue;
+    const { turnIds, reason } = action.params as AbortTurnsParams;
+    for (const turnId of turnIds) outcomes.push({ type: SESSION_OUTCOME_NAME.TURN_ABORTED, data: { turnId, reason, at } });
+  }
+  return outcomes;
+}
