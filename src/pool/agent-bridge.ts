@@ -1,6 +1,7 @@
 /**
  * The bridge between session actors and agent processes: the implementations of the session machine's side
- * effects (`spawnAgent`, `resumeAgent`, `sendToAgent`, `interruptAgent`, `stopAgent`, `killAgent`, `abortTurns`),
+ * effects (`spawnAgent`, `resumeAgent`, `sendToAgent`, `interruptAgent`, `stopAgent`, `killAgent`; its aborted
+ * turns are no effect but stored `TurnAborted` events, which clients get with the rest of the session's events),
  * and the translation of a process's events back into session events (`AGENT_SPAWNED`, `AGENT_READY` or
  * `RECOVERY_SUCCEEDED`, `AGENT_OUTPUT` with its content, `TURN_COMPLETED`, `AGENT_FAULT`). Output passes through
  * the message-processor chain before it is stored. `api_retry` lines and turn results feed the API breaker.
@@ -20,7 +21,6 @@ import { TextDeltas } from './text-deltas.js';
 
 /** Things the bridge tells the pool about (for its listeners and metrics). */
 export type BridgeNotice =
-  | { readonly kind: 'turnsAborted'; readonly sessionId: string; readonly turnIds: readonly string[]; readonly reason: string }
   | { readonly kind: 'processReused'; readonly sessionId: string; readonly pid: number }
   | { readonly kind: 'processorFault'; readonly sessionId: string; readonly fault: ExtensionFault }
   | { readonly kind: 'startFailed'; readonly sessionId: string; readonly error: PoolError };
@@ -213,7 +213,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       if (entry !== undefined) optionsByEntry.set(entry, options);
       const mode: StartMode = context.snapshot.value === 'recovering' ? 'recover' : 'resume';
       // Claude Code writes a transcript only once a turn arrives: a conversation that never completed one has
-      // nothing to `--resume`, so it starts afresh (its aborted first turn, if any, was reported to clients).
+      // nothing to `--resume`, so it starts afresh (its aborted first turn, if any, was stored as `TurnAborted`).
       const resumable = claudeSessionId !== null && context.snapshot.context.usage.turns > 0;
       const conversation: AgentConversation = resumable ? { mode: 'resume', sessionId: claudeSessionId } : { mode: 'new', sessionId: randomUUID() };
       startFor(sessionId, context.snapshot.context.tenant, options, conversation, mode);
@@ -236,6 +236,5 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     },
     stopAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue),
     killAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue),
-    abortTurns: ({ sessionId, turnIds, reason }) => deps.notify({ kind: 'turnsAborted', sessionId, turnIds, reason }),
   };
 }

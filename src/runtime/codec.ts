@@ -2,7 +2,8 @@
  * Translation between machine events and stored events. An accepted input event is stored under its past-tense
  * name with the whole event as `data` and `{ from, to, causationId, correlationId, at }` as metadata; the first
  * event of a stream carries the machine input. Reading back checks both tables, so a stream written by another
- * machine version fails as `StreamCorrupt` instead of folding into nonsense.
+ * machine version fails as `StreamCorrupt` instead of folding into nonsense. A kind's recorded outcomes are stored
+ * after the accepted event that produced them, under their own types.
  */
 import { err, ok, type Result } from 'neverthrow';
 import type { AnyStateMachine, EventFromLogic, InputFrom, StateValue } from 'xstate';
@@ -57,6 +58,14 @@ export function checkEvent(kind: ActorKind, stream: string, event: unknown): Res
 /** An accepted input event as the store keeps it. */
 export function encodeAccepted(id: string, persistedType: string, event: unknown, metadata: ActorEventMetadata): EventToAppend {
   return { id, type: persistedType, data: event as JsonValue, metadata: metadataOf(metadata) };
+}
+
+/**
+ * A recorded outcome (`TurnAborted`) as the store keeps it, appended right after the accepted event that produced
+ * it: `metadata` is that event's, with `from` = `to` (an outcome changes no state) and the event as its cause.
+ */
+export function encodeOutcome(id: string, outcome: { readonly type: string; readonly data: unknown }, metadata: ActorEventMetadata): EventToAppend {
+  return { id, type: outcome.type, data: outcome.data as JsonValue, metadata: metadataOf(metadata) };
 }
 
 /** The machine input from a stream's first event. */

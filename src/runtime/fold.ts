@@ -1,13 +1,14 @@
 /**
  * Folding stored events into a machine snapshot with the pure `start`/`step`: how the host restores an actor,
  * catches up after another writer committed, and how operators replay a stream. No side effects run here; the
- * actions `step` returns are dropped.
+ * actions `step` returns are dropped. A recorded outcome (`TurnAborted`) is no machine input: it leaves the
+ * snapshot as it is and only counts its revision.
  */
 import { err, ok, type Result } from 'neverthrow';
 import type { AnyStateMachine, EventFromLogic, SnapshotFrom } from 'xstate';
 import { start, step } from '../../machines/index.js';
 import type { RecordedEvent } from '../store/index.js';
-import type { ActorKind } from './actor-kind.js';
+import { isOutcomeType, type ActorKind } from './actor-kind.js';
 import { decodeEvent, decodeInput } from './codec.js';
 import type { RuntimeError } from './errors.js';
 
@@ -20,7 +21,7 @@ export interface Folded<TMachine extends AnyStateMachine> {
 /** One stored event applied: the snapshots around it, the decoded event, and whether the machine accepted it. */
 export interface FoldStep<TMachine extends AnyStateMachine> {
   readonly recorded: RecordedEvent;
-  /** `null` for the stream's first event (the input). */
+  /** `null` for the stream's first event (the input) and for a recorded outcome. */
   readonly event: EventFromLogic<TMachine> | null;
   readonly before: SnapshotFrom<TMachine> | null;
   readonly after: SnapshotFrom<TMachine>;
@@ -29,6 +30,8 @@ export interface FoldStep<TMachine extends AnyStateMachine> {
    * stream was written (drift). The revision still counts; the snapshot stays as it was.
    */
   readonly accepted: boolean;
+  /** True for a recorded outcome of the event before it (`TurnAborted`): `after` is `before`. */
+  readonly outcome: boolean;
 }
 
 /** Applies one stored event to `snapshot` (`null`: `recorded` must be the stream's first event). */
@@ -44,11 +47,13 @@ export function foldOne<TMachine extends AnyStateMachine>(
       before: null,
       after: start(kind.machine, input).snapshot,
       accepted: true,
+      outcome: false,
     }));
   }
+  if (isOutcomeType(kind, recorded.type)) return ok({ recorded, event: null, before: snapshot, after: snapshot, accepted: true, outcome: true });
   return decodeEvent(kind, recorded).map((event) => {
     const next = step(kind.machine, snapshot, event);
-    return { recorded, event, before: snapshot, after: next.snapshot, accepted: next.accepted };
+    return { recorded, event, before: snapshot, after: next.snapshot, accepted: next.accepted, outcome: false };
   });
 }
 

@@ -5,7 +5,6 @@
  */
 import { err, ok, type Result } from 'neverthrow';
 import {
-  type AbortTurnsParams,
   type AdjustWarmParams,
   type InterruptAgentParams,
   type ResumeAgentParams,
@@ -19,17 +18,23 @@ import {
   POOL_PERSISTED_NAME,
   poolMachine,
   SESSION_EVENT_FROM_PERSISTED,
+  SESSION_OUTCOME_NAME,
   SESSION_PERSISTED_NAME,
+  SESSION_RECORDED_ACTIONS,
   sessionMachine,
+  sessionOutcomes,
 } from '../../machines/index.js';
-import { contextDeadline, implementsAll, type ActorKind } from './actor-kind.js';
+import { contextDeadline, implementsAll, NO_OUTCOMES, type ActorKind, type OutcomeRecording } from './actor-kind.js';
 import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from './constants.js';
 import type { EffectHandler } from './effects.js';
 import { unknownActorKind, type RuntimeError } from './errors.js';
 
 type Session = typeof sessionMachine;
 
-/** Implementations of the session machine's side effects (see `machines/README.md`, "Actions and params"). */
+/**
+ * Implementations of the session machine's side effects (see `machines/README.md`, "Actions and params"). Its
+ * `abortTurns` is no effect: it is recorded as `TurnAborted` events ({@link SESSION_OUTCOMES}).
+ */
 export type SessionEffects = {
   readonly spawnAgent: EffectHandler<SpawnAgentParams, Session>;
   readonly resumeAgent: EffectHandler<ResumeAgentParams, Session>;
@@ -37,7 +42,6 @@ export type SessionEffects = {
   readonly interruptAgent: EffectHandler<InterruptAgentParams, Session>;
   readonly stopAgent: EffectHandler<StopAgentParams, Session>;
   readonly killAgent: EffectHandler<StopAgentParams, Session>;
-  readonly abortTurns: EffectHandler<AbortTurnsParams, Session>;
 };
 
 /** The circuit breaker has no side effects: its handler table is empty. */
@@ -55,7 +59,6 @@ const SESSION_EFFECT_SET = {
   interruptAgent: true,
   stopAgent: true,
   killAgent: true,
-  abortTurns: true,
 } as const satisfies Record<keyof SessionEffects, true>;
 
 /** The session machine's side-effect action names (exactly the keys of {@link SessionEffects}). */
@@ -65,6 +68,13 @@ const POOL_EFFECT_SET = { adjustWarm: true } as const satisfies Record<keyof Poo
 
 /** The pool machine's side-effect action names (exactly the keys of {@link PoolEffects}). */
 export const POOL_EFFECT_NAMES = Object.keys(POOL_EFFECT_SET) as (keyof PoolEffects)[];
+
+/** A session step's aborted turns, stored as one `TurnAborted` each in the same append as the event. */
+export const SESSION_OUTCOMES: OutcomeRecording<Session> = {
+  actions: SESSION_RECORDED_ACTIONS,
+  types: Object.values(SESSION_OUTCOME_NAME),
+  derive: (actions, event) => sessionOutcomes(actions, event.at),
+};
 
 /** Sessions: one Claude Code process each, stream `session-<sessionId>`. */
 export const SESSION_ACTOR: ActorKind<Session, SessionEffects> = {
@@ -78,6 +88,7 @@ export const SESSION_ACTOR: ActorKind<Session, SessionEffects> = {
   eventFromPersisted: SESSION_EVENT_FROM_PERSISTED,
   idOf: (input) => input.sessionId,
   deadlineOf: contextDeadline,
+  outcomes: SESSION_OUTCOMES,
 };
 
 /** Circuit breakers, stream `breaker-<name>`. */
@@ -92,6 +103,7 @@ export const BREAKER_ACTOR: ActorKind<typeof circuitBreakerMachine, BreakerEffec
   eventFromPersisted: BREAKER_EVENT_FROM_PERSISTED,
   idOf: (input) => input.name,
   deadlineOf: contextDeadline,
+  outcomes: NO_OUTCOMES,
 };
 
 /** Session pools, stream `pool-<name>`: every scaling decision and pool fact, replayable. */
@@ -106,6 +118,7 @@ export const POOL_ACTOR: ActorKind<typeof poolMachine, PoolEffects> = {
   eventFromPersisted: POOL_EVENT_FROM_PERSISTED,
   idOf: (input) => input.name,
   deadlineOf: contextDeadline,
+  outcomes: NO_OUTCOMES,
 };
 
 /** Every kind the runtime hosts. */

@@ -10,9 +10,19 @@ import type { ActorKind } from './actor-kind.js';
 import { HOST_FAULT_KIND as F } from './constants.js';
 import type { RuntimeError } from './errors.js';
 
-/** One event committed to an actor's stream and the snapshot it produced. */
+/** A recorded outcome stored with a commit's event (`TurnAborted`), right after it. */
+export interface CommittedOutcome {
+  readonly revision: bigint;
+  readonly eventId: string;
+  /** Persisted type. */
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/** One event committed to an actor's stream (with the outcomes appended with it) and the snapshot it produced. */
 export interface Commit<TMachine extends AnyStateMachine = AnyStateMachine> {
   readonly stream: string;
+  /** Revision of the event itself; its outcomes follow it. */
   readonly revision: bigint;
   readonly eventId: string;
   /** Persisted (past-tense) type. */
@@ -22,6 +32,13 @@ export interface Commit<TMachine extends AnyStateMachine = AnyStateMachine> {
   readonly snapshot: SnapshotFrom<TMachine>;
   /** False when another writer committed it and this process learned of it while resolving a conflict. */
   readonly local: boolean;
+  /** The outcome events stored in the same append, in revision order (usually none). */
+  readonly outcomes: readonly CommittedOutcome[];
+}
+
+/** The last revision a commit wrote: its last outcome's, or its event's. */
+export function lastRevisionOf(commit: Pick<Commit, 'revision' | 'outcomes'>): bigint {
+  return commit.outcomes.at(-1)?.revision ?? commit.revision;
 }
 
 /** An actor a host started hosting: freshly created, or restored from its stream. */

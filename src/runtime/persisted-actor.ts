@@ -1,7 +1,9 @@
 /**
  * A persisted actor: one machine instance whose every accepted event is appended to its stream before anything
  * else happens. `send` computes the pure `step`; an ignored event stores nothing; an accepted one is appended with
- * the revision the snapshot was computed from as `expectedRevision`, and only once that append is durable does the
+ * the revision the snapshot was computed from as `expectedRevision`, followed in the same append by the outcome
+ * events its kind records for the step's actions (a session's `TurnAborted`s: a crash between two writes cannot
+ * lose them; those actions are never performed), and only once that append is durable does the
  * handle adopt the new snapshot, start the side effects, re-arm the deadline timer, notify listeners and observers
  * and, every N events, store a snapshot. Sends run one at a time (a per-actor queue); when another process has
  * committed first (`WrongExpectedVersion`, or new events found before answering "ignored") the handle folds the
@@ -12,14 +14,14 @@ import type { AnyStateMachine, EventFromLogic, SnapshotFrom } from 'xstate';
 import { step, TIMER_ELAPSED, type Deadline, type Step } from '../../machines/index.js';
 import { isWrongExpectedVersion, newEventId, type RecordedEvent } from '../store/index.js';
 import type { ActorKind } from './actor-kind.js';
-import { checkEvent, encodeAccepted, stateValueOf, type ActorEventMetadata, type Causation } from './codec.js';
+import { checkEvent, encodeAccepted, encodeOutcome, stateValueOf, type ActorEventMetadata, type Causation } from './codec.js';
 import { HOST_FAULT_KIND, SEND_OUTCOME } from './constants.js';
 import { DeadlineTimer } from './deadline-timer.js';
-import { performEffects, type EffectCall, type EffectHandlers } from './effects.js';
+import { performEffects, type EffectCall, type EffectHandlers, type ExecutableAction } from './effects.js';
 import { actorConflict, actorStopped, storeFailure, type RuntimeError } from './errors.js';
 import { foldOne, type Folded } from './fold.js';
 import type { HostServices } from './host-services.js';
-import { guarded, type Commit } from './observer.js';
+import { guarded, lastRevisionOf, type Commit, type CommittedOutcome } from './observer.js';
 import { readForwards } from './read-stream.js';
 import { SerialQueue } from './serial-queue.js';
 import { writeSnapshot } from './snapshots.js';
@@ -135,7 +137,7 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
     const snapshot = this.#snapshot;
     if (created !== null) {
       const { actions, eventId, correlationId } = created;
-      performEffects(actions, this.#effects, { stream, revision, eventId, correlationId, snapshot }, this.#services.report);
+      performEffects(this.#performable(actions), this.#effects, { stream, revision, eventId, correlationId, snapshot }, this.#services.report);
       this.#deadlineCause = { causationId: eventId, correlationId };
     }
     this.#timer.arm(this.#deadline());
@@ -167,19 +169,25 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
         ...causation,
         at: (event as { at: number }).at,
       };
-      const appended = await store.append(this.stream, [encodeAccepted(eventId, persistedType.value, event, metadata)], {
-        expectedRevision: this.#revision,
-      });
+      const outcomes = this.kind.outcomes.derive(next.actions, event).map((outcome) => ({ ...outcome, eventId: newEventId() }));
+      const outcomeMetadata: ActorEventMetadata = { ...metadata, from: metadata.to, causationId: eventId };
+      const toAppend = [
+        encodeAccepted(eventId, persistedType.value, event, metadata),
+        ...outcomes.map((outcome) => encodeOutcome(outcome.eventId, outcome, outcomeMetadata)),
+      ];
+      const appended = await store.append(this.stream, toAppend, { expectedRevision: this.#revision });
       if (appended.isOk()) {
+        const revision = appended.value.nextExpectedRevision - BigInt(outcomes.length);
         const commit: Commit<TMachine> = {
           stream: this.stream,
-          revision: appended.value.nextExpectedRevision,
+          revision,
           eventId,
           type: persistedType.value,
           event,
           before,
           snapshot: next.snapshot,
           local: true,
+          outcomes: outcomes.map(({ eventId: id, type, data }, index) => ({ revision: revision + BigInt(index + 1), eventId: id, type, data })),
         };
         return ok(await this.#commit(commit, next.actions, causation.correlationId));
       }
@@ -198,7 +206,7 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
   ): Promise<SendOutcome<TMachine>> {
     this.#adopt(commit, { causationId: commit.eventId, correlationId });
     const { stream, revision, eventId, snapshot } = commit;
-    const effects = performEffects(actions, this.#effects, { stream, revision, eventId, correlationId, snapshot }, this.#services.report);
+    const effects = performEffects(this.#performable(actions), this.#effects, { stream, revision, eventId, correlationId, snapshot }, this.#services.report);
     this.#rearm();
     this.#notify(commit);
     await this.#snapshotIfDue(commit);
@@ -208,7 +216,7 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
   #adopt(commit: Commit<TMachine>, cause: Causation): void {
     const previous = this.#deadline();
     this.#snapshot = commit.snapshot;
-    this.#revision = commit.revision;
+    this.#revision = lastRevisionOf(commit);
     const current = this.#deadline();
     if (current !== null && (previous === null || previous.name !== current.name || previous.at !== current.at)) this.#deadlineCause = cause;
   }
@@ -218,11 +226,23 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
     const { store, readPageSize, report } = this.#services;
     const missed = await readForwards(store, this.stream, { from: this.#revision + 1n, pageSize: readPageSize });
     if (missed.isErr()) return err(missed.error);
+    // A commit is announced once the outcomes stored after its event are known (they follow it in the stream).
+    let pending: { commit: Commit<TMachine>; outcomes: CommittedOutcome[] } | null = null;
+    const announce = (): void => {
+      if (pending !== null) this.#notify({ ...pending.commit, outcomes: pending.outcomes });
+      pending = null;
+    };
     for (const recorded of missed.value) {
       const applied = foldOne(this.kind, this.#snapshot, recorded);
       if (applied.isErr()) return err(applied.error);
-      const { event, before, after, accepted } = applied.value;
+      const { event, before, after, accepted, outcome } = applied.value;
+      if (outcome) {
+        pending?.outcomes.push({ revision: recorded.revision, eventId: recorded.id, type: recorded.type, data: recorded.data });
+        this.#revision = recorded.revision;
+        continue;
+      }
       if (event === null || before === null) continue;
+      announce();
       if (!accepted) report({ kind: HOST_FAULT_KIND.ReplayDrift, stream: this.stream, revision: recorded.revision, type: recorded.type });
       const commit: Commit<TMachine> = {
         stream: this.stream,
@@ -233,10 +253,12 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
         before,
         snapshot: after,
         local: false,
+        outcomes: [],
       };
       this.#adopt(commit, { causationId: recorded.id, correlationId: correlationOf(recorded) });
-      this.#notify(commit);
+      pending = { commit, outcomes: [] };
     }
+    announce();
     this.#rearm();
     return ok(missed.value.length);
   }
@@ -255,10 +277,20 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
     for (const observer of observers) guarded(this.stream, report, () => observer.committed?.(commit as unknown as Commit));
   }
 
+  /** Actions to perform: the step's, less those the kind records as outcome events. */
+  #performable<T extends ExecutableAction>(actions: readonly T[]): T[] {
+    const recorded = this.kind.outcomes.actions;
+    return recorded.length === 0 ? [...actions] : actions.filter((action) => !recorded.includes(action.type));
+  }
+
   async #snapshotIfDue(commit: Commit<TMachine>): Promise<void> {
     const { store, snapshotEvery, report } = this.#services;
-    if ((commit.revision + 1n) % BigInt(snapshotEvery) !== 0n) return;
-    const written = await writeSnapshot(store, this.kind, this.stream, { snapshot: commit.snapshot, revision: commit.revision }, commit.eventId);
+    // Due when the revisions this commit wrote reach a multiple of `snapshotEvery` (event and outcomes together).
+    const last = lastRevisionOf(commit);
+    const every = BigInt(snapshotEvery);
+    if ((last + 1n) / every === commit.revision / every) return;
+    const lastId = commit.outcomes.at(-1)?.eventId ?? commit.eventId;
+    const written = await writeSnapshot(store, this.kind, this.stream, { snapshot: commit.snapshot, revision: last }, lastId);
     if (written.isErr()) report({ kind: HOST_FAULT_KIND.SnapshotFailed, stream: this.stream, error: written.error });
   }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BREAKER_PERSISTED_NAME, POOL_PERSISTED_NAME, SESSION_PERSISTED_NAME as S } from '../../machines/index.js';
+import { BREAKER_PERSISTED_NAME, POOL_PERSISTED_NAME, SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME as S } from '../../machines/index.js';
 import { POOL_BREAKERS, type SessionPool } from '../../src/pool/index.js';
 import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../../src/runtime/index.js';
 import type { EventStore } from '../../src/store/index.js';
-import { collectNotices, openTestPool, request, stateTrail, streamEvents, streamTypes, until, waitForState, type StoredEvent } from './support.js';
+import { openTestPool, request, stateTrail, streamEvents, streamTypes, until, waitForState, type StoredEvent } from './support.js';
 
 const POOL_STREAM = `${STREAM_PREFIX.pool}main`;
 const sessionStream = (sessionId: string): string => `${STREAM_PREFIX.session}${sessionId}`;
@@ -13,6 +13,13 @@ async function recoveryOutcomes(store: EventStore, sessionId: string): Promise<u
   return (await streamEvents(store, POOL_STREAM))
     .filter((event) => event.type === POOL_PERSISTED_NAME.RECOVERY_REPORTED && event.data.sessionId === sessionId)
     .map((event) => event.data.outcome);
+}
+
+/** The stored `TurnAborted` events of the session, as `[turnId, reason]`. */
+async function abortedTurns(store: EventStore, sessionId: string): Promise<unknown[][]> {
+  return (await streamEvents(store, sessionStream(sessionId)))
+    .filter((event) => event.type === SESSION_OUTCOME_NAME.TURN_ABORTED)
+    .map((event) => [event.data.turnId, event.data.reason]);
 }
 
 /** The stored `TurnCompleted` of `turnId`, if any. */
@@ -57,14 +64,13 @@ describe('session pool: agent faults', () => {
 
   it('a stalled turn is aborted, the process killed and resumed, and the next message is answered', async () => {
     const { pool, store } = await openTestPool({ 'agent.stall_timeout': '1s' });
-    const notices = collectNotices(pool);
     const { sessionId, pid } = await readySession(pool);
     const { turnId } = (await pool.send(sessionId, { userId: 'ada', text: '::stall' }))._unsafeUnwrap();
     const ready = await waitForState(pool, sessionId, 'ready', (s) => s.context.failures.stalls === 1);
     expect(ready.context.lastFault).toMatchObject({ kind: 'stall' });
     expect(ready.context.failures.consecutive).toBe(1);
     expect(ready.context.agent.pid).not.toBe(pid);
-    expect(notices).toContainEqual({ kind: 'turnsAborted', sessionId, turnIds: [turnId], reason: 'agent-fault' });
+    expect(await abortedTurns(store, sessionId)).toEqual([[turnId, 'agent-fault']]);
     await until('the stalled process to be gone', () => !pool.ownedPids().includes(pid));
 
     const events = await streamEvents(store, sessionStream(sessionId));
@@ -84,7 +90,6 @@ describe('session pool: agent faults', () => {
 
   it('a hung turn is interrupted at the turn timeout, counted as a hang when the interrupt goes unanswered, and recovered', async () => {
     const { pool, store } = await openTestPool({ 'agent.turn_timeout': '1s', 'agent.stall_timeout': '5s', 'agent.interrupt_grace': '500ms' });
-    const notices = collectNotices(pool);
     const { sessionId, pid } = await readySession(pool);
     const trail = stateTrail(pool, sessionId);
     const { turnId } = (await pool.send(sessionId, { userId: 'ada', text: '::hang' }))._unsafeUnwrap();
@@ -95,7 +100,7 @@ describe('session pool: agent faults', () => {
     expect(ready.context.lastFault).toMatchObject({ kind: 'hang', detail: 'interruptTimeout' });
     expect(ready.context.agent.pid).not.toBe(pid);
     expect(trail).toEqual(['busy', 'interrupting', 'recovering', 'ready']);
-    expect(notices).toContainEqual({ kind: 'turnsAborted', sessionId, turnIds: [turnId], reason: 'agent-fault' });
+    expect(await abortedTurns(store, sessionId)).toEqual([[turnId, 'agent-fault']]);
 
     const events = await streamEvents(store, sessionStream(sessionId));
     const timers = events.filter((event) => event.type === S.TIMER_ELAPSED).map((event) => event.data.name);
@@ -109,7 +114,6 @@ describe('session pool: agent faults', () => {
 
   it('a slow turn interrupted at the turn timeout completes as an error and is no fault', async () => {
     const { pool, store } = await openTestPool({ 'agent.turn_timeout': '1s', 'agent.stall_timeout': '5s', 'agent.interrupt_grace': '1s' });
-    const notices = collectNotices(pool);
     const { sessionId, pid } = await readySession(pool);
     const trail = stateTrail(pool, sessionId);
     const { turnId } = (await pool.send(sessionId, { userId: 'ada', text: '::slow 600 takes three chunks' }))._unsafeUnwrap();
@@ -118,7 +122,7 @@ describe('session pool: agent faults', () => {
     expect(idle.context.failures).toMatchObject({ hangs: 0, consecutive: 0 });
     expect(idle.context.lastFault).toBeNull();
     expect(idle.context.agent.pid).toBe(pid);
-    expect(notices.filter((notice) => notice.kind === 'turnsAborted')).toEqual([]);
+    expect(await abortedTurns(store, sessionId)).toEqual([]);
     const events = await streamEvents(store, sessionStream(sessionId));
     expect(completionOf(events, turnId)?.data).toMatchObject({ isError: true });
     expect(events.map((event) => event.type)).not.toContain(S.AGENT_FAULT);
@@ -130,13 +134,12 @@ describe('session pool: agent faults', () => {
 
   it('garbage on stdout is a garbage fault: the process is replaced and the next message is answered', async () => {
     const { pool, store } = await openTestPool();
-    const notices = collectNotices(pool);
     const { sessionId, pid } = await readySession(pool);
     const { turnId } = (await pool.send(sessionId, { userId: 'ada', text: '::garbage 20' }))._unsafeUnwrap();
     const ready = await waitForState(pool, sessionId, 'ready', (s) => s.context.failures.garbage === 1);
     expect(ready.context.lastFault).toMatchObject({ kind: 'garbage', detail: expect.stringContaining('malformed lines') });
     expect(ready.context.agent.pid).not.toBe(pid);
-    expect(notices).toContainEqual({ kind: 'turnsAborted', sessionId, turnIds: [turnId], reason: 'agent-fault' });
+    expect(await abortedTurns(store, sessionId)).toEqual([[turnId, 'agent-fault']]);
 
     const events = await streamEvents(store, sessionStream(sessionId));
     const faults = events.filter((event) => event.type === S.AGENT_FAULT);
@@ -171,9 +174,8 @@ describe('session pool: agent faults', () => {
 
   it('faults past max_consecutive_failures fail the session: process killed, queued turns aborted, sends refused, terminate works', async () => {
     const { pool, store } = await openTestPool({ 'error_recovery.max_consecutive_failures': 1 });
-    const notices = collectNotices(pool);
     const { sessionId } = await readySession(pool);
-    (await pool.send(sessionId, { userId: 'ada', text: '::crash' }))._unsafeUnwrap();
+    const crashed = (await pool.send(sessionId, { userId: 'ada', text: '::crash' }))._unsafeUnwrap().turnId;
     const recovered = await waitForState(pool, sessionId, 'ready', (s) => s.context.failures.crashes === 1);
     expect(recovered.context.failures.consecutive).toBe(1);
     const pid = recovered.context.agent.pid;
@@ -186,7 +188,7 @@ describe('session pool: agent faults', () => {
     const failed = await waitForState(pool, sessionId, 'failed');
     expect(failed.context).toMatchObject({ currentTurn: null, queuedMessages: [], agent: { pid: null } });
     expect(failed.context.failures).toMatchObject({ crashes: 1, stalls: 1, consecutive: 2 });
-    expect(notices).toContainEqual({ kind: 'turnsAborted', sessionId, turnIds: [stalled, ...queued], reason: 'failed' });
+    expect(await abortedTurns(store, sessionId)).toEqual([[crashed, 'agent-fault'], ...[stalled, ...queued].map((turnId) => [turnId, 'failed'])]);
     await until('the failed session\'s process to be gone', () => pool.ownedPids().length === 0);
     expect(pool.status().sessions.byState.failed).toBe(1);
 

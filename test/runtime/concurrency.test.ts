@@ -66,6 +66,42 @@ describe('actor host: concurrency', () => {
     await b.close();
   });
 
+  it('stores a step’s aborted turns in the same append as its event; another writer catches up on them as one commit', async () => {
+    const gated = gatedStore();
+    const a = hostOn(gated.store);
+    const b = hostOn(gated.store);
+    const actorA = (await a.actors(SESSION_ACTOR, effectsLog().effects).create(testSessionInput))._unsafeUnwrap();
+    for (const event of [ev.spawned(1), ev.ready(2), ev.msg(3, 't1'), ev.msg(4, 't2')]) (await actorA.send(event))._unsafeUnwrap();
+    const actorB = (await b.actors(SESSION_ACTOR, effectsLog().effects).load('sess-1'))._unsafeUnwrap();
+    const seenByB: Commit[] = [];
+    actorB.subscribe((commit) => seenByB.push(commit as Commit));
+
+    const appendsBefore = gated.appends.length;
+    const ended = (await actorA.send(ev.terminate(5, 'bye')))._unsafeUnwrap() as Extract<SendOutcome<never>, { kind: 'committed' }>;
+    expect(gated.appends.length - appendsBefore).toBe(1);
+    expect(ended.commit.revision).toBe(5n);
+    expect(ended.commit.outcomes.map(({ revision, type, data }) => [revision, type, data])).toEqual([
+      [6n, 'TurnAborted', { turnId: 't1', reason: 'terminated', at: 5 }],
+      [7n, 'TurnAborted', { turnId: 't2', reason: 'terminated', at: 5 }],
+    ]);
+    expect(actorA.revision).toBe(7n);
+    const stored = (await gated.store.readStream('session-sess-1'))._unsafeUnwrap().slice(5);
+    expect(stored.map((event) => [event.type, event.metadata['from'], event.metadata['to'], event.metadata['causationId']])).toEqual([
+      ['SessionTerminated', 'busy', 'terminated', null],
+      ['TurnAborted', 'terminated', 'terminated', ended.commit.eventId],
+      ['TurnAborted', 'terminated', 'terminated', ended.commit.eventId],
+    ]);
+
+    // B's stale "ignored" decision makes it catch up: one commit with its two outcomes, and the revision after them.
+    expect((await actorB.send(ev.output(6, 't1')))._unsafeUnwrap().kind).toBe('ignored');
+    expect(actorB.revision).toBe(7n);
+    expect(seenByB.map((commit) => [commit.revision, commit.type, commit.outcomes.map((o) => o.revision)])).toEqual([[5n, 'SessionTerminated', [6n, 7n]]]);
+    const replayed = (await replayStream(gated.store, 'session-sess-1'))._unsafeUnwrap();
+    expect(replayed.state).toMatchObject({ revision: 7n, value: 'terminated' });
+    await a.close();
+    await b.close();
+  });
+
   it('after WrongExpectedVersion the loser folds the winner’s event and appends on top of it', async () => {
     const gated = gatedStore();
     const a = hostOn(gated.store);

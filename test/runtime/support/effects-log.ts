@@ -23,7 +23,6 @@ export function effectsLog(onCall?: (call: EffectCall) => void): EffectsLog {
     interruptAgent: record('interruptAgent'),
     stopAgent: record('stopAgent'),
     killAgent: record('killAgent'),
-    abortTurns: record('abortTurns'),
   };
   return { effects, calls };
 }
