@@ -63,7 +63,7 @@ import { profileKey } from './profile.js';
 import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
 import { createRetryPolicy } from './retry-policy.js';
 import { readStoredSessions } from './session-catalog.js';
-import { EVICTABLE_STATES, SessionIndex, type SessionActor, type SessionEntry } from './session-index.js';
+import { SessionIndex, type SessionActor, type SessionEntry } from './session-index.js';
 import { WarmSet } from './warm-set.js';
 import { PoolMaintenance, type MaintenanceHooks, type MaintenanceProbes } from './maintenance.js';
 import { recoverAfterRestart, recoveryReport, recoveryTransition, type RecoveryHooks } from './recovery.js';
@@ -575,16 +575,19 @@ export class SessionPool {
   }
 
   /**
-   * Shuts the pool down: refuses new work, hibernates sessions waiting for a message (their conversations resume
-   * on the next start), stops every process it started and the actors. Busy sessions' processes are stopped too;
-   * the next start recovers them.
+   * Shuts the pool down: refuses new work, hibernates every session that has or is getting a process (reason
+   * `shutdown`; a busy one's running and queued turns are stored as `TurnAborted` with that reason), so the next
+   * start finds them hibernated, recovers nothing and resumes each conversation on its next message; then stops
+   * every process it started and the actors.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.maintenance.stop();
-    const waiting = [...this.index.values()].filter((entry) => EVICTABLE_STATES.includes(entry.state) && entry.agent !== null);
-    await Promise.all(waiting.map((entry) => this.hibernate(entry.sessionId, 'shutdown')));
+    const live = [...this.index.values()].filter((entry) => !RESTING_STATES.includes(entry.state));
+    const hibernated = await Promise.all(live.map((entry) => this.hibernate(entry.sessionId, 'shutdown')));
+    const count = hibernated.filter((result) => result.isOk() && result.value).length;
+    this.logger.info({ hibernated: count }, 'pool: hibernated sessions at shutdown');
     await this.supply.close();
     await this.host.close();
   }
@@ -718,6 +721,9 @@ export class SessionPool {
     };
   }
 }
+
+/** States with no process to stop at shutdown. */
+const RESTING_STATES: readonly SessionStateValue[] = ['hibernated', 'failed', 'terminated'];
 
 const leaseKey = (lease: SessionLease): string => `${lease.sessionId}\u0000${lease.userId}\u0000${lease.acquiredAt}`;
 
