@@ -10,6 +10,7 @@ import { STREAM_PREFIX } from '../../src/runtime/index.js';
 import type { EventStore } from '../../src/store/index.js';
 import type { SessionPool } from '../../src/pool/index.js';
 import { leftoverProcesses } from '../agent/support.js';
+import { turnEndingProblems } from '../support/turn-ends.js';
 import { readStat } from '../../src/agent/process-group.js';
 import { openTestPool, POOL_RUNNER, request, stateTrail, streamEvents, until, waitForState, type StoredEvent } from './support.js';
 
@@ -63,6 +64,11 @@ describe('session pool: restarts', () => {
     const busyEvents = await streamEvents(store, sessionStream(busy));
     expect(busyEvents.map((event) => event.type)).toEqual(expect.arrayContaining([S.AGENT_FAULT, S.RECOVERY_SUCCEEDED]));
     expect(busyEvents.some((event) => event.type === S.TURN_COMPLETED && event.data.turnId === slowTurn)).toBe(false);
+    // The turn the killed server was running ends with the fault that recovery records, in the same append.
+    const faulted = busyEvents.findIndex((event) => event.type === S.AGENT_FAULT);
+    expect(busyEvents[faulted + 1]).toMatchObject({ type: 'TurnAborted', data: { turnId: slowTurn, reason: 'agent-fault' } });
+    expect(turnEndingProblems(busyEvents)).toEqual([]);
+    expect(turnEndingProblems(idleEvents)).toEqual([]);
     await until('the recovery to be reported', async () => (await recoveryOutcomes(store, busy)).length === 2);
     expect(await recoveryOutcomes(store, busy)).toEqual(['started', 'succeeded']);
     expect(await recoveryOutcomes(store, idle)).toEqual([]);
@@ -78,14 +84,26 @@ describe('session pool: restarts', () => {
     expect(second.ownedPids()).toHaveLength(2);
   });
 
-  it('a clean close hibernates idle sessions and leaves no process; the next pool resumes them on a message', async () => {
-    const { pool: first, store, reopen } = await openTestPool();
+  it('a clean close hibernates idle and busy sessions and leaves no process; the next pool recovers nothing and resumes them on a message', async () => {
+    const { pool: first, store, reopen } = await openTestPool({ 'agent.stall_timeout': '20s', 'agent.turn_timeout': '20s' });
     const { sessionId } = (await first.create(request('ada')))._unsafeUnwrap();
+    const { sessionId: busy } = (await first.create(request('bob')))._unsafeUnwrap();
     await waitForState(first, sessionId, 'ready');
+    await waitForState(first, busy, 'ready');
     await answered(first, store, sessionId, 'ada', 'remember me');
-    expect(first.ownedPids()).toHaveLength(1);
+    const slow = (await first.send(busy, { userId: 'bob', text: '::slow 5000' }))._unsafeUnwrap().turnId;
+    await waitForState(first, busy, 'busy');
+    const queued = (await first.send(busy, { userId: 'bob', text: 'behind it' }))._unsafeUnwrap().turnId;
+    expect(first.ownedPids()).toHaveLength(2);
 
     await first.close();
+    const busyEvents = await streamEvents(store, sessionStream(busy));
+    expect(busyEvents.slice(-3)).toMatchObject([
+      { type: S.HIBERNATE, data: { reason: 'shutdown' } },
+      { type: 'TurnAborted', data: { turnId: slow, reason: 'shutdown' } },
+      { type: 'TurnAborted', data: { turnId: queued, reason: 'shutdown' } },
+    ]);
+    expect(turnEndingProblems(busyEvents)).toEqual([]);
     expect(first.ownedPids()).toEqual([]);
     expect(leftoverProcesses([])).toEqual([]);
     const events = await streamEvents(store, sessionStream(sessionId));
@@ -94,9 +112,13 @@ describe('session pool: restarts', () => {
 
     const second = await reopen();
     expect((await second.snapshot(sessionId))._unsafeUnwrap().value).toBe('hibernated');
+    expect((await second.snapshot(busy))._unsafeUnwrap().value).toBe('hibernated');
     expect(second.ownedPids()).toEqual([]);
     const history = await answered(second, store, sessionId, 'ada', '::history');
     expect(history?.data).toMatchObject({ isError: false, result: 'history: remember me | ::history' });
     expect(await recoveryOutcomes(store, sessionId)).toEqual([]);
+    const resumed = await answered(second, store, busy, 'bob', 'are you back?');
+    expect(resumed?.data).toMatchObject({ isError: false, result: 'echo: are you back?' });
+    expect(await recoveryOutcomes(store, busy)).toEqual([]);
   });
 });
