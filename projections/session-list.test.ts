@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
+import { SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
 import { storeHistory, TEST_SESSION_IDS } from './arbitraries.js';
 import { foldAll } from './event.js';
 import { allSessions, getSession, initialSessionList, sessionListProjection as projection } from './session-list.js';
@@ -54,6 +54,19 @@ describe('session-list: given/when/then', () => {
       .when(stream.next(S.TURN_COMPLETED, { type: 'TURN_COMPLETED', at: T0 + 40, turnId: 't1', usage: usage(5, 11), costUsd: 0.25, isError: false }, 'busy', 'idle'))
       .then((after) => {
         expect(getSession(after, 's1')).toMatchObject({ state: 'idle', turns: 1, usage: { inputTokens: 5, outputTokens: 11, costUsd: 0.25 }, revision: '4', lastActivityAt: T0 + 40 });
+      });
+  });
+
+  it('a TurnAborted stored with the event that ended the turn moves only the revision', () => {
+    const { stream, history } = readySession('s1');
+    const accepted = stream.next(S.MESSAGE_ACCEPTED, { type: 'MESSAGE_ACCEPTED', at: T0 + 30, turnId: 't1', text: 'hi', userId: 'ada' }, 'ready', 'busy');
+    const terminated = stream.next(S.TERMINATE, { type: 'TERMINATE', at: T0 + 40, reason: 'bye' }, 'busy', 'terminated');
+    specFor(projection)
+      .given([...history, accepted, terminated])
+      .when(stream.next(SESSION_OUTCOME_NAME.TURN_ABORTED, { turnId: 't1', reason: 'terminated', at: T0 + 40 }, 'terminated', 'terminated'))
+      .then((after) => {
+        expect(getSession(after, 's1')).toMatchObject({ state: 'terminated', turns: 0, revision: '5', endedAt: T0 + 40, endReason: 'bye', lastActivityAt: T0 + 30 });
+        expect(after.skipped).toBe(0);
       });
   });
 

@@ -4,7 +4,7 @@
  * the participant events; turns and usage from `TurnCompleted`; the last fault as `faults.ts` reads it. Terminated
  * sessions stay (with `endedAt`): the list endpoint filters them. Queries live in `session-list.query.ts`.
  */
-import { SESSION_PERSISTED_NAME as S, SESSION_PROVISIONED, type ParticipantRole } from '../machines/session.events.js';
+import { SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME as S, SESSION_PROVISIONED, type ParticipantRole } from '../machines/session.events.js';
 import { TURN_TAKING_STATES, type SessionStateValue } from '../machines/session.states.js';
 import { atOf, numberOf, recordOf, sessionIdOf, stateAfter, stateBefore, stringOf, type ProjectedEvent, type Projection } from './event.js';
 import { readFault, type FaultSeen } from './faults.js';
@@ -66,7 +66,8 @@ function isActivity(event: ProjectedEvent): boolean {
   const from = stateBefore(event);
   return from !== null && (TURN_TAKING_STATES as readonly string[]).includes(from);
 }
-const SESSION_TYPES: ReadonlySet<string> = new Set(Object.values(S));
+/** Input events and recorded outcomes (`TurnAborted`: it moves the revision, not the turn count or the state). */
+const SESSION_TYPES: ReadonlySet<string> = new Set([...Object.values(S), ...Object.values(SESSION_OUTCOME_NAME)]);
 
 /** The empty list. */
 export const initialSessionList = (): SessionListState => ({ sessions: emptyIdMap(), skipped: 0 });

@@ -1,6 +1,7 @@
 /**
  * The session folds against the session machine itself: random commands are stepped through the real machine,
  * only accepted events are stored (as the runtime's codec stores them: data = the event, metadata = from/to/at),
+ * each followed by the `TurnAborted` outcomes of its step,
  * and the `session-list` summary and the `error-recovery` fault counts must agree with the machine's context.
  */
 import fc from 'fast-check';
@@ -9,6 +10,7 @@ import type { SnapshotFrom } from 'xstate';
 import { start, step } from '../machines/replay.js';
 import { SESSION_PERSISTED_NAME, SESSION_PROVISIONED, type FaultKind, type SessionEvent, type SessionEventType } from '../machines/session.events.js';
 import { sessionMachine } from '../machines/session.machine.js';
+import { sessionOutcomes } from '../machines/session.outcomes.js';
 import { ev, testSessionInput as input } from '../machines/session.testing.js';
 import { STREAM_PREFIX } from '../src/runtime/constants.js';
 import { errorRecoveryProjection } from './error-recovery.js';
@@ -105,6 +107,10 @@ function run(commands: readonly Command[], gaps: readonly number[]): { snapshot:
       data: event,
       metadata: { from: snapshot.value, to: next.snapshot.value, at: event.at },
     });
+    for (const outcome of sessionOutcomes(next.actions, event.at)) {
+      const metadata = { from: next.snapshot.value, to: next.snapshot.value, at: event.at };
+      stored.push({ stream, type: outcome.type, revision: BigInt(stored.length), data: outcome.data, metadata });
+    }
     snapshot = next.snapshot;
   });
   return { snapshot, stored };
