@@ -1,8 +1,8 @@
 /**
  * `aicli-api` (serve): open the event store and the session pool, start the server, log one startup line, and on
- * SIGINT/SIGTERM shut down gracefully — stop accepting, drain in-flight requests, close the pool (idle sessions
- * hibernate, every agent process stops), close the store, exit 0. A second signal during shutdown exits at once
- * with status 1.
+ * SIGINT/SIGTERM shut down gracefully — stop accepting, drain in-flight requests, close the pool (every session
+ * with a process hibernates, a busy one's turns end as `TurnAborted` with reason `shutdown`, every agent process
+ * stops), close the store, exit 0. A second signal during shutdown exits at once with status 1.
  */
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
@@ -96,7 +96,7 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   const drained = await server.close();
   if (!drained) logger.warn({ timeout_ms: config.server.shutdown_timeout }, 'shutdown timeout reached with requests still in flight');
   // Closed after the server has drained, so every request that was accepted could still append: the pool
-  // hibernates idle sessions and stops every agent process, then the store closes.
+  // hibernates every session with a process and stops every agent process, then the store closes.
   await projections.close();
   await pool.close();
   await store.close();

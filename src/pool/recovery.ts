@@ -2,7 +2,9 @@
  * The auto-recovery orchestrator's decisions. After a restart, a session whose last state had a process lost it
  * with the previous run: one waiting for a message is hibernated (its conversation resumes on the next message,
  * nothing was lost); one in the middle of something is told its agent crashed, so its machine recovers it with
- * `--resume`; one that was already recovering gets a failed attempt, which starts a new one. While running,
+ * `--resume` (its running turn is stored as `TurnAborted`, reason `agent-fault`, with the fault); one that was
+ * already recovering gets a failed attempt, which starts a new one. A clean stop leaves only hibernated sessions,
+ * so after one there is nothing to act on here. While running,
  * every session entering or leaving `recovering` is reported to the pool stream (`RecoveryReported`).
  */
 import type { ResultAsync } from 'neverthrow';

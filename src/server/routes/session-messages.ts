@@ -25,7 +25,7 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
       body: SendMessageBody,
       docs: {
         summary: 'Send a message; answered once it is durably accepted',
-        description: 'The agent\'s reply arrives as events (`AgentOutputReceived`, then `TurnCompleted`). A retry with the same `clientMsgId` returns the first acceptance with `duplicate: true` and sends nothing.',
+        description: 'The agent\'s reply arrives as events (`AgentOutputReceived`, then `TurnCompleted`; a turn that cannot finish ends with `TurnAborted` and its reason instead). A retry with the same `clientMsgId` returns the first acceptance with `duplicate: true` and sends nothing.',
         tags: TAGS,
         params: { id: 'Session id' },
         responses: { 202: { description: 'Accepted: the turn starts now or queues', schema: AcceptedMessage } },
