@@ -80,5 +80,5 @@ describe('a clean stop', () => {
     );
     const answer = (await eventsOf(second, id)).find((event) => event.type === 'TurnCompleted' && event.data.turnId === next.body.turnId);
     expect(answer?.data.result).toBe('echo: still there?');
-  });
+  }, 90_000);
 });
