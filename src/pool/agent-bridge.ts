@@ -14,7 +14,7 @@ import type { BreakerGuard } from './breaker-guard.js';
 import { describePoolError, type PoolError } from './errors.js';
 import type { ExtensionFault } from './extension-errors.js';
 import type { ProcessorChain } from './message-processors.js';
-import type { ProcessSupply, SuppliedProcess } from './process-supply.js';
+import { startFailureIsPermanent, type ProcessSupply, type SuppliedProcess } from './process-supply.js';
 import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from './session-index.js';
 import { TextDeltas } from './text-deltas.js';
 
@@ -153,7 +153,17 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     if (pending !== undefined) sendOutput(entry, pending);
   };
 
+  // Sessions whose last start failed for good (missing command, invalid options), with why: their recoveries are
+  // answered at once instead of starting the same doomed process again (the machine still counts them).
+  const givenUp = new Map<string, string>();
+
   const startFor = (sessionId: string, tenant: string, options: AgentOptions, conversation: AgentConversation, mode: StartMode): void => {
+    const doomed = givenUp.get(sessionId);
+    if (doomed !== undefined && mode === 'recover') {
+      send(sessionId, { type: SESSION_EVENT.RECOVERY_FAILED, at: clock.now(), detail: doomed });
+      return;
+    }
+    givenUp.delete(sessionId);
     void deps.supply.obtain(tenant, options, conversation, mode === 'start').match(
       (supplied) => {
         const entry = index.get(sessionId);
@@ -178,7 +188,9 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
           return;
         }
         const at = clock.now();
-        const detail = describePoolError(error);
+        const permanent = startFailureIsPermanent(error);
+        const detail = permanent ? `${describePoolError(error)} (not retried: trying again cannot help)` : describePoolError(error);
+        if (permanent) givenUp.set(sessionId, detail);
         send(sessionId, mode === 'recover' ? { type: SESSION_EVENT.RECOVERY_FAILED, at, detail } : { type: SESSION_EVENT.AGENT_FAULT, at, fault: 'exit', detail });
       },
     );
@@ -234,8 +246,14 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     interruptAgent: ({ sessionId }) => {
       index.get(sessionId)?.agent?.handle.interrupt();
     },
-    stopAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue),
-    killAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue),
+    stopAgent: ({ sessionId, pid }, context) => {
+      if (context.snapshot.value === 'terminated') givenUp.delete(sessionId);
+      stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue);
+    },
+    killAgent: ({ sessionId, pid }, context) => {
+      if (context.snapshot.value === 'failed') givenUp.delete(sessionId);
+      stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue);
+    },
     abortTurns: ({ sessionId, turnIds, reason }) => deps.notify({ kind: 'turnsAborted', sessionId, turnIds, reason }),
   };
 }

@@ -38,6 +38,8 @@ export interface ProcessSupplyDeps {
   readonly partialMessages?: boolean;
   /** Called after a process this supply started has exited and its slot is free again. */
   readonly onExit?: () => void;
+  /** Waits between start attempts (default `setTimeout`; tests inject their own). */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (info: { attempt: number; errorClass: RetryErrorClass; delayMs: number; error: AgentError }) => void;
 }
 
@@ -54,6 +56,16 @@ export function startErrorClass(error: AgentError): RetryErrorClass | null {
     default:
       return null;
   }
+}
+
+/**
+ * Whether a failed start can never succeed by trying again with the same configuration: the command is missing,
+ * or the tenant or launch options are invalid. The pool neither retries these nor lets a session recover from them.
+ */
+export function startFailureIsPermanent(error: PoolError): boolean {
+  if (error.kind !== POOL_ERROR_KIND.Agent) return false;
+  const kind = error.error.kind;
+  return kind === 'AgentCommandNotFound' || kind === 'InvalidTenantId' || kind === 'InvalidLaunchOptions';
 }
 
 /** Supplies ready agent processes. */
@@ -204,7 +216,7 @@ export class ProcessSupply {
     const classify = (error: PoolError): RetryErrorClass | null => (error.kind === POOL_ERROR_KIND.Agent ? startErrorClass(error.error) : null);
     return this.#inFlight(retryResultAsync(retry, attempt, classify, {
       now: () => clock.now(),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: this.deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       onRetry: (info) => {
         if (info.error.kind === POOL_ERROR_KIND.Agent) this.deps.onRetry?.({ ...info, error: info.error.error });
       },
