@@ -3,14 +3,15 @@
  * effects (`spawnAgent`, `resumeAgent`, `sendToAgent`, `interruptAgent`, `stopAgent`, `killAgent`, `abortTurns`),
  * and the translation of a process's events back into session events (`AGENT_SPAWNED`, `AGENT_READY` or
  * `RECOVERY_SUCCEEDED`, `AGENT_OUTPUT` with its content, `TURN_COMPLETED`, `AGENT_FAULT`). Output passes through
- * the message-processor chain before it is stored. `api_retry` lines and turn results feed the API breaker.
+ * the message-processor chain before it is stored. `api_retry` lines, turn results and aborted turns feed the API
+ * breaker (`api-breaker.ts`), which knows which turns are its probes.
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
 import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
 import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../agent/index.js';
 import type { Clock, RuntimeError, SessionEffects } from '../runtime/index.js';
-import type { BreakerGuard } from './breaker-guard.js';
+import type { ApiTurnBreaker } from './api-breaker.js';
 import { describePoolError, type PoolError } from './errors.js';
 import type { ExtensionFault } from './extension-errors.js';
 import type { ProcessorChain } from './message-processors.js';
@@ -30,7 +31,7 @@ export interface BridgeDeps {
   readonly index: SessionIndex;
   readonly supply: ProcessSupply;
   readonly processors: ProcessorChain;
-  readonly apiBreaker: BreakerGuard;
+  readonly apiBreaker: ApiTurnBreaker;
   readonly clock: Clock;
   /** The live handle of a session's actor (restored from its stream if needed). */
   readonly actorOf: (sessionId: string) => ResultAsync<SessionActor, RuntimeError>;
@@ -105,10 +106,10 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
         detach(entry);
         return;
       case AGENT_EVENT.API_RETRY:
-        deps.apiBreaker.failed(event.retryDelayMs, event.errorStatus === null ? 'api_error' : `http_${event.errorStatus}`);
+        deps.apiBreaker.retried(agent.currentTurnId, event);
         break;
       case AGENT_EVENT.RESULT:
-        if (!event.isError) deps.apiBreaker.succeeded(event.durationMs);
+        deps.apiBreaker.ended(agent.currentTurnId, event);
         break;
       default:
         break;
@@ -254,6 +255,9 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       if (context.snapshot.value === 'failed') givenUp.delete(sessionId);
       stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue);
     },
-    abortTurns: ({ sessionId, turnIds, reason }) => deps.notify({ kind: 'turnsAborted', sessionId, turnIds, reason }),
+    abortTurns: ({ sessionId, turnIds, reason }) => {
+      deps.apiBreaker.aborted(turnIds, reason);
+      deps.notify({ kind: 'turnsAborted', sessionId, turnIds, reason });
+    },
   };
 }

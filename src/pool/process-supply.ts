@@ -188,7 +188,7 @@ export class ProcessSupply {
           slots.release();
           return errAsync(error);
         });
-        return admitted.andThen(() => {
+        return admitted.andThen((admittedAs) => {
           const began = clock.now();
           return this.deps.launcher
             .spawn(launchOptions(tenant, options, conversation, this.deps.partialMessages === true))
@@ -208,6 +208,8 @@ export class ProcessSupply {
             })
             .mapErr((error) => {
               if (startErrorClass(error) !== null) spawnBreaker.failed(clock.now() - began, error.kind);
+              // Not a spawn failure the breaker counts (a missing command, bad options): a probe must still end.
+              else if (admittedAs === 'probe') spawnBreaker.abandoned(`the start failed before spawning: ${error.kind}`);
               return agentFailure(error);
             });
         });
