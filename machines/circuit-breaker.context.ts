@@ -24,7 +24,7 @@ export interface BreakerContext {
   openDurationMs: number;
   /** When the current open period began; `null` unless open or half-open. */
   openedAt: number | null;
-  /** End of the open period while open; `null` elsewhere. */
+  /** End of the open period while open; the probe timeout while half-open with probes in flight; `null` elsewhere. */
   deadline: Deadline<BreakerTimerName> | null;
   /** Probes admitted in half-open whose result has not arrived. */
   probesInFlight: number;
@@ -81,4 +81,13 @@ export function tripsOn(context: BreakerContext, event: CallEvent): boolean {
 /** Length of the open period after `consecutiveTrips` earlier trips since the last close. */
 export function openDurationAfter(options: BreakerOptions, consecutiveTrips: number): number {
   return Math.min(options.maxOpenDurationMs, options.openDurationMs * options.backoffMultiplier ** consecutiveTrips);
+}
+
+/**
+ * The probe timeout for probes admitted at `at`, or `null` when probes may take forever. A breaker created before
+ * the option existed (its stored options lack it) gets the default.
+ */
+export function probeDeadline(options: BreakerOptions, at: number): Deadline<BreakerTimerName> | null {
+  const timeout = options.probeTimeoutMs === undefined ? DEFAULT_BREAKER_OPTIONS.probeTimeoutMs : options.probeTimeoutMs;
+  return timeout === null ? null : { name: 'probeTimeout', at: at + timeout };
 }

@@ -11,6 +11,7 @@ export const BREAKER_EVENT = {
   CALL_SUCCEEDED: 'CALL_SUCCEEDED',
   CALL_FAILED: 'CALL_FAILED',
   PROBE_STARTED: 'PROBE_STARTED',
+  PROBE_ABANDONED: 'PROBE_ABANDONED',
   TIMER_ELAPSED,
   RESET: 'RESET',
   ISOLATE: 'ISOLATE',
@@ -19,8 +20,8 @@ export const BREAKER_EVENT = {
 /** One of the breaker's input event type strings. */
 export type BreakerEventType = (typeof BREAKER_EVENT)[keyof typeof BREAKER_EVENT];
 
-/** The only deadline a breaker has: the end of an open period. */
-export type BreakerTimerName = 'openTimeout';
+/** A breaker's deadlines: the end of an open period, and how long half-open waits for its probes' outcomes. */
+export type BreakerTimerName = 'openTimeout' | 'probeTimeout';
 
 /** A guarded call finished normally after `durationMs` (slow calls may still count as failures). */
 export interface CallSucceededEvent {
@@ -43,6 +44,16 @@ export interface ProbeStartedEvent {
   at: number;
 }
 
+/**
+ * An admitted probe will never report an outcome (its call was refused or aborted before it reached the guarded
+ * service, or it died with the previous run): its slot is freed and nothing is counted.
+ */
+export interface ProbeAbandonedEvent {
+  type: typeof BREAKER_EVENT.PROBE_ABANDONED;
+  at: number;
+  reason?: string;
+}
+
 /** The operator closed the breaker and cleared its history and back-off. */
 export interface BreakerResetEvent {
   type: typeof BREAKER_EVENT.RESET;
@@ -60,6 +71,7 @@ export type BreakerEvent =
   | CallSucceededEvent
   | CallFailedEvent
   | ProbeStartedEvent
+  | ProbeAbandonedEvent
   | TimerElapsedEvent<BreakerTimerName>
   | BreakerResetEvent
   | BreakerIsolateEvent;
@@ -69,6 +81,7 @@ export const BREAKER_PERSISTED_NAME = {
   CALL_SUCCEEDED: 'CallSucceeded',
   CALL_FAILED: 'CallFailed',
   PROBE_STARTED: 'ProbeStarted',
+  PROBE_ABANDONED: 'ProbeAbandoned',
   TIMER_ELAPSED: 'TimerElapsed',
   RESET: 'BreakerReset',
   ISOLATE: 'BreakerIsolated',

@@ -6,9 +6,10 @@ import { DEFAULT_BREAKER_OPTIONS, type BreakerInput } from './circuit-breaker.op
 import { replay } from './replay.js';
 import { specFor } from './testing.js';
 
-const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
 
 const input: BreakerInput = {
+  probeTimeoutMs: 5_000,
   name: 'claude',
   consecutiveFailureThreshold: 3,
   failureRateThreshold: 0.5,
@@ -103,6 +104,26 @@ describe('circuit breaker: half-open', () => {
       state: 'closed',
       context: { consecutiveTrips: 0, trips: 1, probesInFlight: 0, probeSuccesses: 0 },
     });
+  });
+
+  it('waits for probe outcomes until the probe timeout, counted from the first probe of a batch', () => {
+    spec.given([...toHalfOpen, probe(1_400)]).when(probe(2_000)).then({ context: { probesInFlight: 2, deadline: { name: 'probeTimeout', at: 6_400 } } });
+    spec.given([...toHalfOpen, probe(1_400), probe(2_000)]).when({ type: TIMER_ELAPSED, name: 'probeTimeout', at: 6_399 }).then({ accepted: false, state: 'halfOpen' });
+    spec.given([...toHalfOpen, probe(1_400), probe(2_000)]).when({ type: TIMER_ELAPSED, name: 'probeTimeout', at: 6_400 }).then({
+      state: 'open',
+      context: { trips: 2, openDurationMs: 2_000, probesInFlight: 0, deadline: { name: 'openTimeout', at: 8_400 } },
+    });
+    // The last outstanding probe takes the timeout with it.
+    spec.given([...toHalfOpen, probe(1_400), probe(2_000), ok(2_100)]).when(ok(2_200)).then({ state: 'closed', context: { deadline: null } });
+  });
+
+  it('frees the slot of an abandoned probe without counting an outcome', () => {
+    spec.given([...toHalfOpen, probe(1_400)]).when({ type: PROBE_ABANDONED, at: 1_500, reason: 'message refused' }).then({
+      state: 'halfOpen',
+      context: { probesInFlight: 0, probeSuccesses: 0, trips: 1, deadline: null },
+    });
+    spec.given(toHalfOpen).when({ type: PROBE_ABANDONED, at: 1_500 }).then({ accepted: false, context: { probesInFlight: 0 } });
+    spec.given(threeFailures).when({ type: PROBE_ABANDONED, at: 1_500 }).then({ accepted: false, state: 'open' });
   });
 
   it('ignores call results when no probe is in flight', () => {

@@ -7,12 +7,18 @@
  *   `backoffMultiplier` on each trip since the last successful close, capped at `maxOpenDurationMs`.
  *   `TIMER_ELAPSED openTimeout`, or a `PROBE_STARTED` at or after the deadline, moves it to `halfOpen`.
  * - `halfOpen`: up to `halfOpenMaxProbes` probes at a time; `halfOpenSuccessesToClose` successful
- *   probes close it, one failed (or slow) probe re-opens it with a longer period. Waits on probe results.
+ *   probes close it, one failed (or slow) probe re-opens it with a longer period. Waits on probe results,
+ *   with a deadline while any probe is in flight (`probeTimeout`, from the first probe admitted while none
+ *   was): probes that have not reported by then count as failed. `PROBE_ABANDONED` frees the slot of a probe
+ *   that will never report (refused, aborted, or lost with the previous run) without counting anything.
+ *   So half-open never waits forever: with no probe in flight it admits one, with probes in flight it has a
+ *   deadline (unless `probeTimeoutMs` is `null`).
  * - `isolated`: forced open by an operator (`ISOLATE`) until `RESET`; no deadline.
  *
  * `RESET` from any state closes the breaker and resets the back-off. Call results that arrive while
  * open or isolated (calls started before the trip) are ignored; in half-open, results are attributed
- * to admitted probes while any are in flight and ignored otherwise. The machine has no side effects.
+ * to admitted probes while any are in flight and ignored otherwise (a caller that can tell its probes from
+ * other calls reports only the probes' outcomes there). The machine has no side effects.
  */
 import { and, assign, setup } from 'xstate';
 import {
@@ -20,6 +26,7 @@ import {
   initialBreakerContext,
   isFailure,
   openDurationAfter,
+  probeDeadline,
   tripsOn,
   type BreakerContext,
 } from './circuit-breaker.context.js';
@@ -27,7 +34,7 @@ import { BREAKER_EVENT, type BreakerEvent } from './circuit-breaker.events.js';
 import type { BreakerInput } from './circuit-breaker.options.js';
 import { isDue } from './deadline.js';
 
-const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
 
 /** The state values of the circuit breaker. */
 export type BreakerStateValue = 'closed' | 'open' | 'halfOpen' | 'isolated';
@@ -49,7 +56,9 @@ export const circuitBreakerMachine = setup({
   guards: {
     tripsOnCall: ({ context, event }) =>
       (event.type === CALL_SUCCEEDED || event.type === CALL_FAILED) && tripsOn(context, event),
-    openTimeoutDue: ({ context, event }) => event.type === TIMER_ELAPSED && isDue(context.deadline, event),
+    openTimeoutDue: ({ context, event }) => event.type === TIMER_ELAPSED && isDue(context.deadline, event, 'openTimeout'),
+    probeTimeoutDue: ({ context, event }) =>
+      event.type === TIMER_ELAPSED && context.probesInFlight > 0 && isDue(context.deadline, event, 'probeTimeout'),
     openPeriodOver: ({ context, event }) => context.deadline !== null && event.at >= context.deadline.at,
     probeSlotFree: ({ context }) => context.probesInFlight < context.options.halfOpenMaxProbes,
     probeInFlight: ({ context }) => context.probesInFlight > 0,
@@ -79,11 +88,19 @@ export const circuitBreakerMachine = setup({
       };
     }),
     clearDeadline: assign({ deadline: null }),
-    admitProbe: assign({ probesInFlight: ({ context }) => context.probesInFlight + 1 }),
-    countProbeSuccess: assign({
-      probesInFlight: ({ context }) => context.probesInFlight - 1,
-      probeSuccesses: ({ context }) => context.probeSuccesses + 1,
-    }),
+    admitProbe: assign(({ context, event }) => ({
+      probesInFlight: context.probesInFlight + 1,
+      deadline: context.probesInFlight === 0 ? probeDeadline(context.options, event.at) : context.deadline,
+    })),
+    countProbeSuccess: assign(({ context }) => ({
+      probesInFlight: context.probesInFlight - 1,
+      probeSuccesses: context.probeSuccesses + 1,
+      deadline: context.probesInFlight > 1 ? context.deadline : null,
+    })),
+    abandonProbe: assign(({ context }) => ({
+      probesInFlight: context.probesInFlight - 1,
+      deadline: context.probesInFlight > 1 ? context.deadline : null,
+    })),
     resetToClosed: assign({
       window: [],
       consecutiveFailures: 0,
@@ -124,6 +141,8 @@ export const circuitBreakerMachine = setup({
     halfOpen: {
       on: {
         [PROBE_STARTED]: { guard: 'probeSlotFree', actions: 'admitProbe' },
+        [PROBE_ABANDONED]: { guard: 'probeInFlight', actions: 'abandonProbe' },
+        [TIMER_ELAPSED]: { guard: 'probeTimeoutDue', target: 'open' },
         [CALL_SUCCEEDED]: [
           { guard: 'probeFailed', target: 'open' },
           { guard: 'probesClose', target: 'closed' },

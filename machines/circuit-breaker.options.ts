@@ -25,6 +25,11 @@ export interface BreakerOptions {
   halfOpenMaxProbes: number;
   /** Successful probes that close the breaker again. */
   halfOpenSuccessesToClose: number;
+  /**
+   * How long half-open waits for the outcome of its probes (from the first one admitted while none was in
+   * flight); past it the probes count as failed and the breaker opens again. `null`: wait forever.
+   */
+  probeTimeoutMs: number | null;
 }
 
 /** The options a breaker uses for every key its input leaves out. */
@@ -39,6 +44,7 @@ export const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
   backoffMultiplier: 2,
   halfOpenMaxProbes: 1,
   halfOpenSuccessesToClose: 1,
+  probeTimeoutMs: 60_000,
 });
 
 /** What `createActor(circuitBreakerMachine, { input })` takes: a name and any option overrides. */

@@ -5,10 +5,10 @@ import { BREAKER_EVENT, type BreakerEvent } from './circuit-breaker.events.js';
 import { circuitBreakerMachine } from './circuit-breaker.machine.js';
 import type { BreakerInput, BreakerOptions } from './circuit-breaker.options.js';
 import { BREAKER_WINDOW_BUCKETS } from './circuit-breaker.window.js';
-import { replay, start, step } from './replay.js';
+import { persist, replay, restore, start, step } from './replay.js';
 import { replayMismatch } from './testing.js';
 
-const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
 
 /**
  * An independent reference breaker: keeps every call since the last close in a plain list and
@@ -22,6 +22,7 @@ class ReferenceBreaker {
   sinceClose = 0;
   duration: number;
   deadlineAt: number | null = null;
+  deadlineName: 'openTimeout' | 'probeTimeout' | null = null;
   probes = 0;
   successes = 0;
 
@@ -30,14 +31,29 @@ class ReferenceBreaker {
   }
 
   private close(): void {
-    Object.assign(this, { state: 'closed', calls: [], consecutive: 0, sinceClose: 0, deadlineAt: null, probes: 0, successes: 0 });
+    Object.assign(this, { state: 'closed', calls: [], consecutive: 0, sinceClose: 0, deadlineAt: null, deadlineName: null, probes: 0, successes: 0 });
     this.duration = this.o.openDurationMs;
   }
 
   private open(at: number): void {
     this.duration = Math.min(this.o.maxOpenDurationMs, this.o.openDurationMs * this.o.backoffMultiplier ** this.sinceClose);
     Object.assign(this, { state: 'open', trips: this.trips + 1, sinceClose: this.sinceClose + 1, calls: [], consecutive: 0 });
-    Object.assign(this, { deadlineAt: at + this.duration, probes: 0, successes: 0 });
+    Object.assign(this, { deadlineAt: at + this.duration, deadlineName: 'openTimeout', probes: 0, successes: 0 });
+  }
+
+  /** One more probe in flight; the first of a batch starts the probe timeout. */
+  private admit(at: number): void {
+    if (this.probes === 0) {
+      const timeout = this.o.probeTimeoutMs;
+      Object.assign(this, timeout === null ? { deadlineAt: null, deadlineName: null } : { deadlineAt: at + timeout, deadlineName: 'probeTimeout' });
+    }
+    this.probes += 1;
+  }
+
+  /** One probe fewer in flight (reported or abandoned); the timeout goes with the last one. */
+  private release(): void {
+    this.probes -= 1;
+    if (this.probes === 0) Object.assign(this, { deadlineAt: null, deadlineName: null });
   }
 
   private tripped(at: number): boolean {
@@ -51,7 +67,7 @@ class ReferenceBreaker {
   apply(e: BreakerEvent): void {
     if (e.type === RESET) return this.close();
     if (e.type === ISOLATE && this.state !== 'isolated') {
-      Object.assign(this, { state: 'isolated', deadlineAt: null, probes: 0, successes: 0, calls: [], consecutive: 0 });
+      Object.assign(this, { state: 'isolated', deadlineAt: null, deadlineName: null, probes: 0, successes: 0, calls: [], consecutive: 0 });
       return;
     }
     const call = e.type === CALL_SUCCEEDED || e.type === CALL_FAILED;
@@ -63,14 +79,20 @@ class ReferenceBreaker {
       this.consecutive = failed ? this.consecutive + 1 : 0;
       if (this.tripped(e.at)) this.open(e.at);
     } else if (this.state === 'open' && this.deadlineAt !== null && e.at >= this.deadlineAt) {
-      if (e.type === TIMER_ELAPSED && e.name === 'openTimeout') Object.assign(this, { state: 'halfOpen', deadlineAt: null });
-      if (e.type === PROBE_STARTED && this.o.halfOpenMaxProbes > 0) Object.assign(this, { state: 'halfOpen', deadlineAt: null, probes: 1 });
+      if (e.type === TIMER_ELAPSED && e.name === 'openTimeout') Object.assign(this, { state: 'halfOpen', deadlineAt: null, deadlineName: null });
+      if (e.type === PROBE_STARTED && this.o.halfOpenMaxProbes > 0) {
+        Object.assign(this, { state: 'halfOpen', deadlineAt: null, deadlineName: null });
+        this.admit(e.at);
+      }
     } else if (this.state === 'halfOpen') {
-      if (e.type === PROBE_STARTED && this.probes < this.o.halfOpenMaxProbes) this.probes += 1;
+      if (e.type === PROBE_STARTED && this.probes < this.o.halfOpenMaxProbes) this.admit(e.at);
+      if (e.type === PROBE_ABANDONED && this.probes > 0) this.release();
+      const timedOut = e.type === TIMER_ELAPSED && e.name === 'probeTimeout' && this.deadlineName === 'probeTimeout' && this.deadlineAt !== null && e.at >= this.deadlineAt;
+      if (timedOut && this.probes > 0) return this.open(e.at);
       if (!call || this.probes === 0) return;
       if (failed) return this.open(e.at);
       if (this.successes + 1 >= this.o.halfOpenSuccessesToClose) return this.close();
-      this.probes -= 1;
+      this.release();
       this.successes += 1;
     }
   }
@@ -78,7 +100,7 @@ class ReferenceBreaker {
 
 type Command =
   | { kind: 'ok' | 'fail'; dt: number; durationMs: number }
-  | { kind: 'probe' | 'reset' | 'isolate'; dt: number }
+  | { kind: 'probe' | 'abandon' | 'reset' | 'isolate'; dt: number }
   | { kind: 'timer'; dt: number; jump: boolean };
 
 const optionsArb: fc.Arbitrary<BreakerInput> = fc.record({
@@ -93,6 +115,7 @@ const optionsArb: fc.Arbitrary<BreakerInput> = fc.record({
   backoffMultiplier: fc.constantFrom(1, 1.5, 2, 3),
   halfOpenMaxProbes: fc.integer({ min: 1, max: 3 }),
   halfOpenSuccessesToClose: fc.integer({ min: 1, max: 3 }),
+  probeTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_000 }), { nil: null, freq: 5 }),
 });
 
 const dt = fc.integer({ min: 0, max: 1_500 });
@@ -100,11 +123,12 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('fail' as const), dt, durationMs: fc.integer({ min: 0, max: 2_500 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('ok' as const), dt, durationMs: fc.integer({ min: 0, max: 2_500 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('probe' as const), dt }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('abandon' as const), dt }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('timer' as const), dt, jump: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('reset' as const, 'isolate' as const), dt }) },
 );
 
-/** Turns commands into events with a monotonic clock; a jumping timer fires at the reference's deadline. */
+/** Turns commands into events with a monotonic clock; a timer fires the reference's current deadline (a jumping one on time). */
 function materialise(options: BreakerInput, commands: Command[]): BreakerEvent[] {
   const reference = new ReferenceBreaker(start(circuitBreakerMachine, options).snapshot.context.options);
   let clock = 0;
@@ -119,9 +143,11 @@ function materialise(options: BreakerInput, commands: Command[]): BreakerEvent[]
           ? { type: CALL_FAILED, at, durationMs: command.durationMs }
           : command.kind === 'probe'
             ? { type: PROBE_STARTED, at }
-            : command.kind === 'timer'
-              ? { type: TIMER_ELAPSED, name: 'openTimeout', at }
-              : { type: command.kind === 'reset' ? RESET : ISOLATE, at };
+            : command.kind === 'abandon'
+              ? { type: PROBE_ABANDONED, at, reason: 'test' }
+              : command.kind === 'timer'
+                ? { type: TIMER_ELAPSED, name: reference.deadlineName ?? 'openTimeout', at }
+                : { type: command.kind === 'reset' ? RESET : ISOLATE, at };
     reference.apply(event);
     return event;
   });
@@ -148,6 +174,7 @@ describe('circuit breaker properties', () => {
             trips: context.trips,
             consecutiveTrips: context.consecutiveTrips,
             deadlineAt: context.deadline?.at ?? null,
+            deadlineName: context.deadline?.name ?? null,
             probes: context.probesInFlight,
             successes: context.probeSuccesses,
             consecutive: context.consecutiveFailures,
@@ -156,6 +183,7 @@ describe('circuit breaker properties', () => {
             trips: reference.trips,
             consecutiveTrips: reference.sinceClose,
             deadlineAt: reference.deadlineAt,
+            deadlineName: reference.deadlineName,
             probes: reference.probes,
             successes: reference.successes,
             consecutive: reference.consecutive,
@@ -219,6 +247,88 @@ describe('circuit breaker properties', () => {
             recovery.push({ type: PROBE_STARTED, at: deadline.at + i }, { type: CALL_SUCCEEDED, at: deadline.at + i, durationMs: 0 });
           }
           expect(replay(circuitBreakerMachine, options, recovery, snapshot).value).toBe('closed');
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never waits in halfOpen without a way out: a free probe slot, or a probe timeout (issue 11, defect 4)', () => {
+    fc.assert(
+      fc.property(historyArb, ({ options, events }) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        for (const event of events) {
+          snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+          if (snapshot.value !== 'halfOpen') continue;
+          const { context } = snapshot;
+          if (context.probesInFlight === 0) {
+            expect(admission(snapshot, event.at)).toBe('probe');
+            expect(context.deadline).toBeNull();
+          } else if (context.options.probeTimeoutMs !== null) {
+            expect(context.deadline).toMatchObject({ name: 'probeTimeout' });
+            expect(context.deadline!.at).toBeLessThanOrEqual(event.at + context.options.probeTimeoutMs);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('every halfOpen leaves it on probe outcomes: a failed probe re-opens it, enough successes close it, silence times out', () => {
+    fc.assert(
+      fc.property(historyArb, fc.boolean(), ({ options, events }, succeed) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        for (const event of events) {
+          snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+          if (snapshot.value !== 'halfOpen') continue;
+          const { context } = snapshot;
+          const at = event.at;
+          // Outcomes for the probes in flight, then as many fresh probes as it takes; each probe admitted first.
+          const outcomes: BreakerEvent[] = [];
+          const outcome = (t: number): BreakerEvent => (succeed ? { type: CALL_SUCCEEDED, at: t, durationMs: 0 } : { type: CALL_FAILED, at: t, durationMs: 0 });
+          for (let i = 0; i < context.probesInFlight; i += 1) outcomes.push(outcome(at));
+          for (let i = 0; i < context.options.halfOpenSuccessesToClose; i += 1) outcomes.push({ type: PROBE_STARTED, at }, outcome(at));
+          let after = snapshot;
+          for (const next of outcomes) {
+            if (after.value !== 'halfOpen') break;
+            const stepped = step(circuitBreakerMachine, after, next);
+            if (next.type === PROBE_STARTED) expect(stepped.accepted).toBe(true);
+            after = stepped.snapshot;
+          }
+          expect(after.value).toBe(succeed ? 'closed' : 'open');
+          // Probes that never report: the timeout re-opens it.
+          const deadline = context.deadline;
+          if (context.probesInFlight > 0 && deadline !== null) {
+            expect(step(circuitBreakerMachine, snapshot, { type: TIMER_ELAPSED, name: deadline.name, at: deadline.at }).snapshot.value).toBe('open');
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a breaker restored in halfOpen with probes in flight admits a probe once the lost probes are abandoned', () => {
+    fc.assert(
+      fc.property(historyArb, ({ options, events }) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        for (const event of events) {
+          snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+          if (snapshot.value !== 'halfOpen' || snapshot.context.probesInFlight === 0) continue;
+          // The previous run died with its probes; so did the deadline of a breaker stored before probe timeouts.
+          const stored = JSON.parse(JSON.stringify(persist(circuitBreakerMachine, snapshot))) as { context: { deadline: unknown } };
+          for (const legacy of [false, true]) {
+            if (legacy) stored.context.deadline = null;
+            let restored = restore(circuitBreakerMachine, stored);
+            expect(admission(restored, event.at)).toBe(restored.context.probesInFlight < restored.context.options.halfOpenMaxProbes ? 'probe' : 'reject');
+            for (let i = restored.context.probesInFlight; i > 0; i -= 1) {
+              const abandoned = step(circuitBreakerMachine, restored, { type: PROBE_ABANDONED, at: event.at, reason: 'restart' });
+              expect(abandoned.accepted).toBe(true);
+              restored = abandoned.snapshot;
+            }
+            expect(restored.value).toBe('halfOpen');
+            expect(restored.context.deadline).toBeNull();
+            expect(admission(restored, event.at)).toBe('probe');
+          }
         }
       }),
       RUNS,

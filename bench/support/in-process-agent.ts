@@ -113,6 +113,8 @@ export class InProcessAgent implements AgentHandle {
     const result: ResultEvent = {
       kind: AGENT_EVENT.RESULT,
       ...outcome,
+      apiError: false,
+      apiErrorStatus: null,
       usage: ZERO_USAGE,
       costUsd: this.#costUsd,
       durationMs: 0,

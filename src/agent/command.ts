@@ -7,8 +7,8 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 
-/** Why the agent command cannot be run. */
-export type AgentCommandError = { readonly kind: 'AgentCommandNotFound'; readonly command: string; readonly reason: string };
+/** Why the agent command cannot be run; `searched` is the PATH looked through (`null` for a path with a slash). */
+export type AgentCommandError = { readonly kind: 'AgentCommandNotFound'; readonly command: string; readonly reason: string; readonly searched: string | null };
 
 /** Resolves `command` to an absolute executable path using `pathVariable` (the PATH value). */
 export function resolveAgentCommand(command: string, pathVariable: string | undefined): Result<string, AgentCommandError> {
@@ -18,8 +18,8 @@ export function resolveAgentCommand(command: string, pathVariable: string | unde
   for (const candidate of candidates) {
     if (isExecutableFile(candidate)) return ok(candidate);
   }
-  const reason = command.includes('/') ? 'the file does not exist or is not executable' : 'not found on PATH';
-  return err({ kind: 'AgentCommandNotFound', command, reason });
+  if (command.includes('/')) return err({ kind: 'AgentCommandNotFound', command, reason: 'the file does not exist or is not executable', searched: null });
+  return err({ kind: 'AgentCommandNotFound', command, reason: 'not found on PATH', searched: pathVariable ?? '' });
 }
 
 function isExecutableFile(file: string): boolean {
@@ -31,9 +31,10 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-/** Describes the error for logs and health: names the config key to change. */
+/** Describes the error for logs and health: names the config key to change, and the PATH that was searched. */
 export function describeAgentCommandError(error: AgentCommandError): string {
-  return `agent.command "${error.command}": ${error.reason}`;
+  const where = error.searched === null ? '' : error.searched === '' ? ' (PATH is empty)' : ` (searched PATH=${error.searched})`;
+  return `agent.command "${error.command}": ${error.reason}${where}`;
 }
 
 /** A readiness probe that checks the agent command can be found; not critical, history and replay still work. */

@@ -87,6 +87,14 @@ export interface ResultEvent {
   readonly kind: typeof AGENT_EVENT.RESULT;
   readonly subtype: string;
   readonly isError: boolean;
+  /**
+   * The turn ended because the API failed (after the CLI's own retries): the CLI then prints `subtype: "success"`
+   * with `is_error: true` (its result text is the synthetic `API Error: …` message). Interrupts and other errors
+   * use other subtypes.
+   */
+  readonly apiError: boolean;
+  /** `api_error_status` of such a result: the HTTP status, or `null` when there was no answer (no network). */
+  readonly apiErrorStatus: number | null;
   readonly result: string | undefined;
   readonly usage: AgentUsage;
   readonly costUsd: number;

@@ -17,6 +17,14 @@ describe('parseLine', () => {
     expect(event).toMatchObject({ kind: AGENT_EVENT.RESULT, isError: true, errors: ['No conversation found with session ID: x'], usage: { inputTokens: 2, outputTokens: 3, cacheReadTokens: 4, cacheCreationTokens: 0 } });
   });
 
+  it('tells a turn that ended in an API error (Claude Code 2.1.197, no network) from other error results', () => {
+    const noNetwork = '{"type":"result","subtype":"success","is_error":true,"api_error_status":null,"duration_ms":125,"num_turns":1,"result":"API Error: Unable to connect to API (ConnectionRefused)","total_cost_usd":0}';
+    expect(parseLine(noNetwork)).toMatchObject({ kind: AGENT_EVENT.RESULT, isError: true, apiError: true, apiErrorStatus: null, result: 'API Error: Unable to connect to API (ConnectionRefused)' });
+    expect(parseLine('{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"API Error: 529 x"}')).toMatchObject({ apiError: true, apiErrorStatus: 529 });
+    expect(parseLine('{"type":"result","subtype":"success","is_error":false,"api_error_status":null,"result":"hi"}')).toMatchObject({ isError: false, apiError: false, apiErrorStatus: null });
+    expect(parseLine('{"type":"result","subtype":"error_during_execution","is_error":true,"errors":[]}')).toMatchObject({ isError: true, apiError: false });
+  });
+
   it('parses assistant content blocks and user tool results', () => {
     expect(parseLine('{"type":"assistant","message":{"id":"m1","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}},{"type":"text","text":"b"},{"type":"redacted_thinking"}]}}')).toMatchObject({
       kind: AGENT_EVENT.ASSISTANT, messageId: 'm1', text: 'ab', content: [{ type: 'text' }, { type: 'tool_use', name: 'Bash', input: { command: 'ls' } }, { type: 'text' }, { type: 'other', blockType: 'redacted_thinking' }],

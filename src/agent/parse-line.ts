@@ -5,7 +5,7 @@
  */
 import { AGENT_EVENT, type AgentUsage, type ContentBlock, type LineEvent, type ProtocolErrorEvent } from './events.js';
 import { asObject, num, str, strings, type JsonObject } from './json-fields.js';
-import { CONTROL_RESPONSE_SUBTYPE, LINE_TYPE, SYSTEM_SUBTYPE } from './protocol.js';
+import { CONTROL_RESPONSE_SUBTYPE, LINE_TYPE, RESULT_SUBTYPE, SYSTEM_SUBTYPE } from './protocol.js';
 
 const EXCERPT_CHARS = 200;
 
@@ -94,6 +94,8 @@ function parseResult(obj: JsonObject): LineEvent {
     kind: AGENT_EVENT.RESULT,
     subtype,
     isError: obj['is_error'] === true || subtype.startsWith('error'),
+    apiError: subtype === RESULT_SUBTYPE.SUCCESS && obj['is_error'] === true,
+    apiErrorStatus: typeof obj['api_error_status'] === 'number' ? obj['api_error_status'] : null,
     result: str(obj, 'result'),
     usage: usageOf(asObject(obj['usage'])),
     costUsd: num(obj, 'total_cost_usd'),

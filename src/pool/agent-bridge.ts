@@ -4,18 +4,19 @@
  * turns are no effect but stored `TurnAborted` events, which clients get with the rest of the session's events),
  * and the translation of a process's events back into session events (`AGENT_SPAWNED`, `AGENT_READY` or
  * `RECOVERY_SUCCEEDED`, `AGENT_OUTPUT` with its content, `TURN_COMPLETED`, `AGENT_FAULT`). Output passes through
- * the message-processor chain before it is stored. `api_retry` lines and turn results feed the API breaker.
+ * the message-processor chain before it is stored. `api_retry` lines, turn results and aborted turns feed the API
+ * breaker (`api-breaker.ts`), which knows which turns are its probes.
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
 import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
 import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../agent/index.js';
 import type { Clock, RuntimeError, SessionEffects } from '../runtime/index.js';
-import type { BreakerGuard } from './breaker-guard.js';
+import type { ApiTurnBreaker } from './api-breaker.js';
 import { describePoolError, type PoolError } from './errors.js';
 import type { ExtensionFault } from './extension-errors.js';
 import type { ProcessorChain } from './message-processors.js';
-import type { ProcessSupply, SuppliedProcess } from './process-supply.js';
+import { startFailureIsPermanent, type ProcessSupply, type SuppliedProcess } from './process-supply.js';
 import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from './session-index.js';
 import { TextDeltas } from './text-deltas.js';
 
@@ -30,7 +31,7 @@ export interface BridgeDeps {
   readonly index: SessionIndex;
   readonly supply: ProcessSupply;
   readonly processors: ProcessorChain;
-  readonly apiBreaker: BreakerGuard;
+  readonly apiBreaker: ApiTurnBreaker;
   readonly clock: Clock;
   /** The live handle of a session's actor (restored from its stream if needed). */
   readonly actorOf: (sessionId: string) => ResultAsync<SessionActor, RuntimeError>;
@@ -105,10 +106,10 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
         detach(entry);
         return;
       case AGENT_EVENT.API_RETRY:
-        deps.apiBreaker.failed(event.retryDelayMs, event.errorStatus === null ? 'api_error' : `http_${event.errorStatus}`);
+        deps.apiBreaker.retried(agent.currentTurnId, event);
         break;
       case AGENT_EVENT.RESULT:
-        if (!event.isError) deps.apiBreaker.succeeded(event.durationMs);
+        deps.apiBreaker.ended(agent.currentTurnId, event);
         break;
       default:
         break;
@@ -153,7 +154,17 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     if (pending !== undefined) sendOutput(entry, pending);
   };
 
+  // Sessions whose last start failed for good (missing command, invalid options), with why: their recoveries are
+  // answered at once instead of starting the same doomed process again (the machine still counts them).
+  const givenUp = new Map<string, string>();
+
   const startFor = (sessionId: string, tenant: string, options: AgentOptions, conversation: AgentConversation, mode: StartMode): void => {
+    const doomed = givenUp.get(sessionId);
+    if (doomed !== undefined && mode === 'recover') {
+      send(sessionId, { type: SESSION_EVENT.RECOVERY_FAILED, at: clock.now(), detail: doomed });
+      return;
+    }
+    givenUp.delete(sessionId);
     void deps.supply.obtain(tenant, options, conversation, mode === 'start').match(
       (supplied) => {
         const entry = index.get(sessionId);
@@ -178,7 +189,9 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
           return;
         }
         const at = clock.now();
-        const detail = describePoolError(error);
+        const permanent = startFailureIsPermanent(error);
+        const detail = permanent ? `${describePoolError(error)} (not retried: trying again cannot help)` : describePoolError(error);
+        if (permanent) givenUp.set(sessionId, detail);
         send(sessionId, mode === 'recover' ? { type: SESSION_EVENT.RECOVERY_FAILED, at, detail } : { type: SESSION_EVENT.AGENT_FAULT, at, fault: 'exit', detail });
       },
     );
@@ -234,7 +247,13 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     interruptAgent: ({ sessionId }) => {
       index.get(sessionId)?.agent?.handle.interrupt();
     },
-    stopAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue),
-    killAgent: ({ sessionId, pid }, context) => stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue),
+    stopAgent: ({ sessionId, pid }, context) => {
+      if (context.snapshot.value === 'terminated') givenUp.delete(sessionId);
+      stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue);
+    },
+    killAgent: ({ sessionId, pid }, context) => {
+      if (context.snapshot.value === 'failed') givenUp.delete(sessionId);
+      stopProcess(sessionId, pid, false, context.snapshot.value as SessionStateValue);
+    },
   };
 }

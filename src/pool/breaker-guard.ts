@@ -1,10 +1,11 @@
 /**
  * A circuit breaker actor used as a guard around calls: ask `admit()` before a call (fails fast with
  * `BreakerOpen` while open, turns the call into a half-open probe when it is time), then report the outcome.
- * Outcome reports are appended to the breaker's stream in the background; a failure to store one is reported,
- * never thrown at the caller.
+ * A caller admitted as a probe must end it: `succeeded`, `failed`, or `abandoned` when the call never reached the
+ * guarded service. Outcome reports are appended to the breaker's stream in the background; a failure to store one
+ * is reported, never thrown at the caller.
  */
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { admission, BREAKER_EVENT, type BreakerStateValue, type circuitBreakerMachine } from '../../machines/index.js';
 import { SEND_OUTCOME, type Clock, type PersistedActor, type RuntimeError } from '../runtime/index.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from './errors.js';
@@ -13,6 +14,9 @@ type BreakerActor = PersistedActor<typeof circuitBreakerMachine>;
 
 /** While a half-open probe is in flight, how soon a refused caller should ask again. */
 const PROBE_RECHECK_MS = 100;
+
+/** How a call was admitted: as an ordinary call (closed), or as a half-open probe. */
+export type Admitted = 'call' | 'probe';
 
 /** A breaker as a call guard. */
 export class BreakerGuard {
@@ -32,21 +36,21 @@ export class BreakerGuard {
     return this.actor.getSnapshot().value as BreakerStateValue;
   }
 
-  /** Whether a call now would be refused (without recording anything). */
-  get refusing(): boolean {
-    return admission(this.actor.getSnapshot(), this.clock.now()) === 'reject';
+  /** Times the breaker has opened, ever: tells one half-open period from the next. */
+  get trips(): number {
+    return this.actor.getSnapshot().context.trips;
   }
 
-  /** Admits a call: at once when closed, as a persisted probe when half-open is due, `BreakerOpen` otherwise. */
-  admit(): ResultAsync<void, PoolError> {
+  /** Admits a call: at once when closed, as a persisted probe (`ProbeStarted`) when half-open is due, `BreakerOpen` otherwise. */
+  admit(): ResultAsync<Admitted, PoolError> {
     const at = this.clock.now();
     const decision = admission(this.actor.getSnapshot(), at);
-    if (decision === 'call') return okAsync(undefined);
+    if (decision === 'call') return okAsync('call');
     if (decision === 'reject') return errAsync(this.open());
     return this.actor
       .send({ type: BREAKER_EVENT.PROBE_STARTED, at })
       .mapErr(runtimeFailure)
-      .andThen((outcome) => (outcome.kind === SEND_OUTCOME.committed ? okAsync(undefined) : errAsync(this.open())));
+      .andThen((outcome) => (outcome.kind === SEND_OUTCOME.committed ? okAsync<Admitted, PoolError>('probe') : errAsync(this.open())));
   }
 
   /** Records a successful call that took `durationMs`. */
@@ -59,11 +63,33 @@ export class BreakerGuard {
     void this.actor.send({ type: BREAKER_EVENT.CALL_FAILED, at: this.clock.now(), durationMs, errorKind }).mapErr(this.report);
   }
 
+  /** Gives back the slot of a probe whose call never reached the service (`ProbeAbandoned`); nothing is counted. */
+  abandoned(reason: string): void {
+    void this.actor.send({ type: BREAKER_EVENT.PROBE_ABANDONED, at: this.clock.now(), reason }).mapErr(this.report);
+  }
+
+  /**
+   * At start: the probes a restored half-open breaker still counts in flight died with the previous run (their
+   * outcome will never come), so each is abandoned and the next call can probe.
+   */
+  abandonLostProbes(): ResultAsync<void, RuntimeError> {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.value !== 'halfOpen' || snapshot.context.probesInFlight === 0) return okAsync(undefined);
+    const reason = 'the probe was lost with the previous run';
+    const abandonOne = (): ResultAsync<void, RuntimeError> =>
+      this.actor.send({ type: BREAKER_EVENT.PROBE_ABANDONED, at: this.clock.now(), reason }).map(() => undefined);
+    return Array.from({ length: snapshot.context.probesInFlight }).reduce<ResultAsync<void, RuntimeError>>(
+      (chain) => chain.andThen(abandonOne),
+      okAsync(undefined),
+    );
+  }
+
   /** `BreakerOpen`, with when to ask again: the end of the open period, soon while a half-open probe runs, never when isolated. */
   private open(): PoolError {
     const snapshot = this.actor.getSnapshot();
     const deadline = snapshot.context.deadline;
-    const retryAt = deadline !== null ? deadline.at : snapshot.value === 'halfOpen' ? this.clock.now() + PROBE_RECHECK_MS : null;
+    const retryAt =
+      snapshot.value === 'open' && deadline !== null ? deadline.at : snapshot.value === 'halfOpen' ? this.clock.now() + PROBE_RECHECK_MS : null;
     return { kind: POOL_ERROR_KIND.BreakerOpen, breaker: this.name, retryAt };
   }
 }

@@ -84,6 +84,8 @@ export function poolSettings(config: Config, name = 'main'): PoolSettings {
       backoffMultiplier: breaker.backoff_multiplier,
       halfOpenMaxProbes: breaker.half_open_max_probes,
       halfOpenSuccessesToClose: breaker.half_open_successes_to_close,
+      // A probe is an agent start or a turn: it reports within these, unless something is badly wrong.
+      probeTimeoutMs: config.agent.start_timeout + config.agent.turn_timeout + config.agent.interrupt_grace,
     },
     retry: {
       classes: {

@@ -38,6 +38,8 @@ export interface ProcessSupplyDeps {
   readonly partialMessages?: boolean;
   /** Called after a process this supply started has exited and its slot is free again. */
   readonly onExit?: () => void;
+  /** Waits between start attempts (default `setTimeout`; tests inject their own). */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (info: { attempt: number; errorClass: RetryErrorClass; delayMs: number; error: AgentError }) => void;
 }
 
@@ -54,6 +56,16 @@ export function startErrorClass(error: AgentError): RetryErrorClass | null {
     default:
       return null;
   }
+}
+
+/**
+ * Whether a failed start can never succeed by trying again with the same configuration: the command is missing,
+ * or the tenant or launch options are invalid. The pool neither retries these nor lets a session recover from them.
+ */
+export function startFailureIsPermanent(error: PoolError): boolean {
+  if (error.kind !== POOL_ERROR_KIND.Agent) return false;
+  const kind = error.error.kind;
+  return kind === 'AgentCommandNotFound' || kind === 'InvalidTenantId' || kind === 'InvalidLaunchOptions';
 }
 
 /** Supplies ready agent processes. */
@@ -176,7 +188,7 @@ export class ProcessSupply {
           slots.release();
           return errAsync(error);
         });
-        return admitted.andThen(() => {
+        return admitted.andThen((admittedAs) => {
           const began = clock.now();
           return this.deps.launcher
             .spawn(launchOptions(tenant, options, conversation, this.deps.partialMessages === true))
@@ -196,6 +208,8 @@ export class ProcessSupply {
             })
             .mapErr((error) => {
               if (startErrorClass(error) !== null) spawnBreaker.failed(clock.now() - began, error.kind);
+              // Not a spawn failure the breaker counts (a missing command, bad options): a probe must still end.
+              else if (admittedAs === 'probe') spawnBreaker.abandoned(`the start failed before spawning: ${error.kind}`);
               return agentFailure(error);
             });
         });
@@ -204,7 +218,7 @@ export class ProcessSupply {
     const classify = (error: PoolError): RetryErrorClass | null => (error.kind === POOL_ERROR_KIND.Agent ? startErrorClass(error.error) : null);
     return this.#inFlight(retryResultAsync(retry, attempt, classify, {
       now: () => clock.now(),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: this.deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       onRetry: (info) => {
         if (info.error.kind === POOL_ERROR_KIND.Agent) this.deps.onRetry?.({ ...info, error: info.error.error });
       },

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRetryBudget } from './retry-budget.js';
 import {
   backoffCeilingMs,
+  backoffFloorMs,
   createRetryPolicy,
   DEFAULT_RETRY_OPTIONS,
   isRetryGiveUp,
@@ -56,7 +57,7 @@ describe('createRetryPolicy: attempts and delays', () => {
     expect(backoffCeilingMs({ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 5 }, 10_000)).toBe(0);
   });
 
-  it('keeps every delay within [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))]', () => {
+  it('keeps every delay within [ceiling / 2, ceiling], ceiling = min(maxDelayMs, baseDelayMs * 2^(attempt-1))', () => {
     fc.assert(
       fc.property(arbLimits, arbClass, fc.integer({ min: 1, max: 70 }), arbRandom, (limits, errorClass, attempt, r) => {
         const decision = createRetryPolicy(withClass(limits), () => r).decide(errorClass, attempt, 0);
@@ -66,7 +67,8 @@ describe('createRetryPolicy: attempts and delays', () => {
           return;
         }
         expect(attempt).toBeLessThanOrEqual(limits.maxAttempts);
-        expect(decision.delayMs).toBeGreaterThanOrEqual(0);
+        // Never (almost) at once: the configured delay is honoured whatever the draw (issue 11, defect 7).
+        expect(decision.delayMs).toBeGreaterThanOrEqual(backoffFloorMs(limits, attempt));
         expect(decision.delayMs).toBeLessThanOrEqual(backoffCeilingMs(limits, attempt));
         expect(Number.isInteger(decision.delayMs)).toBe(true);
       }),

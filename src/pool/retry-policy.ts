@@ -1,6 +1,7 @@
 /**
  * Adaptive retry for the pool's own operations (spawning an agent, waiting for it, recovering a crash):
- * per error class an attempt limit and a capped exponential backoff with full jitter, and over all classes
+ * per error class an attempt limit and a capped exponential backoff with "equal" jitter (retry n waits between
+ * half and all of `min(maxDelayMs, baseDelayMs * 2^(n-1))`, so the configured delay is always honoured), and over all classes
  * one shared retry budget (see `retry-budget.ts`) so retries stay a bounded share of the traffic. Time is
  * passed in (`at`) and randomness injected, so the policy is deterministic under test.
  */
@@ -89,6 +90,21 @@ export function backoffCeilingMs(options: RetryClassOptions, attempt: number): n
   return Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 52));
 }
 
+/**
+ * The least delay retry `attempt` of a class waits: half its ceiling. Jitter spreads retries of many callers
+ * without ever letting one come back (almost) at once, which full jitter (`[0, ceiling]`) allows.
+ */
+export function backoffFloorMs(options: RetryClassOptions, attempt: number): number {
+  return Math.floor(backoffCeilingMs(options, attempt) / 2);
+}
+
+/** The delay of retry `attempt` for a `random` draw in [0, 1): uniform in [floor, ceiling], whole milliseconds. */
+export function jitteredBackoffMs(options: RetryClassOptions, attempt: number, random: number): number {
+  const ceiling = Math.floor(backoffCeilingMs(options, attempt));
+  const floor = backoffFloorMs(options, attempt);
+  return Math.min(ceiling, floor + Math.floor(random * (ceiling - floor + 1)));
+}
+
 /** The least delay a rate-limited retry waits: the server's `retry-after`, capped at `maxDelayMs`. */
 function retryAfterFloor(hint: RetryHint | undefined, limits: RetryClassOptions): number {
   const retryAfter = hint?.retryAfterMs;
@@ -106,8 +122,7 @@ export function createRetryPolicy(options: RetryPolicyOptions, random: () => num
       const limits = options.classes[errorClass];
       if (attempt > limits.maxAttempts) return { retry: false, reason: RETRY_REFUSAL.attemptsExhausted };
       if (!budget.tryWithdraw(at)) return { retry: false, reason: RETRY_REFUSAL.budgetExhausted };
-      const ceiling = Math.floor(backoffCeilingMs(limits, attempt));
-      const jittered = Math.min(ceiling, Math.floor(random() * (ceiling + 1)));
+      const jittered = jitteredBackoffMs(limits, attempt, random());
       return { retry: true, delayMs: Math.max(jittered, errorClass === 'rate_limit' ? retryAfterFloor(hint, limits) : 0) };
     },
     stats: (at) => budget.stats(at),

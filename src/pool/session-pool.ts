@@ -17,6 +17,8 @@ import {
   POOL_EVENT,
   type poolMachine,
   SESSION_EVENT,
+  SESSION_OUTCOME_NAME,
+  type TurnAbortedData,
   type ParticipantRole,
   type PoolEvent,
   type SessionEvent,
@@ -46,6 +48,7 @@ import { formatStoreError, type EventStore } from '../store/index.js';
 import type { SnapshotFrom } from 'xstate';
 import type { AgentLauncher } from './agent-port.js';
 import { createSessionEffects, type BridgeNotice } from './agent-bridge.js';
+import { ApiTurnBreaker } from './api-breaker.js';
 import { BreakerGuard } from './breaker-guard.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from './errors.js';
 import type { ExtensionError } from './extension-errors.js';
@@ -150,7 +153,7 @@ export class SessionPool {
     private readonly host: ActorHost,
     private readonly sessions: ActorRepository<typeof sessionMachine>,
     private readonly poolActor: PersistedActor<typeof poolMachine>,
-    private readonly breakers: { readonly spawn: BreakerGuard; readonly api: BreakerGuard },
+    private readonly breakers: { readonly spawn: BreakerGuard; readonly api: ApiTurnBreaker },
     private readonly index: SessionIndex,
     private readonly warm: WarmSet,
     private readonly slots: ProcessSlots,
@@ -210,6 +213,8 @@ export class SessionPool {
     const breaker = (name: string): ResultAsync<BreakerGuard, PoolError> =>
       loadOrCreate(breakers.load(name), () => breakers.create({ name, ...settings.breaker }))
         .map((actor) => new BreakerGuard(actor, clock, report))
+        // A breaker stored half-open with probes in flight lost them with the previous run.
+        .andThen((guard) => guard.abandonLostProbes().map(() => guard))
         .mapErr(runtimeFailure);
 
     const opened = deps.launcher
@@ -222,7 +227,8 @@ export class SessionPool {
         return okAsync(undefined);
       })
       .andThen(() => ResultAsync.combine([breaker(POOL_BREAKERS.spawn), breaker(POOL_BREAKERS.api)] as const))
-      .andThen(([spawn, api]) => {
+      .andThen(([spawn, apiGuard]) => {
+        const api = new ApiTurnBreaker(apiGuard);
         const retry = createRetryPolicy({ classes: settings.retry.classes, budget: settings.retry.budget });
         const supply = new ProcessSupply({
           launcher: deps.launcher,
@@ -412,8 +418,18 @@ export class SessionPool {
   }
 
   #send(entry: SessionEntry, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<SentMessage, PoolError> {
+    // The API breaker admits the message (as its probe when one is due) or refuses it; a probe whose message is not
+    // accepted after all gives its slot back.
+    return this.breakers.api.admit(turnId).andThen((probe) =>
+      this.#accept(entry, message, turnId, clientMsgId).mapErr((error) => {
+        if (probe) this.breakers.api.refused(turnId);
+        return error;
+      }),
+    );
+  }
+
+  #accept(entry: SessionEntry, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<SentMessage, PoolError> {
     const { sessionId } = entry;
-    if (this.breakers.api.refusing) return errAsync({ kind: POOL_ERROR_KIND.BreakerOpen, breaker: POOL_BREAKERS.api, retryAt: this.breakers.api.actor.getSnapshot().context.deadline?.at ?? null });
     return this.processors
       .processInbound({ sessionId, tenant: entry.tenant, userId: message.userId, text: message.text, clientMsgId })
       .mapErr(extensionFailure)
@@ -649,6 +665,12 @@ export class SessionPool {
     if (entry !== undefined) {
       entry.state = state;
       entry.lastActiveAt = snapshot.context.lastActivityAt;
+    }
+    // Aborted turns are stored facts now, not effects: the API breaker hears of them here (a probe turn aborted is abandoned).
+    for (const outcome of commit.outcomes) {
+      if (outcome.type !== SESSION_OUTCOME_NAME.TURN_ABORTED) continue;
+      const { turnId, reason } = outcome.data as TurnAbortedData;
+      this.breakers.api.aborted([turnId], reason);
     }
     const recovery = recoveryTransition((commit.before as SnapshotFrom<typeof sessionMachine>).value as SessionStateValue, state);
     if (recovery !== null) void this.recordPool(recoveryReport(sessionId, recovery, this.clock.now(), snapshot.context.lastFault?.detail ?? null));

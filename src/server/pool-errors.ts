@@ -29,8 +29,13 @@ export function poolErrorToApi(error: PoolError, now: number = Date.now()): ApiE
       return error.reason === 'queue-full'
         ? apiError(C.tooManyRequests, message, { reason: error.reason }, retryAfter(POOL_RETRY_AFTER_SECONDS))
         : apiError(C.conflict, message, { reason: error.reason });
-    case 'BreakerOpen':
-      return apiError(C.unavailable, message, { breaker: error.breaker }, error.retryAt === null ? undefined : retryAfter((error.retryAt - now) / 1000));
+    case 'BreakerOpen': {
+      // REST: `retry-after` (whole seconds, at least 1); a WS error frame has no headers, so the details carry
+      // `retryAfterMs` too. None while isolated by an operator: nobody can say when.
+      if (error.retryAt === null) return apiError(C.unavailable, message, { breaker: error.breaker });
+      const retryAfterMs = Math.max(0, error.retryAt - now);
+      return apiError(C.unavailable, message, { breaker: error.breaker, retryAfterMs }, retryAfter(retryAfterMs / 1000));
+    }
     case 'InvalidRequest':
       return apiError(C.validationFailed, message);
     case 'Timeout':

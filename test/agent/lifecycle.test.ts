@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAgentRunner, groupMembers, PidRegistry, spawnAgent, startAgent, type AgentRunnerConfig } from '../../src/agent/index.js';
+import { createAgentRunner, describeAgentError, groupMembers, PidRegistry, spawnAgent, startAgent, type AgentRunnerConfig } from '../../src/agent/index.js';
 import { collect, newConversation, runnerConfig, useAgentHarness } from './support.js';
 
 describe('agent runner: lifecycle, resume, isolation and orphans', () => {
@@ -11,9 +11,11 @@ describe('agent runner: lifecycle, resume, isolation and orphans', () => {
     return track((await startAgent(runner, options))._unsafeUnwrap());
   }
 
-  it('a missing binary is a typed error naming agent.command', async () => {
-    const result = await spawnAgent(runnerConfig(root(), { command: 'no-such-claude-binary' }), newConversation());
-    expect(result._unsafeUnwrapErr()).toEqual({ kind: 'AgentCommandNotFound', command: 'no-such-claude-binary', reason: 'not found on PATH' });
+  it('a missing binary is a typed error naming agent.command and the PATH searched', async () => {
+    const result = await spawnAgent({ ...runnerConfig(root(), { command: 'no-such-claude-binary' }), pathVariable: '/nowhere:/neither' }, newConversation());
+    const error = result._unsafeUnwrapErr();
+    expect(error).toEqual({ kind: 'AgentCommandNotFound', command: 'no-such-claude-binary', reason: 'not found on PATH', searched: '/nowhere:/neither' });
+    expect(describeAgentError(error)).toBe('agent.command "no-such-claude-binary": not found on PATH (searched PATH=/nowhere:/neither)');
   });
 
   it('rejects unsafe tenant ids and non-UUID session ids before spawning', async () => {

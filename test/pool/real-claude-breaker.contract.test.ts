@@ -46,4 +46,34 @@ describe.skipIf(!present)('contract: the real Claude Code CLI in the pool', () =
     (await pool.terminate(sessionId))._unsafeUnwrap();
     await until('the process to exit', () => pool.ownedPids().length === 0, 10_000);
   }, 60_000);
+
+  it('does not stick in halfOpen: the next message is a probe, and its failed turn re-opens the breaker (issue 11, defect 4)', async () => {
+    const { pool, store, env } = await openTestPool({
+      'agent.command': REAL_CLAUDE,
+      'agent.start_timeout': '20s',
+      'agent.stall_timeout': '20s',
+      'agent.turn_timeout': '30s',
+      'agent.kill_grace': '1s',
+      'error_recovery.circuit_breaker.consecutive_failure_threshold': 2,
+      'error_recovery.circuit_breaker.open_duration': '1s',
+    });
+    for (const key of Object.keys(env)) if (key.startsWith('ANTHROPIC_') || key.startsWith('CLAUDE_')) delete env[key];
+    // Two retries per request, so a turn ends in seconds with the CLI's API-error result instead of minutes.
+    Object.assign(env, api.env, { CLAUDE_CODE_MAX_RETRIES: '2' });
+    const state = (): string | undefined => pool.status().breakers[POOL_BREAKERS.api];
+    const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
+    await waitForState(pool, sessionId, 'ready', () => true, 25_000);
+    (await pool.send(sessionId, { userId: 'ada', text: 'hello' }))._unsafeUnwrap();
+    await until('the anthropic-api breaker to open', () => state() === 'open', 25_000);
+    const first = await waitForState(pool, sessionId, 'idle', () => true, 25_000);
+    expect(first.context.usage.turns).toBe(1);
+    await until('the breaker to go half-open', () => state() === 'halfOpen', 5_000);
+    (await pool.send(sessionId, { userId: 'ada', text: 'are you back?' }))._unsafeUnwrap();
+    await until('the failed probe to re-open the breaker', () => state() === 'open', 25_000);
+    const events = (await streamEvents(store, `breaker-${POOL_BREAKERS.api}`)).map((event) => event.type);
+    expect(events.slice(events.indexOf(B.PROBE_STARTED))).toEqual([B.PROBE_STARTED, B.CALL_FAILED]);
+    expect(events.filter((type) => type === B.TIMER_ELAPSED)).toHaveLength(1);
+    (await pool.terminate(sessionId))._unsafeUnwrap();
+    await until('the process to exit', () => pool.ownedPids().length === 0, 10_000);
+  }, 90_000);
 });

@@ -52,7 +52,7 @@ describe('aicli-api serve', () => {
       status: 'degraded',
       checks: {
         store: { ready: true, critical: true, detail: 'memory:' },
-        agent: { ready: false, critical: false, detail: 'agent.command "definitely-not-installed-claude": not found on PATH' },
+        agent: { ready: false, critical: false, detail: expect.stringMatching(/^agent\.command "definitely-not-installed-claude": not found on PATH \(searched PATH=/) },
       },
     });
     expect(await server.stop()).toBe(0);
