@@ -97,10 +97,10 @@ describe('aicli-api with the embedded SQLite store', () => {
     }
   });
 
-  it('exits 78 naming store.url for a URL no adapter accepts', async () => {
+  it('exits 78 naming store.url and the flag for a URL no adapter accepts, before opening anything', async () => {
     const run = runCli(['--port', '0', '--store', 'bogus://x']);
     expect(await run.exited).toBe(78);
-    expect(run.output().stdout).toContain('cannot open the event store: store.url \\"bogus://x\\": invalid store URL');
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --store: store.url: unknown scheme "bogus:" (accepted: sqlite:, memory:, esdb://, esdb+discover://)\n');
   });
 
   it('events commands stop with 78 on an invalid configuration', async () => {
@@ -121,6 +121,21 @@ describe('aicli-api configuration errors', () => {
     const run = runCli(['--config', '/nonexistent/aicli.yaml']);
     expect(await run.exited).toBe(78);
     expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  /nonexistent/aicli.yaml: cannot read config file: no such file\n');
+  });
+
+  it('exits 78 naming both variables when AICLI_PORT and AICLI__SERVER__PORT disagree', async () => {
+    const run = runCli(['--store', 'memory:'], { AICLI_PORT: '81', AICLI__SERVER__PORT: '80' });
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe(
+      'aicli-api: invalid configuration\n  environment variable AICLI_PORT: server.port: 81 disagrees with 80 from environment variable AICLI__SERVER__PORT (give the key one value)\n',
+    );
+  });
+
+  it('config exits 78 for a store URL that serve would refuse', async () => {
+    const run = runCli(['config', '--store', 'foo:bar']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --store: store.url: unknown scheme "foo:" (accepted: sqlite:, memory:, esdb://, esdb+discover://)\n');
+    expect(run.output().stdout).toBe('');
   });
 
   it('exits 2 for a malformed --set', async () => {
