@@ -58,6 +58,24 @@ describe('aicli-api serve', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('--inspect with nothing listening warns once that the inspector cannot be reached, and keeps serving', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const url = `ws://127.0.0.1:${closedPort}`;
+    const server = await startServerProcess(['--inspect', url]);
+    const unreachable = () => logLines(server.stdout()).filter((line) => line.level === 40 && String(line.msg).startsWith('cannot reach the Stately inspector'));
+    const deadline = Date.now() + 10_000;
+    while (unreachable().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unreachable()).toHaveLength(1);
+    expect(unreachable()[0]).toMatchObject({ inspector: url, reason: expect.stringContaining('ECONNREFUSED') });
+    expect(unreachable()[0]?.msg).toBe(`cannot reach the Stately inspector at ${url}; retrying every 5 s (start an inspector there, or drop --inspect)`);
+    expect(await health(server.url)).toMatchObject({ status: expect.any(String) });
+    expect(await server.stop()).toBe(0);
+    expect(unreachable()).toHaveLength(1);
+  });
+
   it('exits 1 with a clear message when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
