@@ -117,8 +117,13 @@ export function countLeak(counts: PoolCounts, event: LeakDetectedEvent): PoolCou
   return { ...counts, leaks: counts.leaks + 1, leaksRepaired: counts.leaksRepaired + (event.repaired ? 1 : 0) };
 }
 
-/** Options and target after a `RECONFIGURED`: options merged, target clamped into the new bounds. */
-export function afterReconfigure(context: PoolContext, overrides: Partial<PoolScalingOptions>): Pick<PoolContext, 'options' | 'target'> {
-  const options = mergePoolOptions(context.options, overrides);
-  return { options, target: clampTarget(options, context.target) };
+/**
+ * Options and target after a `RECONFIGURED`: the event's options replace the old ones wholly (a key it leaves
+ * out, which only streams written before options were always complete can hold, takes its default, never the
+ * stale value), and the target restarts at the new `minSize`: the configuration in force wins over what the
+ * previous one scaled to.
+ */
+export function afterReconfigure(options: Partial<PoolScalingOptions>): Pick<PoolContext, 'options' | 'target'> {
+  const replaced = mergePoolOptions(DEFAULT_POOL_SCALING_OPTIONS, options);
+  return { options: replaced, target: clampTarget(replaced, replaced.minSize) };
 }

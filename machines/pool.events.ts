@@ -79,11 +79,15 @@ export interface LeakDetectedEvent {
   detail: string | null;
 }
 
-/** The pool runs with new options (a restarted server with a new config); keys left out keep their value. */
+/**
+ * The pool runs with new options (a restarted server with a new config). They replace the old ones wholly and
+ * the target restarts at their `minSize`. Streams written before options were always complete may hold a
+ * partial set; a key left out there takes its default.
+ */
 export interface PoolReconfiguredEvent {
   type: typeof POOL_EVENT.RECONFIGURED;
   at: number;
-  options: Partial<PoolScalingOptions>;
+  options: PoolScalingOptions;
 }
 
 /** The pool stops taking work and winds down. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialPoolContext } from './pool.context.js';
 import { POOL_CREATED, POOL_EVENT, POOL_EVENT_FROM_PERSISTED, POOL_PERSISTED_NAME, type PoolEvent } from './pool.events.js';
 import { POOL_STATES, poolMachine } from './pool.machine.js';
-import { DEFAULT_POOL_SCALING_OPTIONS, type PoolInput } from './pool.options.js';
+import { DEFAULT_POOL_SCALING_OPTIONS, type PoolInput, type PoolScalingOptions } from './pool.options.js';
 import { demandScaleUp, scalingDecision, utilisationOf } from './pool.scaling.js';
 import { replay } from './replay.js';
 import { specFor } from './testing.js';
@@ -122,21 +122,31 @@ describe('pool: facts', () => {
 });
 
 describe('pool: RECONFIGURED', () => {
-  it('merges the options and keeps a target that still fits, without adjustWarm', () => {
-    spec.given([up(10, 3)]).when({ type: RECONFIGURED, at: 20, options: { maxSize: 8, autoScaling: true } }).then({
-      context: { target: 3, lastScaledAt: 10, options: { minSize: 1, maxSize: 8, autoScaling: true, cooldownMs: 1_000 } },
-      actions: [],
+  const basic = { ...DEFAULT_POOL_SCALING_OPTIONS, minSize: 0, maxSize: 10, autoScaling: false };
+  const reconfigured = (at: number, options: Partial<PoolScalingOptions>): PoolEvent => ({ type: RECONFIGURED, at, options: options as PoolScalingOptions });
+
+  it('replaces the options wholly and restarts the target at the new minSize, asking for adjustWarm', () => {
+    // A pool scaled to 5 under { minSize 1, cooldown 1 s } meets a config with minSize 0 and the default cooldown.
+    spec.given([up(10, 5)]).when(reconfigured(20, basic)).then({
+      context: { target: 0, lastScaledAt: 10, options: basic },
+      actions: [warm(5, 0)],
     });
+    spec.given([]).when(reconfigured(20, { ...basic, minSize: 3 })).then({ context: { target: 3 }, actions: [warm(1, 3)] });
   });
 
-  it('clamps the target into the new bounds and asks for adjustWarm', () => {
-    spec.given([up(10, 5)]).when({ type: RECONFIGURED, at: 20, options: { maxSize: 4 } }).then({ context: { target: 4 }, actions: [warm(5, 4)] });
-    spec.given([]).when({ type: RECONFIGURED, at: 20, options: { minSize: 3 } }).then({ context: { target: 3 }, actions: [warm(1, 3)] });
+  it('asks for no adjustWarm when the target stays', () => {
+    spec.given([]).when(reconfigured(20, { ...basic, minSize: 1, autoScaling: true })).then({ context: { target: 1, options: { autoScaling: true } }, actions: [] });
+  });
+
+  it('gives a key that an older, partial event leaves out its default, never the stale value', () => {
+    const after = spec.given([up(10, 5)]).when(reconfigured(20, { maxSize: 8, autoScaling: true })).then({ actions: [warm(5, 0)] });
+    expect(after.snapshot.context.options).toEqual({ ...DEFAULT_POOL_SCALING_OPTIONS, maxSize: 8, autoScaling: true });
+    expect(after.snapshot.context.target).toBe(0);
   });
 
   it('is refused while draining or once stopped', () => {
-    spec.given([drain(1)]).when({ type: RECONFIGURED, at: 20, options: { minSize: 3 } }).then({ accepted: false, context: { options: { minSize: 1 } } });
-    spec.given([stopped(1)]).when({ type: RECONFIGURED, at: 20, options: { minSize: 3 } }).then({ accepted: false });
+    spec.given([drain(1)]).when(reconfigured(20, { ...basic, minSize: 3 })).then({ accepted: false, context: { options: { minSize: 1 } } });
+    spec.given([stopped(1)]).when(reconfigured(20, { ...basic, minSize: 3 })).then({ accepted: false });
   });
 });
 

@@ -4,7 +4,8 @@
  * facts are accepted, so the `pool-<name>` stream replays every scaling decision. States:
  * - `running`: `SCALE_UP`/`SCALE_DOWN` move `target` within `[minSize, maxSize]`, at most once per
  *   `cooldownMs` (a `demand` scale-up skips the cooldown), each asking for `adjustWarm`. `RECONFIGURED`
- *   merges new options and clamps the target (asking for `adjustWarm` only if it moved).
+ *   replaces the options wholly and restarts the target at the new `minSize` (asking for `adjustWarm` only if
+ *   it moved).
  * - `draining` (`DRAIN`): no scaling or reconfiguration; facts are still recorded.
  * - `stopped` (`STOPPED`, from `running` or `draining`): final.
  *
@@ -44,7 +45,7 @@ export type PoolStateValue = (typeof POOL_STATES)[number];
 /** The target the event asks for: `to` of a scaling, the clamped target of a reconfiguration. */
 function requestedTarget(context: PoolContext, event: PoolEvent): number {
   if (event.type === SCALE_UP || event.type === SCALE_DOWN) return event.to;
-  if (event.type === RECONFIGURED) return afterReconfigure(context, event.options).target;
+  if (event.type === RECONFIGURED) return afterReconfigure(event.options).target;
   return context.target;
 }
 
@@ -70,7 +71,7 @@ const poolSetup = setup({
     applyScaling: assign(({ context, event }) =>
       event.type === SCALE_UP || event.type === SCALE_DOWN ? afterScaling(context, event) : {},
     ),
-    reconfigure: assign(({ context, event }) => (event.type === RECONFIGURED ? afterReconfigure(context, event.options) : {})),
+    reconfigure: assign(({ context, event }) => (event.type === RECONFIGURED ? afterReconfigure(event.options) : {})),
     countEviction: assign({ counts: ({ context }) => ({ ...context.counts, evictions: context.counts.evictions + 1 }) }),
     countRecovery: assign({
       counts: ({ context, event }) => (event.type === RECOVERY_REPORTED ? countRecovery(context.counts, event) : context.counts),

@@ -51,3 +51,8 @@ export function mergePoolOptions(base: Readonly<PoolScalingOptions>, overrides: 
   const defined = Object.entries(overrides).filter(([key, value]) => value !== undefined && Object.hasOwn(base, key));
   return { ...base, ...(Object.fromEntries(defined) as Partial<PoolScalingOptions>) };
 }
+
+/** Whether `a` and `b` set every scaling option alike (key order does not matter). */
+export function samePoolOptions(a: Readonly<PoolScalingOptions>, b: Readonly<PoolScalingOptions>): boolean {
+  return (Object.keys(DEFAULT_POOL_SCALING_OPTIONS) as (keyof PoolScalingOptions)[]).every((key) => a[key] === b[key]);
+}

@@ -51,7 +51,7 @@ type Command =
   | { k: 'evict'; dt: number; reason: 'lru' | 'memory' | 'max_lifetime' | 'idle' }
   | { k: 'recovery'; dt: number; outcome: 'started' | 'succeeded' | 'failed' }
   | { k: 'leak'; dt: number; repaired: boolean }
-  | { k: 'reconfigure'; dt: number; options: Partial<PoolScalingOptions> }
+  | { k: 'reconfigure'; dt: number; options: PoolScalingOptions }
   | { k: 'drain' | 'stop'; dt: number };
 
 const dt = fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 4_000 }));
@@ -62,17 +62,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('evict' as const), dt, reason: fc.constantFrom('lru' as const, 'memory' as const, 'max_lifetime' as const, 'idle' as const) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('recovery' as const), dt, outcome: fc.constantFrom('started' as const, 'succeeded' as const, 'failed' as const) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('leak' as const), dt, repaired: fc.boolean() }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      k: fc.constant('reconfigure' as const),
-      dt,
-      options: fc.record(
-        { bounds: boundsArb, autoScaling: fc.boolean(), cooldownMs: fc.integer({ min: 0, max: 3_000 }), scaleUpStep: fc.integer({ min: 1, max: 3 }) },
-        { requiredKeys: ['bounds'] },
-      ).map(({ bounds, ...rest }) => ({ ...bounds, ...rest })),
-    }),
-  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('reconfigure' as const), dt, options: optionsArb }) },
 );
 /** Draining and stopping end the interesting part of a history, so they are rarer than anything else. */
 const historyCommandsArb = fc.array(
@@ -232,6 +222,29 @@ describe('pool properties', () => {
         for (const { proposed, accepted, before } of steps) {
           // Decisions made into the history's own events were accepted too.
           if (proposed && before.value === 'running') expect(accepted).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('lets a reconfiguration in running replace the options wholly and restart the target at their minSize', () => {
+    fc.assert(
+      fc.property(historyArb, optionsArb, fc.nat(5_000), ({ input, steps }, options, wait) => {
+        const snapshots = [start(poolMachine, input).snapshot, ...steps.map((record) => record.after)];
+        for (const [i, snapshot] of snapshots.entries()) {
+          const at = (steps[i - 1]?.event.at ?? input.at) + wait;
+          const next = step(poolMachine, snapshot, { type: RECONFIGURED, at, options });
+          expect(next.accepted).toBe(snapshot.value === 'running');
+          if (!next.accepted) continue;
+          // Nothing of the stored options or the target they scaled to survives: the configuration in force wins.
+          expect(next.snapshot.context.options).toEqual(options);
+          expect(next.snapshot.context.target).toBe(options.minSize);
+          expect(next.snapshot.context.counts).toEqual(snapshot.context.counts);
+          const moved = snapshot.context.target !== options.minSize;
+          expect(next.actions.map(({ type, params }) => ({ type, params }))).toEqual(
+            moved ? [{ type: 'adjustWarm', params: { name: input.name, from: snapshot.context.target, to: options.minSize } }] : [],
+          );
         }
       }),
       RUNS,

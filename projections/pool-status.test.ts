@@ -41,7 +41,7 @@ describe('pool-status: given/when/then', () => {
     expect(state.scaling.at(-1)).toMatchObject({ from: 59, to: 60 });
   });
 
-  it('evictions count by reason, a leak is remembered, a reconfiguration clamps the target', () => {
+  it('evictions count by reason, a leak is remembered, a reconfiguration replaces the options and restarts the target at minSize', () => {
     const pool = poolStream();
     const history = [
       pool.created(T0, { minSize: 0, maxSize: 8 }),
@@ -53,7 +53,7 @@ describe('pool-status: given/when/then', () => {
       .given(history)
       .when(pool.next(P.RECONFIGURED, { at: T0 + 4, options: { maxSize: 4 } }))
       .then((after) => {
-        expect(after).toMatchObject({ target: 4, maxSize: 4, evictions: { lru: 0, memory: 0, max_lifetime: 0, idle: 1 } });
+        expect(after).toMatchObject({ target: 0, minSize: 0, maxSize: 4, evictions: { lru: 0, memory: 0, max_lifetime: 0, idle: 1 } });
         expect(after.lastLeak).toEqual({ at: T0 + 3, resource: 'process', expected: 1, actual: 2, repaired: true, detail: 'pid 7' });
       });
   });

@@ -6,7 +6,7 @@
  */
 import { POOL_CREATED, POOL_PERSISTED_NAME as P } from '../machines/pool.events.js';
 import type { EvictionReason } from '../machines/pool.events.js';
-import { clampTarget } from '../machines/pool.context.js';
+import { afterReconfigure, clampTarget } from '../machines/pool.context.js';
 import { DEFAULT_POOL_SCALING_OPTIONS, mergePoolOptions, type PoolScalingOptions } from '../machines/pool.options.js';
 import { SESSION_PROVISIONED } from '../machines/session.events.js';
 import type { SessionStateValue } from '../machines/session.states.js';
@@ -82,15 +82,6 @@ function withOptions(state: PoolStatusState, options: PoolScalingOptions, target
     autoScaling: options.autoScaling,
   };
 }
-
-const optionsOf = (state: PoolStatusState): PoolScalingOptions => ({
-  ...DEFAULT_POOL_SCALING_OPTIONS,
-  minSize: state.minSize,
-  maxSize: state.maxSize,
-  autoScaling: state.autoScaling,
-  scaleUpThreshold: state.thresholds.scaleUp,
-  scaleDownThreshold: state.thresholds.scaleDown,
-});
 
 /** The status before any event, following pool `poolName` (the server's is `main`). */
 export function initialPoolStatus(poolName = 'main'): PoolStatusState {
@@ -174,8 +165,9 @@ function leaked(state: PoolStatusState, data: { readonly [key: string]: unknown 
 function reconfigured(state: PoolStatusState, data: { readonly [key: string]: unknown }): PoolStatusState {
   const options = recordOf(data['options']);
   if (options === null) return skip(state);
-  const merged = mergePoolOptions(optionsOf(state), optionOverrides(options));
-  return withOptions(state, merged, clampTarget(merged, state.target));
+  // The machine's rule: the options are replaced wholly and the target restarts at their minSize.
+  const after = afterReconfigure(optionOverrides(options));
+  return withOptions(state, after.options, after.target);
 }
 
 function poolEvent(state: PoolStatusState, event: ProjectedEvent): PoolStatusState {

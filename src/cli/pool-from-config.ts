@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createAgentRunner, describeAgentError, PidRegistry } from '../agent/index.js';
 import type { Config } from '../config/index.js';
 import { describePoolError, poolSettings, SessionPool } from '../pool/index.js';
-import { createInspectorHook, formatRuntimeError, type HostObserver } from '../runtime/index.js';
+import { createInspectorHook, DEFAULT_INSPECTOR_URL, formatRuntimeError, INSPECTOR_RETRY_MS, type HostObserver } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
 
 /** `--inspect`: off, or the inspector's WebSocket URL (`true` for the default loopback one). */
@@ -39,7 +39,16 @@ function inspectorObservers(
 ): ResultAsync<HostObserver[], string> {
   if (inspect === undefined || inspect === false) return okAsync([]);
   const environment = env['NODE_ENV'];
-  return createInspectorHook({ ...(typeof inspect === 'string' ? { url: inspect } : {}), ...(environment === undefined ? {} : { environment }) })
+  const url = typeof inspect === 'string' ? inspect : DEFAULT_INSPECTOR_URL;
+  const retrySeconds = INSPECTOR_RETRY_MS / 1000;
+  return createInspectorHook({
+    url,
+    ...(environment === undefined ? {} : { environment }),
+    // Once per outage: the hook keeps retrying, and events are held back (the latest 200) until it connects.
+    onUnreachable: (reason) =>
+      logger.warn({ inspector: url, reason }, `cannot reach the Stately inspector at ${url}; retrying every ${retrySeconds} s (start an inspector there, or drop --inspect)`),
+    onConnected: () => logger.info({ inspector: url }, `connected to the Stately inspector at ${url}`),
+  })
     .map((hook) => {
       logger.info({ inspector: hook.url, profile: config.features.profile }, `reporting actors to the Stately inspector at ${hook.url}`);
       return [hook];

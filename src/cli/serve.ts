@@ -4,6 +4,7 @@
  * with a process hibernates, a busy one's turns end as `TurnAborted` with reason `shutdown`, every agent process
  * stops), close the store, exit 0. A second signal during shutdown exits at once with status 1.
  */
+import { errAsync, ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
@@ -16,7 +17,7 @@ import { systemClock } from '../runtime/index.js';
 import { agentCommandProbe } from '../agent/command.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { EXIT_CODES } from './exit-codes.js';
-import { describeStoreOpenFailure, openConfiguredStore, storeProbe } from './store-from-config.js';
+import { describeStoreOpenFailure, openConfiguredStore, serverStore, storeProbe } from './store-from-config.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
@@ -38,13 +39,19 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
 
-  const opened = await openConfiguredStore(config);
+  // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
+  const opened = await openConfiguredStore(config).andThen((store) =>
+    store
+      .ping()
+      .map(() => store)
+      .orElse((error) => ResultAsync.fromSafePromise(store.close()).andThen(() => errAsync(error))),
+  );
   if (opened.isErr()) {
     const { message, exitCode } = describeStoreOpenFailure(config, opened.error);
     logger.fatal({ store: config.store.url }, `cannot open the event store: ${message}`);
     return exitCode;
   }
-  const store = opened.value;
+  const store = serverStore(opened.value, config.store.url, logger);
 
   const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect);
   if (pooled.isErr()) {

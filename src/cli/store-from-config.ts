@@ -3,7 +3,8 @@
  * failures described against the config key an operator would change.
  */
 import type { ResultAsync } from 'neverthrow';
-import { formatStoreError, openStore, type EventStore, type StoreError } from '../store/index.js';
+import type { Logger } from 'pino';
+import { formatStoreError, openStore, watchWrites, type EventStore, type StoreError } from '../store/index.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import type { Config } from '../config/index.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -11,6 +12,20 @@ import { EXIT_CODES } from './exit-codes.js';
 /** Opens the configured store. */
 export function openConfiguredStore(config: Config): ResultAsync<EventStore, StoreError> {
   return openStore(config.store.url);
+}
+
+/**
+ * The store as the server runs on it: its writes watched, so that a store that stops taking writes (a read-only or
+ * full disk, a server that went away) fails the health check until a write works again, and the log says so once
+ * when it starts and once when it ends. Until then every request that must store something is refused with 503
+ * `store_unavailable` and nothing is acknowledged.
+ */
+export function serverStore(store: EventStore, url: string, logger: Logger): EventStore {
+  return watchWrites(store, {
+    failing: (reason) =>
+      logger.error({ store: url, reason }, `the event store refuses writes: ${reason}; requests that must store anything get 503 store_unavailable until it recovers`),
+    recovered: () => logger.info({ store: url }, 'the event store takes writes again'),
+  });
 }
 
 /** `store.url "…": reason`, and the exit code: 78 for a URL that can never work, 1 for a store that is down. */

@@ -274,3 +274,64 @@ describe('bad input names the source, the key and what was expected', () => {
     expect(failure({ file, env: { AICLI_PORT: 'x' } })).toBe('environment variable AICLI_PORT: server.port: expected an integer from 0 to 65535, got "x"');
   });
 });
+
+describe('two sources for one key', () => {
+  it('a named variable and its AICLI__ form that disagree are an error naming both', () => {
+    const loaded = loadConfig({ env: { AICLI_PORT: '81', AICLI__SERVER__PORT: '80' } });
+    expect(loaded.isErr()).toBe(true);
+    expect(formatConfigError(loaded._unsafeUnwrapErr())).toBe(
+      'environment variable AICLI_PORT: server.port: 81 disagrees with 80 from environment variable AICLI__SERVER__PORT (give the key one value)',
+    );
+  });
+
+  it('holds for every alias pair, and for two spellings of one generic variable', () => {
+    expect(failure({ env: { AICLI_STORE_URL: 'memory:', AICLI__STORE__URL: 'sqlite:./x.db' } })).toBe(
+      'environment variable AICLI_STORE_URL: store.url: "memory:" disagrees with "sqlite:./x.db" from environment variable AICLI__STORE__URL (give the key one value)',
+    );
+    expect(failure({ env: { AICLI_ADVANCED_FEATURES: 'true', AICLI__ADVANCED_FEATURES: 'false' } })).toContain('environment variable AICLI_ADVANCED_FEATURES: advanced_features: true disagrees with false');
+    expect(failure({ env: { AICLI_HOST: '0.0.0.0', AICLI__SERVER__HOST: '::' } })).toContain('AICLI_HOST: server.host:');
+    expect(failure({ env: { AICLI_LOG_LEVEL: 'info', AICLI__LOGGING__LEVEL: 'debug' } })).toContain('AICLI_LOG_LEVEL: logging.level:');
+    expect(failure({ env: { AICLI__SESSION_POOL__MIN_SIZE: '1', AICLI__session_pool__min_size: '2' } })).toContain(
+      'session_pool.min_size: 1 disagrees with 2 from environment variable AICLI__session_pool__min_size',
+    );
+  });
+
+  it('a flag and its --set form that disagree are an error naming both flags', () => {
+    const overrides = [
+      { path: ['server', 'port'], value: '81', label: '--port' },
+      { path: ['server', 'port'], value: '80', label: '--set server.port' },
+    ];
+    expect(failure({ overrides })).toBe('--port: server.port: 81 disagrees with 80 from --set server.port (give the key one value)');
+  });
+
+  it('a key and a section that holds it, set by two sources, are an error', () => {
+    expect(failure({ env: { AICLI_PORT: '81', AICLI__SERVER: '{port: 80}' } })).toContain('environment variable AICLI_PORT: server.port:');
+  });
+
+  it('agreeing values are fine, compared after conversion', () => {
+    expect(load({ env: { AICLI_PORT: '80', AICLI__SERVER__PORT: '080' } }).server.port).toBe(80);
+    expect(load({ env: { AICLI_ADVANCED_FEATURES: 'yes', AICLI__ADVANCED_FEATURES: 'true' } }).advanced_features).toBe(true);
+  });
+
+  it('sources of different precedence are not a conflict: the flag still wins over the variable', () => {
+    expect(load({ env: { AICLI_PORT: '81' }, overrides: [{ path: ['server', 'port'], value: '80', label: '--port' }] }).server.port).toBe(80);
+  });
+});
+
+describe('store.url', () => {
+  it('is validated with the configuration, naming the key and the source', () => {
+    expect(failure({ overrides: [{ path: ['store', 'url'], value: 'foo:bar', label: '--store' }] })).toBe(
+      '--store: store.url: unknown scheme "foo:" (accepted: sqlite:, memory:, esdb://, esdb+discover://)',
+    );
+    expect(failure({ env: { AICLI_STORE_URL: 'sqlite:./x.db?durability=sometimes' } })).toBe(
+      'environment variable AICLI_STORE_URL: store.url: durability must be "full" or "normal", got "sometimes" (accepted: sqlite:, memory:, esdb://, esdb+discover://)',
+    );
+    expect(failure({ env: { AICLI_STORE_URL: 'esdb://' } })).toMatch(/^environment variable AICLI_STORE_URL: store\.url: /);
+  });
+
+  it('accepts every documented form', () => {
+    for (const url of ['memory:', 'sqlite:./data/events.db', 'sqlite::memory:', 'sqlite:/tmp/x.db?durability=normal', 'esdb://127.0.0.1:2113?tls=false']) {
+      expect(load({ env: { AICLI_STORE_URL: url } }).store.url).toBe(url);
+    }
+  });
+});

@@ -61,7 +61,11 @@ export function loadConfig(sources: ConfigSources = {}): Result<LoadedConfig, Co
     if (user.isErr()) return err(user.error);
     layers.push(user.value);
   }
-  layers.push(environmentLayer(env), overrideLayer('command line', sources.overrides ?? []));
+  const environment = environmentLayer(env);
+  if (environment.isErr()) return err(environment.error);
+  const commandLine = overrideLayer('command line', sources.overrides ?? []);
+  if (commandLine.isErr()) return err(commandLine.error);
+  layers.push(environment.value, commandLine.value);
 
   const merged = mergeLayers(layers);
   const attribute = (issues: SchemaIssue[]): ConfigIssue[] =>

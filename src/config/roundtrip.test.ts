@@ -94,7 +94,8 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       max_age: ms(0, 86_400_000),
       methods: fc.array(nonEmpty, { maxLength: 4 }),
       headers: fc.array(nonEmpty, { maxLength: 4 }),
-      url: nonEmpty,
+      // A URL some adapter accepts (store.url is validated with the config).
+      url: fc.oneof(fc.constant('memory:'), fc.constant('esdb://127.0.0.1:2113?tls=false'), fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_./-]{0,23}$/).map((path) => `sqlite:${path}`)),
       command: nonEmpty,
       args: fc.array(text, { maxLength: 4 }),
       start_timeout: ms(100, 600_000),

@@ -1,8 +1,10 @@
 /**
- * Rules that relate several keys (min below max, TLS files present, safe auth settings). They run after the
- * schema has accepted every key, on decoded values.
+ * Rules that relate several keys (min below max, TLS files present, safe auth settings) or need more than a
+ * schema (a store URL an adapter accepts). They run after the schema has accepted every key, on decoded values.
  */
 import { accessSync, constants } from 'node:fs';
+// The URL parser alone, not the store index: validating a config must not load the SQLite adapter.
+import { parseStoreUrl } from '../store/url.js';
 import type { ConfigValues } from './schema.js';
 import type { SchemaIssue } from './validate.js';
 
@@ -60,6 +62,11 @@ export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
       blame: auth.jwt.secret === '' ? ['auth', 'enabled'] : ['auth', 'jwt', 'secret'],
     });
   }
+  const store = parseStoreUrl(config.store.url);
+  if (store.isErr() && store.error.kind === 'InvalidStoreUrl') {
+    issues.push({ path: ['store', 'url'], message: `${store.error.reason} (accepted: ${store.error.accepted.join(', ')})` });
+  }
+
   const ids = new Set<string>();
   auth.api_keys.forEach((key, index) => {
     if (ids.has(key.id)) issues.push({ path: ['auth', 'api_keys', index, 'id'], message: `duplicate api key id "${key.id}"` });

@@ -3,12 +3,14 @@
  * environment variables and command-line overrides.
  */
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import { err, ok, type Result } from 'neverthrow';
-import type { ConfigError } from './errors.js';
+import type { ConfigError, ConfigIssue } from './errors.js';
 import type { ConfigLayer } from './layers.js';
 import { coerceText } from './coerce.js';
 import { describeValue } from './validate.js';
+import { formatKeyPath } from './paths.js';
 
 /** Reads a YAML file into a layer; an empty file is an empty mapping. */
 export function readYamlLayer(file: string): Result<ConfigLayer, ConfigError> {
@@ -58,8 +60,11 @@ export interface ConfigOverride {
   readonly label: string;
 }
 
-/** Turns `AICLI_*` variables into a layer; `AICLI__SESSION_POOL__MIN_SIZE=5` sets `session_pool.min_size`. */
-export function environmentLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
+/**
+ * Turns `AICLI_*` variables into a layer; `AICLI__SESSION_POOL__MIN_SIZE=5` sets `session_pool.min_size`. Two
+ * variables for one key (`AICLI_PORT` and `AICLI__SERVER__PORT`) that disagree are an error naming both.
+ */
+export function environmentLayer(env: Readonly<Record<string, string | undefined>>): Result<ConfigLayer, ConfigError> {
   const overrides: ConfigOverride[] = [];
   for (const [name, path] of Object.entries(ENV_VARIABLES)) {
     const value = env[name];
@@ -73,20 +78,75 @@ export function environmentLayer(env: Readonly<Record<string, string | undefined
   return overrideLayer('environment', overrides);
 }
 
-/** Turns command-line overrides into a layer whose keys are labelled with their flags. */
-export function overrideLayer(source: string, overrides: readonly ConfigOverride[]): ConfigLayer {
+/** An override with its text converted to the type its key takes. */
+interface TypedOverride {
+  readonly path: readonly string[];
+  readonly value: unknown;
+  readonly label: string;
+}
+
+/**
+ * Turns command-line overrides (or variables) into a layer whose keys are labelled with their flags. Within one
+ * layer nothing outranks anything, so two overrides of one key (or of a key and the section holding it) must agree
+ * once converted; otherwise the issue names both, the first as its source.
+ */
+export function overrideLayer(source: string, overrides: readonly ConfigOverride[]): Result<ConfigLayer, ConfigError> {
+  const typed: TypedOverride[] = overrides.map(({ path, value, label }) => ({ path, label, value: typeof value === 'string' ? coerceText(path, value) : value }));
+  const issues = conflicts(typed);
+  if (issues.length > 0) return err({ kind: 'ConfigInvalid', issues });
   const labels = new Map<string, string>();
   let values: Record<string, unknown> = {};
-  for (const { path, value, label } of overrides) {
-    const typed = typeof value === 'string' ? coerceText(path, value) : value;
-    values = mergeShallowPath(values, path, typed);
+  for (const { path, value, label } of typed) {
+    values = mergeShallowPath(values, path, value);
     // Label the key and every enclosing key this override created, so an unknown section names the flag too.
     for (let length = path.length; length > 0; length--) {
       const dotted = path.slice(0, length).join('.');
       if (length === path.length || !labels.has(dotted)) labels.set(dotted, label);
     }
   }
-  return { source, values, labels };
+  return ok({ source, values, labels });
+}
+
+/** One issue per later override that disagrees with an earlier one on the same key (or a key inside it). */
+function conflicts(overrides: readonly TypedOverride[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  overrides.forEach((later, index) => {
+    const earlier = overrides.slice(0, index).find((first) => overlaps(first.path, later.path) && !agree(first, later));
+    if (earlier === undefined) return;
+    // Compare like with like: a whole section against a key inside it is reported at the key.
+    const [inner, outer] = earlier.path.length >= later.path.length ? [earlier, later] : [later, earlier];
+    const outerValue = valueAt(outer.value, inner.path.slice(outer.path.length));
+    const [first, second] = inner === earlier ? [inner.value, outerValue] : [outerValue, inner.value];
+    issues.push({
+      source: earlier.label,
+      path: formatKeyPath([...inner.path]),
+      message: `${describeValue(first)} disagrees with ${describeValue(second)} from ${later.label} (give the key one value)`,
+    });
+  });
+  return issues;
+}
+
+/** Whether one path is the other or holds it. */
+function overlaps(a: readonly string[], b: readonly string[]): boolean {
+  const shorter = a.length <= b.length ? a : b;
+  const longer = a.length <= b.length ? b : a;
+  return shorter.every((key, index) => longer[index] === key);
+}
+
+/** Whether two overrides of overlapping paths set the same value where they overlap. */
+function agree(a: TypedOverride, b: TypedOverride): boolean {
+  const [inner, outer] = a.path.length >= b.path.length ? [a, b] : [b, a];
+  return isDeepStrictEqual(inner.value, valueAt(outer.value, inner.path.slice(outer.path.length)));
+}
+
+/** The value under `path` inside `value`, or `undefined` when it has none. */
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let node = value;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 function mergeShallowPath(target: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {

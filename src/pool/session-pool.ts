@@ -16,6 +16,7 @@ import {
   messageRefusal,
   POOL_EVENT,
   type poolMachine,
+  samePoolOptions,
   SESSION_EVENT,
   SESSION_OUTCOME_NAME,
   type TurnAbortedData,
@@ -284,8 +285,8 @@ export class SessionPool {
             agent: null,
           });
         }
-        const context = this.poolActor.getSnapshot().context;
-        const changed = JSON.stringify(context.options) !== JSON.stringify({ ...context.options, ...this.deps.settings.scaling });
+        // The configuration in force wins: any difference from the stored options is recorded as PoolReconfigured.
+        const changed = !samePoolOptions(this.poolActor.getSnapshot().context.options, this.deps.settings.scaling);
         const reconfigured = changed
           ? this.poolActor.send({ type: POOL_EVENT.RECONFIGURED, at: this.clock.now(), options: this.deps.settings.scaling }).map(() => undefined)
           : okAsync(undefined);

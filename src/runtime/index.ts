@@ -19,3 +19,4 @@ export * from './context-diff.js';
 export * from './replay-stream.js';
 export * from './replay-json.js';
 export * from './inspector.js';
+export { INSPECTOR_RETRY_MS } from './inspector-socket.js';

@@ -2,14 +2,16 @@
  * Development aid: a host observer that reports every hosted actor (with its machine definition, so the Stately
  * inspector can draw it), every committed event and the snapshot it produced to `@statelyai/inspect`. It connects
  * only to the WebSocket URL it is given (default: loopback, `DEFAULT_INSPECTOR_URL`) and refuses to start in
- * production. `@statelyai/inspect` is loaded only when the hook connects, so production never loads it. Tests, or
- * callers with their own transport, pass an `inspector` and nothing connects at all.
+ * production. `@statelyai/inspect` is loaded only when the hook connects, so production never loads it. A URL with
+ * nothing listening is reported once per outage (`onUnreachable`) while the hook keeps retrying. Tests, or callers
+ * with their own transport, pass an `inspector` and nothing connects at all.
  */
 import type { createInspector } from '@statelyai/inspect';
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import type { ActorRefLike, AnyEventObject } from 'xstate';
 import { DEFAULT_INSPECTOR_URL, INSPECTOR_FORBIDDEN_ENVIRONMENTS } from './constants.js';
 import { inspectorRefused, type RuntimeError } from './errors.js';
+import { InspectorSocket } from './inspector-socket.js';
 import type { Commit, HostedActor, HostObserver } from './observer.js';
 
 /** The part of a `@statelyai/inspect` inspector the hook uses (`createWebSocketInspector(...)` is one). */
@@ -23,6 +25,12 @@ export interface InspectorHookOptions {
   readonly environment?: string;
   /** Report to this inspector instead of connecting to `url` (tests, custom transports); the caller stops it. */
   readonly inspector?: InspectorLike;
+  /** Told once per outage that `url` cannot be reached, with the reason; the hook keeps retrying. */
+  readonly onUnreachable?: (reason: string) => void;
+  /** Told when a connection opens after `onUnreachable`. */
+  readonly onConnected?: () => void;
+  /** Wait between connection attempts (ms); default `INSPECTOR_RETRY_MS` (5 s). */
+  readonly retryMs?: number;
 }
 
 /** The inspector hook: a host observer; `url` is where it reports, or `null` for an injected inspector. */
@@ -51,9 +59,23 @@ function checkUrl(url: string): Result<string, RuntimeError> {
   return parsed.protocol === 'ws:' || parsed.protocol === 'wss:' ? ok(url) : err(inspectorRefused(`the inspector URL must be ws:// or wss://, got ${url}`));
 }
 
-const connect = (url: string): ResultAsync<InspectorHook, RuntimeError> =>
-  ResultAsync.fromPromise(import('@statelyai/inspect'), (error) => inspectorRefused(`@statelyai/inspect cannot be loaded: ${String(error)}`)).map(
-    ({ createWebSocketInspector }) => observe(createWebSocketInspector({ url }), url, true),
+const loadLibraries = () => Promise.all([import('@statelyai/inspect'), import('ws')]);
+
+/** Connects through our own socket adapter (see `inspector-socket.ts` for why not `createWebSocketInspector`). */
+const connect = (url: string, options: InspectorHookOptions): ResultAsync<InspectorHook, RuntimeError> =>
+  ResultAsync.fromPromise(loadLibraries(), (error) => inspectorRefused(`@statelyai/inspect cannot be loaded: ${String(error)}`)).map(
+    ([{ createInspector }, { WebSocket }]) => {
+      const socket = new InspectorSocket({
+        url,
+        WebSocket,
+        ...(options.onUnreachable === undefined ? {} : { onUnreachable: options.onUnreachable }),
+        ...(options.onConnected === undefined ? {} : { onConnected: options.onConnected }),
+        ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
+      });
+      const inspector = createInspector(socket);
+      inspector.start();
+      return observe(inspector, url, true);
+    },
   );
 
 /** Reports actors, events and snapshots to an inspector given or connected to (see the module comment). */
@@ -64,7 +86,7 @@ export function createInspectorHook(options: InspectorHookOptions = {}): ResultA
   }
   if (options.inspector !== undefined) return okAsync(observe(options.inspector, null, false));
   const url = checkUrl(options.url ?? DEFAULT_INSPECTOR_URL);
-  return url.isErr() ? errAsync(url.error) : connect(url.value);
+  return url.isErr() ? errAsync(url.error) : connect(url.value, options);
 }
 
 function observe(inspector: InspectorLike, url: string | null, owned: boolean): InspectorHook {

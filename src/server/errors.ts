@@ -20,6 +20,7 @@ export const API_ERROR_CODES = {
   tooManyRequests: 'too_many_requests',
   internal: 'internal_error',
   unavailable: 'service_unavailable',
+  storeUnavailable: 'store_unavailable',
 } as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[keyof typeof API_ERROR_CODES];
@@ -41,6 +42,7 @@ export const HTTP_STATUS_OF: Readonly<Record<ApiErrorCode, number>> = {
   too_many_requests: 429,
   internal_error: 500,
   service_unavailable: 503,
+  store_unavailable: 503,
 };
 
 /** An error as sent to a client. */

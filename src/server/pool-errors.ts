@@ -11,6 +11,14 @@ const POOL_RETRY_AFTER_SECONDS = 1;
 
 const retryAfter = (seconds: number): Record<string, string> => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
 
+/**
+ * The event store could not store (or read) what the request needed: nothing was acknowledged, and retrying once
+ * the store is back is safe (a resent message with the same `clientMsgId` is not stored twice).
+ */
+export function storeUnavailableError(message: string): ApiError {
+  return apiError(C.storeUnavailable, message, undefined, retryAfter(POOL_RETRY_AFTER_SECONDS));
+}
+
 /** The client-facing form of `error`. */
 export function poolErrorToApi(error: PoolError, now: number = Date.now()): ApiError {
   const message = describePoolError(error);
@@ -38,14 +46,16 @@ export function poolErrorToApi(error: PoolError, now: number = Date.now()): ApiE
     }
     case 'InvalidRequest':
       return apiError(C.validationFailed, message);
-    case 'Timeout':
     case 'StoreUnreadable':
+      return storeUnavailableError(message);
+    case 'Timeout':
     case 'Agent':
     case 'AgentStartFailed':
       return apiError(C.unavailable, message);
     case 'Runtime':
       if (error.error.kind === 'ActorConflict') return apiError(C.conflict, formatRuntimeError(error.error));
       if (error.error.kind === 'ActorNotFound') return apiError(C.notFound, formatRuntimeError(error.error));
+      if (error.error.kind === 'StoreFailure' && error.error.cause.kind === 'StoreUnavailable') return storeUnavailableError(formatRuntimeError(error.error));
       return apiError(C.unavailable, formatRuntimeError(error.error));
     case 'Extension':
       switch (error.error.kind) {

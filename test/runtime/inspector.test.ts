@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { BREAKER_EVENT } from '../../machines/index.js';
 import { ev, testSessionInput } from '../../machines/session.testing.js';
 import { BREAKER_ACTOR, createActorHost, createInspectorHook, SESSION_ACTOR, type InspectorLike } from '../../src/runtime/index.js';
@@ -69,4 +72,66 @@ describe('inspector hook', () => {
     });
     expect((await createInspectorHook({ environment: 'development', url: 'not a url' })).isErr()).toBe(true);
   });
+
+  it('says once that the inspector cannot be reached, keeps retrying, and delivers what it held back when one listens', async () => {
+    // Something listens but is no inspector: it hangs up on every connection, so each attempt fails and is counted.
+    let attempts = 0;
+    const refuser: Server = createServer((socket) => {
+      attempts += 1;
+      socket.destroy();
+    });
+    refuser.listen(0, '127.0.0.1');
+    await once(refuser, 'listening');
+    const port = (refuser.address() as { port: number }).port;
+    const url = `ws://127.0.0.1:${port}`;
+    const unreachable: string[] = [];
+    const connected: string[] = [];
+    const hook = (
+      await createInspectorHook({
+        url,
+        environment: 'development',
+        retryMs: 10,
+        onUnreachable: (reason) => void unreachable.push(reason),
+        onConnected: () => void connected.push(url),
+      })
+    )._unsafeUnwrap();
+    const host = createActorHost({ store: new MemoryEventStore(), observers: [hook] });
+    (await host.actors(BREAKER_ACTOR, {}).create({ name: 'api' }))._unsafeUnwrap();
+
+    await until(() => attempts >= 4);
+    expect(unreachable).toHaveLength(1);
+    expect(unreachable[0]).toMatch(/socket hang up|ECONNRESET/);
+    refuser.close();
+    await once(refuser, 'close');
+
+    // An inspector comes up on the same address: the next attempt connects and the held-back actor arrives.
+    const inspector = new WebSocketServer({ host: '127.0.0.1', port });
+    const received: { type: string; sessionId: string }[] = [];
+    inspector.on('connection', (socket) => socket.on('message', (data) => void received.push(JSON.parse(String(data)) as { type: string; sessionId: string })));
+    await until(() => received.length > 0);
+    expect(received[0]).toMatchObject({ type: '@xstate.actor', sessionId: 'breaker-api' });
+    expect(connected).toEqual([url]);
+    expect(unreachable).toHaveLength(1);
+
+    // Closing the host closes the connection, and nothing tries again.
+    const [client] = [...inspector.clients];
+    const closed = once(client!, 'close');
+    await host.close();
+    await closed;
+    let after = 0;
+    inspector.on('connection', () => void (after += 1));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // ten retry periods: a negative can only be waited for
+    expect(after).toBe(0);
+    inspector.close();
+  });
 });
+
+/** Resolves once `condition` holds; fails the test after five seconds. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+

@@ -58,6 +58,24 @@ describe('aicli-api serve', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('--inspect with nothing listening warns once that the inspector cannot be reached, and keeps serving', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const url = `ws://127.0.0.1:${closedPort}`;
+    const server = await startServerProcess(['--inspect', url]);
+    const unreachable = () => logLines(server.stdout()).filter((line) => line.level === 40 && String(line.msg).startsWith('cannot reach the Stately inspector'));
+    const deadline = Date.now() + 10_000;
+    while (unreachable().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unreachable()).toHaveLength(1);
+    expect(unreachable()[0]).toMatchObject({ inspector: url, reason: expect.stringContaining('ECONNREFUSED') });
+    expect(unreachable()[0]?.msg).toBe(`cannot reach the Stately inspector at ${url}; retrying every 5 s (start an inspector there, or drop --inspect)`);
+    expect(await health(server.url)).toMatchObject({ status: expect.any(String) });
+    expect(await server.stop()).toBe(0);
+    expect(unreachable()).toHaveLength(1);
+  });
+
   it('exits 1 with a clear message when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -97,10 +115,10 @@ describe('aicli-api with the embedded SQLite store', () => {
     }
   });
 
-  it('exits 78 naming store.url for a URL no adapter accepts', async () => {
+  it('exits 78 naming store.url and the flag for a URL no adapter accepts, before opening anything', async () => {
     const run = runCli(['--port', '0', '--store', 'bogus://x']);
     expect(await run.exited).toBe(78);
-    expect(run.output().stdout).toContain('cannot open the event store: store.url \\"bogus://x\\": invalid store URL');
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --store: store.url: unknown scheme "bogus:" (accepted: sqlite:, memory:, esdb://, esdb+discover://)\n');
   });
 
   it('events commands stop with 78 on an invalid configuration', async () => {
@@ -121,6 +139,21 @@ describe('aicli-api configuration errors', () => {
     const run = runCli(['--config', '/nonexistent/aicli.yaml']);
     expect(await run.exited).toBe(78);
     expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  /nonexistent/aicli.yaml: cannot read config file: no such file\n');
+  });
+
+  it('exits 78 naming both variables when AICLI_PORT and AICLI__SERVER__PORT disagree', async () => {
+    const run = runCli(['--store', 'memory:'], { AICLI_PORT: '81', AICLI__SERVER__PORT: '80' });
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe(
+      'aicli-api: invalid configuration\n  environment variable AICLI_PORT: server.port: 81 disagrees with 80 from environment variable AICLI__SERVER__PORT (give the key one value)\n',
+    );
+  });
+
+  it('config exits 78 for a store URL that serve would refuse', async () => {
+    const run = runCli(['config', '--store', 'foo:bar']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --store: store.url: unknown scheme "foo:" (accepted: sqlite:, memory:, esdb://, esdb+discover://)\n');
+    expect(run.output().stdout).toBe('');
   });
 
   it('exits 2 for a malformed --set', async () => {
