@@ -28,6 +28,7 @@ import { POOL_TEST_CONFIG, until, waitForState } from '../pool/support.js';
 import { testConfig } from '../support/config.js';
 import { FaultyStore } from '../support/faulty-store.js';
 import { WsClient } from '../ws/ws-client.js';
+import { turnEndingProblems } from '../support/turn-ends.js';
 
 const READ_ONLY = 'write failed: attempt to write a readonly database';
 const UNREACHABLE = 'EventStoreDB unavailable: 14 UNAVAILABLE: No connection established';
@@ -172,15 +173,16 @@ describe('store fault during a turn', () => {
     server.store.fault = null;
 
     const events = async () => (await server.store.inner.readStream(`session-${id}`))._unsafeUnwrap();
-    // The turn does not stay open: the session's watchdog (its deadline retried until the store takes it) ends it
-    // and recovers the agent. (That a terminal turn event is stored for it is the session machine's rule, issue 11
-    // defect 5; this suite checks what the store fault must not break.)
+    // The turn does not stay open: the session's watchdog (its deadline retried until the store takes it) ends it,
+    // stores its TurnAborted in the same append, and recovers the agent.
     await until('the turn is no longer current', async () => (await server.pool.snapshot(id))._unsafeUnwrap().context.currentTurn === null, 10_000);
     expect((await events()).map((event) => event.type)).toContain('TimerElapsed');
+    expect(turnEndingProblems(await events())).toEqual([]);
 
     await until('the session takes messages', async () => (await call(server.url, 'POST', `/sessions/${id}/messages`, { text: 'are you there?', clientMsgId: 'again' })).status === 202, 10_000);
     await until('the answer is stored', async () => (await events()).some((event) => JSON.stringify(event.data).includes('echo: are you there?')), 10_000);
     expect(await acceptedTexts(server, id)).toEqual(['::slow 100 a reply that arrives while the disk is full', 'are you there?']);
+    await until('the second turn ends', async () => turnEndingProblems(await events()).length === 0, 10_000);
   });
 });
 
