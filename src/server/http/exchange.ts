@@ -96,25 +96,45 @@ export class Exchange {
     return !this.#aborted && !this.#finished;
   }
 
-  /** Sends a complete response. `bodyless` sends headers with the body's length but no body (HEAD). */
+  /**
+   * Sends a complete response. `bodyless` sends headers with the body's length but no body (HEAD). If writing
+   * throws half-way, the connection is closed (a half-written response cannot be finished) and the error is
+   * rethrown for the router to report; either way the exchange is finished.
+   */
   send(status: number, body: string, headers: Readonly<Record<string, string>> = {}, options: { bodyless?: boolean; close?: boolean } = {}): void {
     if (!this.open) return;
     const close = options.close === true || this.closeAfter();
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      for (const [name, value] of this.baseHeaders) this.res.writeHeader(name, value);
-      for (const name in headers) this.res.writeHeader(name, headers[name]!);
-      if (body !== '' && headers['content-type'] === undefined) this.res.writeHeader('content-type', 'application/json; charset=utf-8');
-      if (options.bodyless) this.res.endWithoutBody(Buffer.byteLength(body), close);
-      else this.res.end(body, close);
-    });
     this.#finish();
+    try {
+      this.res.cork(() => {
+        this.res.writeStatus(statusLine(status));
+        for (const [name, value] of this.baseHeaders) this.res.writeHeader(name, value);
+        for (const name in headers) this.res.writeHeader(name, headers[name]!);
+        if (body !== '' && headers['content-type'] === undefined) this.res.writeHeader('content-type', 'application/json; charset=utf-8');
+        if (options.bodyless) this.res.endWithoutBody(Buffer.byteLength(body), close);
+        else this.res.end(body, close);
+      });
+    } catch (error) {
+      this.#drop();
+      throw error;
+    }
     this.onSent?.(status);
   }
 
   /** Sends an error envelope with the status its code maps to. */
   sendError(error: ApiError, headers: Readonly<Record<string, string>> = {}, options: { bodyless?: boolean; close?: boolean } = {}): void {
     this.send(HTTP_STATUS_OF[error.code], errorEnvelope(error), headers, options);
+  }
+
+  /** Closes the connection without a response, unless the client already went away. */
+  #drop(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    try {
+      this.res.close();
+    } catch {
+      // The socket is already gone: nothing left to close.
+    }
   }
 
   #finish(): void {

@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string>>;
   /** The parsed JSON body, or undefined when the request had none. */
   readonly body: unknown;
+  /** The id the response carries as `x-request-id`; log it with anything about this request. */
+  readonly requestId: string;
 }
 
 /** A successful response. `serialize` overrides JSON.stringify (fast-json-stringify for hot routes). */

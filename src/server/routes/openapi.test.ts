@@ -33,7 +33,7 @@ describe('openapi', () => {
 
   it('serves a document that lists itself', async () => {
     const [self] = openApiRoutes(routes, '1.2.3');
-    const response = (await self!.handler({ method: 'GET', path: '/api/v1/openapi.json', query: new URLSearchParams(), params: {}, headers: {}, body: undefined })) as { body: string };
+    const response = (await self!.handler({ method: 'GET', path: '/api/v1/openapi.json', query: new URLSearchParams(), params: {}, headers: {}, body: undefined, requestId: 'test' })) as { body: string };
     expect(Object.keys((JSON.parse(response.body) as { paths: object }).paths)).toEqual(['/plain', '/things/{id}/messages', '/api/v1/openapi.json']);
   });
 });
