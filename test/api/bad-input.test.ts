@@ -4,6 +4,7 @@
  * is wrong, stored history is unchanged, and the server keeps answering.
  */
 import { describe, expect, it } from 'vitest';
+import { createApiServer } from '../../src/server/api.js';
 import { startTestApi, type TestApi } from '../support/api-server.js';
 import { waitForState } from '../pool/support.js';
 import { rawHttp, type RawResponse } from '../support/raw-http.js';
@@ -127,5 +128,29 @@ describe('bodies', () => {
     expect(JSON.parse(refused.body).error).toMatchObject({ code: 'validation_failed', details: { field: `metadata.${long}` } });
     const accepted = await send(api, 'POST', '/api/v1/sessions', JSON.stringify({ metadata: { ['k'.repeat(100)]: 'v' } }));
     expect(accepted.status).toBe(201);
+  });
+});
+
+describe('internal errors', () => {
+  it('a route that throws is 500 with a request id and counted in aicli_internal_errors_total{transport="http"}', async () => {
+    const api = await startTestApi();
+    // A second server over the same dependencies, with one route that has a bug.
+    const server = createApiServer(api.deps, [{ method: 'GET', pattern: '/api/v1/bug', handler: () => { throw new Error('a bug'); } }]);
+    const { url } = (await server.http.listen())._unsafeUnwrap();
+    try {
+      const counted = async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return Number(/^aicli_internal_errors_total\{transport="http"\} (\d+)$/m.exec(text)?.[1]);
+      };
+      expect(await counted()).toBe(0);
+      const response = await fetch(`${url}/api/v1/bug`, { headers: { 'x-request-id': 'trace-1' } });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('x-request-id')).toBe('trace-1');
+      expect(await counted()).toBe(1);
+      expect((await fetch(`${url}/api/v1/sessions`)).status).toBe(200);
+    } finally {
+      server.ws.close();
+      await server.http.close();
+    }
   });
 });
