@@ -23,6 +23,9 @@ const routes: Route[] = [
   { method: 'GET', pattern: '/throws', handler: () => { throw new Error('sync boom'); } },
   { method: 'GET', pattern: '/rejects', handler: async () => { await Promise.resolve(); throw new Error('async boom'); } },
   { method: 'POST', pattern: '/throws-after-body', readsBody: true, handler: () => { throw new TypeError('body boom'); } },
+  // Bugs only found while answering: a header value that is not a string, or one that would split the response.
+  { method: 'GET', pattern: '/bad-header-type', handler: () => ({ status: 200, body: {}, headers: { 'x-count': 5 as unknown as string } }) },
+  { method: 'GET', pattern: '/bad-header-crlf', handler: () => ({ status: 200, body: {}, headers: { 'x-note': 'a\r\nx-injected: 1' } }) },
 ];
 
 interface Started {
@@ -82,6 +85,18 @@ describe('exceptions inside the HTTP layer', () => {
     const afterBody = await fetch(`${started.url}/throws-after-body`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(afterBody.status).toBe(500);
     expect(started.internalErrors()).toBe(3);
+    expect((await fetch(`${started.url}/items/x`)).status).toBe(200);
+  });
+
+  it('a response header a handler got wrong is a 500 (nothing half-written, nothing injected)', async () => {
+    const started = await start();
+    for (const path of ['/bad-header-type', '/bad-header-crlf']) {
+      const response = await rawHttp(started.port, { method: 'GET', target: path });
+      expect(response.status, path).toBe(500);
+      expect(response.headers['x-injected']).toBeUndefined();
+      expect(JSON.parse(response.body)).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
+    }
+    expect(started.internalErrors()).toBe(2);
     expect((await fetch(`${started.url}/items/x`)).status).toBe(200);
   });
 
