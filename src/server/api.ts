@@ -30,7 +30,10 @@ export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = [
     recovery: () => deps.projections.state(ERROR_RECOVERY),
   });
   const routes = [...extraRoutes, ...sessionRoutes(deps), ...statusRoutes(deps, { metrics, websocket: () => ws?.status() })];
-  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, { observe: metrics.observeResponse });
+  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
+    observe: metrics.observeResponse,
+    recordInternalError: () => metrics.recordInternalError('http'),
+  });
   ws = mountWebSocket(http.app, deps);
   return { http, ws, metrics };
 }

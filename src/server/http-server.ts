@@ -38,6 +38,8 @@ type ClosableApp = TemplatedApp & { close(): void };
 export interface HttpServerOptions {
   /** Told of every response (the latency histogram). */
   readonly observe?: (method: string, route: string, status: number, seconds: number) => void;
+  /** Told of every exception caught in an HTTP handler (`aicli_internal_errors_total{transport="http"}`). */
+  readonly recordInternalError?: () => void;
 }
 
 /** Creates the server with its routes; nothing listens until {@link HttpServer.listen}. */
@@ -62,6 +64,7 @@ export function createHttpServer(config: Config, routes: readonly Route[], logge
     inFlight,
     draining: () => draining,
     ...(options.observe === undefined ? {} : { observe: options.observe }),
+    ...(options.recordInternalError === undefined ? {} : { recordInternalError: options.recordInternalError }),
   });
 
   return {

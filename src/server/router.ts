@@ -2,6 +2,11 @@
  * Mounts routes on a uWebSockets.js app. Each URL pattern gets one `any` handler that dispatches on the method
  * in JavaScript, which gives correct 405s (with `Allow`), HEAD for every GET, and OPTIONS/CORS preflights in
  * one place; a catch-all answers 404. Handlers see a plain {@link RequestContext}, never uWS objects.
+ *
+ * Every request gets a request id (the client's sane `x-request-id`, or a fresh one), sent back as
+ * `x-request-id`. No exception escapes to the process: whatever throws — synchronously or not, while routing,
+ * reading or parsing the body, in a handler, while answering, in the 404 catch-all or OPTIONS — is logged with
+ * the request id, counted (`recordInternalError`) and answered `500 internal_error` if nothing was sent yet.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
@@ -9,6 +14,7 @@ import type { Config } from '../config/index.js';
 import { API_ERROR_CODES, apiError } from './errors.js';
 import { Exchange, type InFlightCounter } from './http/exchange.js';
 import { parseJsonBody, readBody } from './http/body.js';
+import { checkHead, copyHead, decodeParams, type RequestHead } from './http/request-head.js';
 import { isApiError, type RequestContext, type Route } from './http/types.js';
 import { answerPreflight, corsHeaders } from './cors.js';
 
@@ -22,19 +28,20 @@ export interface RouterOptions {
   readonly draining: () => boolean;
   /** Told of every response: method, route pattern (`*` for unmatched), status and seconds taken. */
   readonly observe?: (method: string, route: string, status: number, seconds: number) => void;
+  /** Told of every exception caught in a handler (a bug, answered with `internal_error`). */
+  readonly recordInternalError?: () => void;
 }
 
-/** An exchange that reports its response to `options.observe`. */
-function observedExchange(res: HttpResponse, req: HttpRequest, pattern: string, options: RouterOptions): Exchange {
-  const method = req.getMethod().toUpperCase();
+/** An exchange that sends the request id and CORS headers and reports its response to `options.observe`. */
+function observedExchange(res: HttpResponse, head: RequestHead, pattern: string, options: RouterOptions): Exchange {
   const started = performance.now();
   const observe = options.observe;
   return new Exchange(
     res,
     options.inFlight,
-    corsHeaders(options.cors, req.getHeader('origin')),
+    [...corsHeaders(options.cors, head.headers['origin']), ['x-request-id', head.requestId]],
     options.draining,
-    observe === undefined ? undefined : (status) => observe(method, pattern, status, (performance.now() - started) / 1000),
+    observe === undefined ? undefined : (status) => observe(head.method, pattern, status, (performance.now() - started) / 1000),
   );
 }
 
@@ -54,83 +61,130 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], options
     const methods = patternRoutes.map((route) => route.method);
     const answerable = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])];
     const allowed: AllowedMethods = { answerable, header: [...answerable, 'OPTIONS'].join(', ') };
-    app.any(pattern, (res, req) => dispatch(res, req, pattern, patternRoutes, paramNames, allowed, options));
+    app.any(pattern, guarded(pattern, options, (exchange, head, req) => dispatch(exchange, head, req, patternRoutes, paramNames, allowed, options)));
   }
 
-  app.any('/*', (res, req) => {
-    const exchange = observedExchange(res, req, '*', options);
-    exchange.sendError(apiError(API_ERROR_CODES.notFound, `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`), {}, { bodyless: req.getMethod() === 'head' });
-  });
+  app.any(
+    '/*',
+    guarded('*', options, (exchange, head) => {
+      exchange.sendError(apiError(API_ERROR_CODES.notFound, `no route for ${head.method} ${head.url}`), {}, { bodyless: head.method === 'HEAD' });
+    }),
+  );
+}
+
+type Handle = (exchange: Exchange, head: RequestHead, req: HttpRequest) => void;
+
+/** A uWS handler that copies and checks the request head, then runs `handle`; nothing thrown escapes it. */
+function guarded(pattern: string, options: RouterOptions, handle: Handle): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    let head: RequestHead | undefined;
+    let exchange: Exchange | undefined;
+    try {
+      head = copyHead(req);
+      exchange = observedExchange(res, head, pattern, options);
+      const refused = checkHead(head);
+      if (refused !== undefined) {
+        exchange.sendError(refused.error, {}, { close: refused.close, bodyless: head.method === 'HEAD' });
+        return;
+      }
+      handle(exchange, head, req);
+    } catch (error) {
+      // Without an exchange uWS would also be left with neither a response nor an abort handler.
+      handlerFailed(exchange ?? new Exchange(res, options.inFlight, head === undefined ? [] : [['x-request-id', head.requestId]]), error, head, options);
+    }
+  };
 }
 
 function dispatch(
-  res: HttpResponse,
+  exchange: Exchange,
+  head: RequestHead,
   req: HttpRequest,
-  pattern: string,
   routes: readonly Route[],
   paramNames: readonly string[],
   allowed: AllowedMethods,
   options: RouterOptions,
 ): void {
-  const method = req.getMethod().toUpperCase();
-  const origin = req.getHeader('origin');
-  const exchange = observedExchange(res, req, pattern, options);
-
+  const { method } = head;
   if (options.draining()) {
     exchange.sendError(apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' }, { close: true });
     return;
   }
   if (method === 'OPTIONS') {
-    answerOptions(exchange, req, origin, allowed, options);
+    answerOptions(exchange, head, allowed, options);
     return;
   }
   const route = routes.find((candidate) => candidate.method === method || (method === 'HEAD' && candidate.method === 'GET'));
   if (route === undefined) {
-    exchange.sendError(apiError(API_ERROR_CODES.methodNotAllowed, `${method} is not allowed on ${req.getUrl()}; allowed: ${allowed.header}`), { allow: allowed.header });
+    exchange.sendError(apiError(API_ERROR_CODES.methodNotAllowed, `${method} is not allowed on ${head.url}; allowed: ${allowed.header}`), { allow: allowed.header });
     return;
   }
-
-  // The uWS request is only valid until this function returns: copy what handlers need now.
-  const headers: Record<string, string> = {};
-  req.forEach((name, value) => {
-    headers[name] = value;
-  });
-  const params: Record<string, string> = {};
-  paramNames.forEach((name, index) => {
-    params[name] = decodeURIComponent(req.getParameter(index) ?? '');
-  });
-  const base = { method, path: req.getUrl(), query: new URLSearchParams(req.getQuery() ?? ''), params, headers };
   const bodyless = method === 'HEAD';
+  // The uWS request is only valid until this function returns: copy what handlers need now.
+  const params = decodeParams(paramNames, paramNames.map((_, index) => req.getParameter(index) ?? ''));
+  if (params.isErr()) {
+    exchange.sendError(params.error, {}, { bodyless });
+    return;
+  }
+  const base = { method, path: head.url, query: new URLSearchParams(head.query), params: params.value, headers: head.headers, requestId: head.requestId };
 
   if (!route.readsBody) {
-    void respond(exchange, route, { ...base, body: undefined }, bodyless, options.logger);
+    void respond(exchange, route, { ...base, body: undefined }, bodyless, head, options);
     return;
   }
-  const declared = headers['content-length'] === undefined ? null : Number(headers['content-length']);
-  void readBody(exchange, declared, options.maxBodyBytes).then((bytes) => {
-    if (bytes === null) return;
-    // An oversized body is answered before it is read: close so its remaining bytes are not parsed as a request.
-    if (bytes.isErr()) return exchange.sendError(bytes.error, {}, { close: true });
-    const body = parseJsonBody(bytes.value, headers['content-type']);
-    if (body.isErr()) return exchange.sendError(body.error);
-    return respond(exchange, route, { ...base, body: body.value }, false, options.logger);
-  });
+  const declared = head.headers['content-length'] === undefined ? null : Number(head.headers['content-length']);
+  readBody(exchange, declared, options.maxBodyBytes)
+    .then((bytes) => {
+      if (bytes === null) return;
+      // An oversized body is answered before it is read: close so its remaining bytes are not parsed as a request.
+      if (bytes.isErr()) return exchange.sendError(bytes.error, {}, { close: true });
+      const body = parseJsonBody(bytes.value, head.headers['content-type']);
+      if (body.isErr()) return exchange.sendError(body.error);
+      return respond(exchange, route, { ...base, body: body.value }, false, head, options);
+    })
+    .catch((error: unknown) => handlerFailed(exchange, error, head, options));
 }
 
-async function respond(exchange: Exchange, route: Route, context: RequestContext, bodyless: boolean, logger: Logger): Promise<void> {
+async function respond(exchange: Exchange, route: Route, context: RequestContext, bodyless: boolean, head: RequestHead, options: RouterOptions): Promise<void> {
   try {
     const result = await route.handler(context);
     if (isApiError(result)) return exchange.sendError(result, result.headers ?? {}, { bodyless });
     const body = result.body === undefined ? '' : result.serialize ? result.serialize(result.body as never) : JSON.stringify(result.body);
     exchange.send(result.status, body, result.headers, { bodyless });
   } catch (error) {
-    logger.error({ err: error, method: context.method, path: context.path }, 'route handler failed');
-    exchange.sendError(apiError(API_ERROR_CODES.internal, 'internal error'), {}, { bodyless });
+    handlerFailed(exchange, error, head, options);
   }
 }
 
-function answerOptions(exchange: Exchange, req: HttpRequest, origin: string, allowed: AllowedMethods, options: RouterOptions): void {
-  const requested = req.getHeader('access-control-request-method');
+/**
+ * Reports an exception caught in a handler: counts it, logs it with the request id, and answers 500 unless a
+ * response was already sent (or the exchange dropped a half-written one). Never throws: a failure while
+ * reporting is logged and swallowed, since throwing into uWS would end the process.
+ */
+function handlerFailed(exchange: Exchange, error: unknown, head: RequestHead | undefined, options: RouterOptions): void {
+  const where = { requestId: head?.requestId, method: head?.method, path: head?.url };
+  const steps = [
+    () => options.recordInternalError?.(),
+    () => options.logger.error({ err: error, ...where }, 'HTTP handler failed'),
+    () => {
+      if (exchange.open) exchange.sendError(apiError(API_ERROR_CODES.internal, 'internal error'), {}, { bodyless: head?.method === 'HEAD' });
+    },
+  ];
+  for (const step of steps) {
+    try {
+      step();
+    } catch (secondary) {
+      try {
+        options.logger.error({ err: secondary, ...where }, 'HTTP handler failed while reporting a failure');
+      } catch {
+        // The logger itself failed: there is nowhere left to report to.
+      }
+    }
+  }
+}
+
+function answerOptions(exchange: Exchange, head: RequestHead, allowed: AllowedMethods, options: RouterOptions): void {
+  const origin = head.headers['origin'] ?? '';
+  const requested = head.headers['access-control-request-method'] ?? '';
   if (origin === '' || requested === '' || !options.cors.enabled) {
     exchange.send(204, '', { allow: allowed.header });
     return;

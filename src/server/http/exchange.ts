@@ -7,6 +7,9 @@ import type { HttpResponse } from 'uWebSockets.js';
 import fastJson from 'fast-json-stringify';
 import { HTTP_STATUS_OF, type ApiError } from '../errors.js';
 
+// An HTTP token (RFC 9110), as a response header name must be.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 const STATUS_LINES = new Map<number, string>();
 /** `200` → `200 OK`, cached. */
 export function statusLine(status: number): string {
@@ -96,25 +99,49 @@ export class Exchange {
     return !this.#aborted && !this.#finished;
   }
 
-  /** Sends a complete response. `bodyless` sends headers with the body's length but no body (HEAD). */
+  /**
+   * Sends a complete response. `bodyless` sends headers with the body's length but no body (HEAD). A header that
+   * is not a plain string without CR/LF (a bug in a handler; uWS would write it as is) throws before anything is
+   * written, so the router can still answer 500. If writing throws half-way, the connection is closed (a
+   * half-written response cannot be finished) and the error is rethrown for the router to report.
+   */
   send(status: number, body: string, headers: Readonly<Record<string, string>> = {}, options: { bodyless?: boolean; close?: boolean } = {}): void {
     if (!this.open) return;
+    const lines = [...this.baseHeaders, ...Object.entries(headers)];
+    if (body !== '' && headers['content-type'] === undefined) lines.push(['content-type', 'application/json; charset=utf-8']);
+    for (const [name, value] of lines) {
+      if (typeof value !== 'string' || /[\r\n]/.test(value) || !HEADER_NAME.test(name)) throw new TypeError(`invalid response header ${JSON.stringify(name)}`);
+    }
     const close = options.close === true || this.closeAfter();
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      for (const [name, value] of this.baseHeaders) this.res.writeHeader(name, value);
-      for (const name in headers) this.res.writeHeader(name, headers[name]!);
-      if (body !== '' && headers['content-type'] === undefined) this.res.writeHeader('content-type', 'application/json; charset=utf-8');
-      if (options.bodyless) this.res.endWithoutBody(Buffer.byteLength(body), close);
-      else this.res.end(body, close);
-    });
     this.#finish();
+    try {
+      this.res.cork(() => {
+        this.res.writeStatus(statusLine(status));
+        for (const [name, value] of lines) this.res.writeHeader(name, value);
+        if (options.bodyless) this.res.endWithoutBody(Buffer.byteLength(body), close);
+        else this.res.end(body, close);
+      });
+    } catch (error) {
+      this.#drop();
+      throw error;
+    }
     this.onSent?.(status);
   }
 
   /** Sends an error envelope with the status its code maps to. */
   sendError(error: ApiError, headers: Readonly<Record<string, string>> = {}, options: { bodyless?: boolean; close?: boolean } = {}): void {
     this.send(HTTP_STATUS_OF[error.code], errorEnvelope(error), headers, options);
+  }
+
+  /** Closes the connection without a response, unless the client already went away. */
+  #drop(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    try {
+      this.res.close();
+    } catch {
+      // The socket is already gone: nothing left to close.
+    }
   }
 
   #finish(): void {

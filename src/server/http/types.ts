@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string>>;
   /** The parsed JSON body, or undefined when the request had none. */
   readonly body: unknown;
+  /** The id the response carries as `x-request-id`; log it with anything about this request. */
+  readonly requestId: string;
 }
 
 /** A successful response. `serialize` overrides JSON.stringify (fast-json-stringify for hot routes). */
@@ -52,7 +54,7 @@ export interface RouteDocs {
   readonly body?: JsonSchema;
   /** Successful responses by status. */
   readonly responses: Readonly<Record<number, RouteResponseDocs>>;
-  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 500, 503). */
+  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 414, 415, 500, 503). */
   readonly errors?: readonly number[];
 }
 

@@ -26,14 +26,14 @@ describe('openapi', () => {
     const send = document.paths['/things/{id}/messages']!['post'];
     expect(send.requestBody.content['application/json'].schema).toEqual(JSON.parse(JSON.stringify(SendMessageBody)));
     expect(send.parameters).toEqual([{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Thing id' }]);
-    expect(Object.keys(send.responses)).toEqual(['202', '400', '401', '404', '413', '415', '500', '503']);
+    expect(Object.keys(send.responses)).toEqual(['202', '400', '401', '404', '413', '414', '415', '500', '503']);
     expect(send['x-permission']).toBe('sessions:use');
     expect(document.paths['/plain']!['get']).toMatchObject({ operationId: 'getPlain', responses: { default: { description: 'Undocumented' } } });
   });
 
   it('serves a document that lists itself', async () => {
     const [self] = openApiRoutes(routes, '1.2.3');
-    const response = (await self!.handler({ method: 'GET', path: '/api/v1/openapi.json', query: new URLSearchParams(), params: {}, headers: {}, body: undefined })) as { body: string };
+    const response = (await self!.handler({ method: 'GET', path: '/api/v1/openapi.json', query: new URLSearchParams(), params: {}, headers: {}, body: undefined, requestId: 'test' })) as { body: string };
     expect(Object.keys((JSON.parse(response.body) as { paths: object }).paths)).toEqual(['/plain', '/things/{id}/messages', '/api/v1/openapi.json']);
   });
 });

@@ -18,13 +18,14 @@ export const SECURITY_SCHEME = { apiKey: 'apiKey', bearer: 'bearerJwt' } as cons
 export type OpenApiDocument = Record<string, unknown>;
 
 const ERROR_DESCRIPTION: Readonly<Record<number, string>> = {
-  400: 'Malformed request: `invalid_json`, `validation_failed` (details name the field) or `bad_request`',
+  400: 'Malformed request: `invalid_json`, `validation_failed` (details name the field) or `bad_request` (a path parameter that is not valid percent-encoded UTF-8, a repeated single-valued header)',
   401: 'Missing or invalid credentials',
   403: 'The caller\'s role or session role does not allow this',
   404: 'No such session (or one the caller may not know of)',
   409: 'Conflicts with the session\'s state',
   413: 'Body larger than `server.max_body_size`',
-  415: 'Body not `application/json`',
+  414: 'URL (path and query) over 4 KiB',
+  415: 'Body not `application/json`, or without a `content-type`',
   429: 'Over capacity; `Retry-After` says when to come back',
   500: 'A bug; details are logged, not sent',
   503: 'Shutting down or a dependency is unavailable; `Retry-After` when waiting helps',
@@ -70,9 +71,10 @@ function responses(route: Route, docs: RouteDocs): Record<string, unknown> {
   );
   const guarded = docs.auth !== undefined && docs.auth !== 'none';
   const statuses = new Set<number>([
-    ...(route.readsBody === true || docs.query !== undefined ? [400] : []),
+    ...(route.readsBody === true || docs.query !== undefined || route.pattern.includes(':') ? [400] : []),
     ...(guarded ? [401] : []),
     ...(route.readsBody === true ? [413, 415] : []),
+    414,
     ...(docs.errors ?? []),
     500,
     503,

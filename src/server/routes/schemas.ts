@@ -44,7 +44,8 @@ export const CreateSessionBody = Type.Object(
     permissionMode: Type.Optional(OneOf(PERMISSION_MODES, 'Claude Code permission mode.')),
     allowedTools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100 })),
     systemPrompt: Type.Optional(Type.String({ maxLength: 100_000, description: 'Appended to the system prompt.' })),
-    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }), { maxProperties: 50 })),
+    // A Record's key schema does not constrain keys in JSON Schema: `propertyNames` does.
+    metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1000 }), { maxProperties: 50, propertyNames: { maxLength: 100 } })),
     share: Type.Optional(Type.Boolean({ description: 'Join a suitable open session of the tenant (placement, affinity) instead of always creating one.' })),
   },
   Closed,
@@ -185,16 +186,61 @@ export interface FieldProblem {
 /** Checks an unknown value against a schema: the typed value, or `validation_failed` naming the fields. */
 export type Validator<T> = (value: unknown) => Result<T, ApiError>;
 
-const bodies = new Ajv({ allErrors: true, strict: true });
-// Query strings are text: coerce "10" to 10 where the schema wants a number.
-const queries = new Ajv({ allErrors: true, strict: true, coerceTypes: true });
+// `strictNumbers` refuses NaN and ±Infinity, which ajv otherwise counts as integers: `1e309` in JSON parses as
+// Infinity and would reach BigInt or the store. No `coerceTypes`: its string-to-number coercion lets "Infinity"
+// and "1e309" through (and skips the range checks for them), so query text is converted by `queryNumbers`.
+const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true });
 
-/** A {@link Validator} for `schema`; `what` names the input in messages (`request body`, `query`). */
+// How a number may be written in a query: plain decimal, nothing JavaScript alone would accept (`0x10`, ` 1`, `Infinity`).
+const QUERY_INTEGER = /^-?\d+$/;
+const QUERY_NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * The query `value` with each field that `schema` types as a number or integer converted from text, when it is
+ * written as a plain decimal. Anything else stays text for the schema to refuse by name; a value too long to be
+ * finite becomes Infinity, which `strictNumbers` refuses.
+ */
+function queryNumbers(schema: TSchema, value: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
+  if (properties === undefined || value === null || typeof value !== 'object') return value;
+  const converted: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [key, text] of Object.entries(converted)) {
+    const type = properties[key]?.type;
+    if (typeof text !== 'string') continue;
+    if ((type === 'integer' && QUERY_INTEGER.test(text)) || (type === 'number' && QUERY_NUMBER.test(text))) converted[key] = Number(text);
+  }
+  return converted;
+}
+
+/**
+ * `schema` with every integer bounded to the safe range (±(2^53 − 1)): a 54-digit revision is finite but not
+ * exact in JavaScript and beyond any store's range. Tighter bounds a schema sets are kept.
+ */
+export function withSafeIntegers<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(withSafeIntegers) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = withSafeIntegers(value);
+  const type = copy['type'];
+  if (type === 'integer' || (Array.isArray(type) && type.includes('integer'))) {
+    copy['minimum'] = Math.max(typeof copy['minimum'] === 'number' ? copy['minimum'] : -Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER);
+    copy['maximum'] = Math.min(typeof copy['maximum'] === 'number' ? copy['maximum'] : Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  }
+  return copy as T;
+}
+
+/**
+ * A {@link Validator} for `schema`; `what` names the input in messages (`request body`, `query`). Every number
+ * it accepts is finite and every integer safe (see {@link withSafeIntegers}), whatever the schema says.
+ */
 export function validator<T extends TSchema>(schema: T, what: 'request body' | 'query' = 'request body'): Validator<Static<T>> {
-  const check: ValidateFunction = (what === 'query' ? queries : bodies).compile(schema);
-  return (value) => {
+  const check: ValidateFunction = ajv.compile(withSafeIntegers(schema));
+  return (input) => {
+    // Query strings are text: "10" becomes 10 where the schema wants a number.
+    const value = what === 'query' ? queryNumbers(schema, input) : input;
     if (check(value)) return ok(value as Static<T>);
-    const problems = (check.errors ?? []).map(fieldProblem);
+    // A `propertyNames` error only wraps the key's own problem, which is reported already.
+    const problems = (check.errors ?? []).filter((error) => error.keyword !== 'propertyNames').map(fieldProblem);
     const first = problems[0] ?? { field: '', message: 'invalid' };
     const where = first.field === '' ? what : `${what} field "${first.field}"`;
     return err(apiError(API_ERROR_CODES.validationFailed, `${where}: ${first.message}`, { field: first.field, problems }));
@@ -204,6 +250,8 @@ export function validator<T extends TSchema>(schema: T, what: 'request body' | '
 /** The field an ajv error is about and what is wrong with it. */
 export function fieldProblem(error: ErrorObject): FieldProblem {
   const path = error.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // A problem with an object's key (`propertyNames`) names the key itself.
+  if (error.propertyName !== undefined) return { field: [...path, error.propertyName].join('.'), message: `key ${error.message ?? 'invalid'}` };
   switch (error.keyword) {
     case 'additionalProperties': {
       const extra = String((error.params as { additionalProperty: string }).additionalProperty);

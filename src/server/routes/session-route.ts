@@ -29,7 +29,7 @@ export interface RouteDeclaration<B extends TSchema, Q extends TSchema> {
   readonly handle: (call: RouteCall<Static<B>, Static<Q>>) => Promise<HttpResponseSpec | ApiError>;
 }
 
-/** The {@link Route} for `declaration`. An absent body counts as `{}`, so required fields are reported by name. */
+/** The {@link Route} for `declaration`. An absent body counts as `{}` (not `null`), so required fields are reported by name. */
 export function declareRoute<B extends TSchema = TUnknown, Q extends TSchema = TUnknown>(auth: Authenticator, declaration: RouteDeclaration<B, Q>): Route {
   const { method, pattern, permission, body, query, docs, handle } = declaration;
   const checkBody = body === undefined ? undefined : validator(body);
@@ -40,7 +40,8 @@ export function declareRoute<B extends TSchema = TUnknown, Q extends TSchema = T
     readsBody: body !== undefined,
     docs: { ...docs, auth: { permission }, ...(body === undefined ? {} : { body }), ...(query === undefined ? {} : { query }) },
     handler: guarded(auth, permission, async (context, identity) => {
-      const parsedBody = checkBody === undefined ? ok(undefined) : checkBody(context.body ?? {});
+      // Only an absent body counts as `{}`: a body of `null` is refused by the schema like any other non-object.
+      const parsedBody = checkBody === undefined ? ok(undefined) : checkBody(context.body === undefined ? {} : context.body);
       if (parsedBody.isErr()) return parsedBody.error;
       const parsedQuery = checkQuery === undefined ? ok(undefined) : checkQuery(queryObject(context.query));
       if (parsedQuery.isErr()) return parsedQuery.error;
