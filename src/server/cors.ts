@@ -9,7 +9,12 @@ type CorsConfig = Config['server']['cors'];
 /** Headers for an ordinary (non-preflight) response; empty when CORS is off or the origin is not allowed. */
 export function corsHeaders(cors: CorsConfig, origin: string | undefined): [string, string][] {
   if (!cors.enabled || origin === undefined || origin === '' || !isOriginAllowed(cors, origin)) return [];
-  const headers: [string, string][] = [['access-control-allow-origin', cors.allowed_origins.includes('*') ? '*' : origin], ['vary', 'Origin']];
+  const headers: [string, string][] = [
+    ['access-control-allow-origin', cors.allowed_origins.includes('*') ? '*' : origin],
+    ['vary', 'Origin'],
+    // Without this a browser script cannot read the request id to quote it, nor when to retry after a 503.
+    ['access-control-expose-headers', 'x-request-id, retry-after'],
+  ];
   if (cors.allow_credentials) headers.push(['access-control-allow-credentials', 'true']);
   return headers;
 }

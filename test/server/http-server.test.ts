@@ -176,6 +176,8 @@ describe('CORS', () => {
     const allowed = await fetch(`${url}/api/v1/health`, { headers: { origin: 'https://app.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(allowed.headers.get('vary')).toBe('Origin');
+    // A browser may read the request id (to quote it) and when to retry.
+    expect(allowed.headers.get('access-control-expose-headers')).toBe('x-request-id, retry-after');
     const other = await fetch(`${url}/api/v1/health`, { headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
