@@ -3,6 +3,7 @@
  * and the past-tense names they are persisted under in a `breaker-<name>` stream. Import these
  * constants; never retype the strings.
  */
+import type { BreakerOptions } from './circuit-breaker.options.js';
 import { TIMER_ELAPSED, type TimerElapsedEvent } from './deadline.js';
 import { invertNames } from './event-names.js';
 
@@ -15,6 +16,7 @@ export const BREAKER_EVENT = {
   TIMER_ELAPSED,
   RESET: 'RESET',
   ISOLATE: 'ISOLATE',
+  RECONFIGURED: 'RECONFIGURED',
 } as const;
 
 /** One of the breaker's input event type strings. */
@@ -66,6 +68,17 @@ export interface BreakerIsolateEvent {
   at: number;
 }
 
+/**
+ * The configuration in force at start differs from the options the breaker was created with: from now on it uses
+ * `options` (whole: a key left out takes its default). Its state, counts and current deadline are kept; the next
+ * open period, probe and threshold use the new values.
+ */
+export interface BreakerReconfiguredEvent {
+  type: typeof BREAKER_EVENT.RECONFIGURED;
+  at: number;
+  options: Partial<BreakerOptions>;
+}
+
 /** Every event the circuit-breaker machine accepts. */
 export type BreakerEvent =
   | CallSucceededEvent
@@ -74,7 +87,8 @@ export type BreakerEvent =
   | ProbeAbandonedEvent
   | TimerElapsedEvent<BreakerTimerName>
   | BreakerResetEvent
-  | BreakerIsolateEvent;
+  | BreakerIsolateEvent
+  | BreakerReconfiguredEvent;
 
 /** Past-tense names under which accepted breaker events are persisted. */
 export const BREAKER_PERSISTED_NAME = {
@@ -85,6 +99,7 @@ export const BREAKER_PERSISTED_NAME = {
   TIMER_ELAPSED: 'TimerElapsed',
   RESET: 'BreakerReset',
   ISOLATE: 'BreakerIsolated',
+  RECONFIGURED: 'BreakerReconfigured',
 } as const satisfies Record<BreakerEventType, string>;
 
 /** Persisted name → input event type, for reading a `breaker-<name>` stream back. */

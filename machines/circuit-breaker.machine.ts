@@ -15,6 +15,8 @@
  *   deadline (unless `probeTimeoutMs` is `null`).
  * - `isolated`: forced open by an operator (`ISOLATE`) until `RESET`; no deadline.
  *
+ * `RECONFIGURED` in any state replaces the options wholly (the configuration in force at start wins over the
+ * stored one) and keeps the state, counts and current deadline; the same options again are ignored.
  * `RESET` from any state closes the breaker and resets the back-off. Call results that arrive while
  * open or isolated (calls started before the trip) are ignored; in half-open, results are attributed
  * to admitted probes while any are in flight and ignored otherwise (a caller that can tell its probes from
@@ -31,10 +33,10 @@ import {
   type BreakerContext,
 } from './circuit-breaker.context.js';
 import { BREAKER_EVENT, type BreakerEvent } from './circuit-breaker.events.js';
-import type { BreakerInput } from './circuit-breaker.options.js';
+import { completeBreakerOptions, sameBreakerOptions, type BreakerInput } from './circuit-breaker.options.js';
 import { isDue } from './deadline.js';
 
-const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE, RECONFIGURED } = BREAKER_EVENT;
 
 /** The state values of the circuit breaker. */
 export type BreakerStateValue = 'closed' | 'open' | 'halfOpen' | 'isolated';
@@ -54,6 +56,7 @@ export const circuitBreakerMachine = setup({
     input: {} as BreakerInput,
   },
   guards: {
+    optionsChange: ({ context, event }) => event.type === RECONFIGURED && !sameBreakerOptions(context.options, event.options),
     tripsOnCall: ({ context, event }) =>
       (event.type === CALL_SUCCEEDED || event.type === CALL_FAILED) && tripsOn(context, event),
     openTimeoutDue: ({ context, event }) => event.type === TIMER_ELAPSED && isDue(context.deadline, event, 'openTimeout'),
@@ -70,6 +73,7 @@ export const circuitBreakerMachine = setup({
       context.probesInFlight > 0 && context.probeSuccesses + 1 >= context.options.halfOpenSuccessesToClose,
   },
   actions: {
+    reconfigure: assign({ options: ({ event }) => completeBreakerOptions(event.type === RECONFIGURED ? event.options : {}) }),
     recordCall: assign(({ context, event }) =>
       event.type === CALL_SUCCEEDED || event.type === CALL_FAILED ? afterCall(context, event) : {},
     ),
@@ -119,6 +123,7 @@ export const circuitBreakerMachine = setup({
   initial: 'closed',
   on: {
     [RESET]: { target: '.closed', reenter: true },
+    [RECONFIGURED]: { guard: 'optionsChange', actions: 'reconfigure' },
   },
   states: {
     closed: {

@@ -51,3 +51,15 @@ export const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
 export interface BreakerInput extends Partial<BreakerOptions> {
   name: string;
 }
+
+/** `options` with every key it leaves out at its default (a stored breaker may predate an option). */
+export function completeBreakerOptions(options: Partial<BreakerOptions>): BreakerOptions {
+  const defined = Object.entries(options).filter(([key, value]) => value !== undefined && Object.hasOwn(DEFAULT_BREAKER_OPTIONS, key));
+  return { ...DEFAULT_BREAKER_OPTIONS, ...(Object.fromEntries(defined) as Partial<BreakerOptions>) };
+}
+
+/** Whether `a` and `b` set every breaker option alike (key order does not matter). */
+export function sameBreakerOptions(a: Partial<BreakerOptions>, b: Partial<BreakerOptions>): boolean {
+  const [x, y] = [completeBreakerOptions(a), completeBreakerOptions(b)];
+  return (Object.keys(DEFAULT_BREAKER_OPTIONS) as (keyof BreakerOptions)[]).every((key) => x[key] === y[key]);
+}

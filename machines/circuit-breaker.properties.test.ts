@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { admission } from './circuit-breaker.admission.js';
 import { BREAKER_EVENT, type BreakerEvent } from './circuit-breaker.events.js';
 import { circuitBreakerMachine } from './circuit-breaker.machine.js';
-import type { BreakerInput, BreakerOptions } from './circuit-breaker.options.js';
+import { completeBreakerOptions, sameBreakerOptions, type BreakerInput, type BreakerOptions } from './circuit-breaker.options.js';
 import { BREAKER_WINDOW_BUCKETS } from './circuit-breaker.window.js';
 import { persist, replay, restore, start, step } from './replay.js';
 import { replayMismatch } from './testing.js';
 
-const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
+const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE, RECONFIGURED } = BREAKER_EVENT;
 
 /**
  * An independent reference breaker: keeps every call since the last close in a plain list and
@@ -330,6 +330,26 @@ describe('circuit breaker properties', () => {
             expect(admission(restored, event.at)).toBe('probe');
           }
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a reconfiguration at any point replaces the options wholly and keeps the state; the same options again are ignored', () => {
+    fc.assert(
+      fc.property(historyArb, optionsArb, fc.nat(), ({ options, events }, next, cut) => {
+        let snapshot = start(circuitBreakerMachine, options).snapshot;
+        for (const event of events.slice(0, cut % (events.length + 1))) snapshot = step(circuitBreakerMachine, snapshot, event).snapshot;
+        const at = snapshot.context.openedAt ?? 0;
+        const { name: _name, ...wanted } = next;
+        const reconfigured = step(circuitBreakerMachine, snapshot, { type: RECONFIGURED, at, options: wanted });
+        expect(reconfigured.snapshot.context.options).toEqual(completeBreakerOptions(wanted));
+        expect(reconfigured.snapshot.value).toBe(snapshot.value);
+        const { options: _before, ...rest } = snapshot.context;
+        const { options: _after, ...restAfter } = reconfigured.snapshot.context;
+        expect(restAfter).toEqual(rest);
+        expect(reconfigured.accepted).toBe(!sameBreakerOptions(snapshot.context.options, wanted));
+        expect(step(circuitBreakerMachine, reconfigured.snapshot, { type: RECONFIGURED, at, options: wanted }).accepted).toBe(false);
       }),
       RUNS,
     );

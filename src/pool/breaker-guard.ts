@@ -6,7 +6,7 @@
  * is reported, never thrown at the caller.
  */
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { admission, BREAKER_EVENT, type BreakerStateValue, type circuitBreakerMachine } from '../../machines/index.js';
+import { admission, BREAKER_EVENT, type BreakerOptions, type BreakerStateValue, type circuitBreakerMachine } from '../../machines/index.js';
 import { SEND_OUTCOME, type Clock, type PersistedActor, type RuntimeError } from '../runtime/index.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from './errors.js';
 
@@ -66,6 +66,12 @@ export class BreakerGuard {
   /** Gives back the slot of a probe whose call never reached the service (`ProbeAbandoned`); nothing is counted. */
   abandoned(reason: string): void {
     void this.actor.send({ type: BREAKER_EVENT.PROBE_ABANDONED, at: this.clock.now(), reason }).mapErr(this.report);
+  }
+
+  /** Makes the configuration in force at start the breaker's options (stored options from an earlier run lose). */
+  reconfigure(options: Partial<BreakerOptions>): ResultAsync<void, RuntimeError> {
+    // The machine ignores options equal to its own, so this stores a `BreakerReconfigured` only on a change.
+    return this.actor.send({ type: BREAKER_EVENT.RECONFIGURED, at: this.clock.now(), options }).map(() => undefined);
   }
 
   /**

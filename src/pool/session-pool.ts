@@ -214,6 +214,8 @@ export class SessionPool {
     const breaker = (name: string): ResultAsync<BreakerGuard, PoolError> =>
       loadOrCreate(breakers.load(name), () => breakers.create({ name, ...settings.breaker }))
         .map((actor) => new BreakerGuard(actor, clock, report))
+        // The configuration in force at start wins over the options stored by an earlier run.
+        .andThen((guard) => guard.reconfigure(settings.breaker).map(() => guard))
         // A breaker stored half-open with probes in flight lost them with the previous run.
         .andThen((guard) => guard.abandonLostProbes().map(() => guard))
         .mapErr(runtimeFailure);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POOL_PERSISTED_NAME as P } from '../../machines/index.js';
+import { BREAKER_PERSISTED_NAME as B, POOL_PERSISTED_NAME as P } from '../../machines/index.js';
 import { poolSettings } from '../../src/pool/index.js';
 import { STREAM_PREFIX } from '../../src/runtime/index.js';
 import { eventually } from '../agent/support.js';
@@ -43,5 +43,31 @@ describe('session pool: the configuration in force at start wins over the stored
     const again = await reopen(BASIC);
     expect(again.status().target).toBe(0);
     expect((await streamEvents(store, `${STREAM_PREFIX.pool}main`)).filter((event) => event.type === P.RECONFIGURED)).toHaveLength(1);
+  });
+});
+
+describe('session pool: the configuration in force at start wins over the stored breaker options', () => {
+  it('a start with other breaker settings records BreakerReconfigured once, and both breakers use the new options', async () => {
+    const { pool: first, store, reopen } = await openTestPool({ 'error_recovery.circuit_breaker.consecutive_failure_threshold': 5 });
+    await first.close();
+
+    const second = await reopen({ 'error_recovery.circuit_breaker.consecutive_failure_threshold': 2 });
+    const expected = poolSettings(testConfig({ ...POOL_TEST_CONFIG, 'error_recovery.circuit_breaker.consecutive_failure_threshold': 2 })).breaker;
+    expect(expected.consecutiveFailureThreshold).toBe(2);
+    for (const name of ['agent-spawn', 'anthropic-api']) {
+      const events = await streamEvents(store, `${STREAM_PREFIX.breaker}${name}`);
+      const reconfigured = events.filter((event) => event.type === B.RECONFIGURED);
+      expect(reconfigured).toHaveLength(1);
+      expect(reconfigured[0]?.data.options).toEqual(expected);
+    }
+
+    // The same settings again: nothing to record.
+    await second.close();
+    const third = await reopen({ 'error_recovery.circuit_breaker.consecutive_failure_threshold': 2 });
+    for (const name of ['agent-spawn', 'anthropic-api']) {
+      const events = await streamEvents(store, `${STREAM_PREFIX.breaker}${name}`);
+      expect(events.filter((event) => event.type === B.RECONFIGURED)).toHaveLength(1);
+    }
+    await third.close();
   });
 });
