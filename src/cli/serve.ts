@@ -2,7 +2,7 @@
  * `aicli-api` (serve): open the event store and the session pool, start the server, log one startup line, and on
  * SIGINT/SIGTERM shut down gracefully — stop accepting, drain in-flight requests, close the pool (idle sessions
  * hibernate, every agent process stops), close the store, exit 0. A second signal during shutdown exits at once
- * with status 1.
+ * with status 1. The data directory and an SQLite store file are locked first (see instance-locks.ts).
  */
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
@@ -16,6 +16,7 @@ import { systemClock } from '../runtime/index.js';
 import { agentCommandProbe } from '../agent/command.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { lockServerResources } from './instance-locks.js';
 import { describeStoreOpenFailure, openConfiguredStore, storeProbe } from './store-from-config.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
 
@@ -38,6 +39,21 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
 
+  // Before the store and the pool: a second server on this data directory or store file must neither reap the
+  // first one's agents nor write to its store. Held until the server has stopped.
+  const locked = await lockServerResources(config, logger);
+  if (locked.isErr()) {
+    logger.fatal(locked.error);
+    return EXIT_CODES.failure;
+  }
+  try {
+    return await serveLocked(config, io, options, logger);
+  } finally {
+    locked.value.release();
+  }
+}
+
+async function serveLocked(config: Config, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
   const opened = await openConfiguredStore(config);
   if (opened.isErr()) {
     const { message, exitCode } = describeStoreOpenFailure(config, opened.error);

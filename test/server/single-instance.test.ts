@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,11 +18,20 @@ type Run = ReturnType<typeof runCli>;
 function outcome(run: Run): Promise<'listening' | number | null> {
   return new Promise((resolve) => {
     const onData = () => {
-      if (/"port":\d+/.test(run.output().stdout)) resolve('listening');
+      if (run.output().stdout.includes(' listening on ')) resolve('listening');
     };
     run.child.stdout!.on('data', onData);
     void run.exited.then(resolve);
   });
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** GET on a fresh TCP connection each time, so the kernel chooses a listener for every request. */
@@ -69,6 +79,9 @@ async function readySession(server: ServerProcess): Promise<string> {
   return id;
 }
 
+/** These tests start two or three servers (and agents) one after the other: more than the default 20 s on a busy machine. */
+const SERVERS_TIMEOUT = 60_000;
+
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -95,7 +108,8 @@ function launched(run: Run): Run {
 
 describe('one server per port', () => {
   it('a second server on a taken port exits 1 with "port N is in use", and the first keeps serving every request', async () => {
-    const first = started(await startServerProcess());
+    // A fixed port: the kernel never shares a port it chose itself (port 0), so only a configured one shows the fault.
+    const first = started(await startServerProcess(['--port', String(await freePort())]));
     const firstStartedAt = await startedAtOverNewConnection(first.port);
 
     const second = launched(runCli(['--port', String(first.port), '--store', 'memory:', '--agent=fake']));
@@ -104,7 +118,7 @@ describe('one server per port', () => {
 
     const answers = await Promise.all(Array.from({ length: 40 }, () => startedAtOverNewConnection(first.port)));
     expect(answers.every((startedAt) => startedAt === firstStartedAt)).toBe(true);
-  });
+  }, SERVERS_TIMEOUT);
 });
 
 describe('one server per data directory', () => {
@@ -118,7 +132,7 @@ describe('one server per data directory', () => {
     const winner = runs[outcomes.indexOf('listening')]!;
     const loser = runs[outcomes.indexOf(1)]!;
     expect(loser.output().stdout).toContain(`data directory ${dataDir} is in use by PID ${winner.child.pid}`);
-  });
+  }, SERVERS_TIMEOUT);
 
   it('a second server on another port with the same data directory is refused and leaves the first one\'s agents alone', async () => {
     const dataDir = tempDir('aicli-one-dir-');
@@ -135,7 +149,7 @@ describe('one server per data directory', () => {
 
     expect(agents.filter(isAlive)).toEqual(agents);
     expect(await talk(first, id, 'after')).toBe(true);
-  });
+  }, SERVERS_TIMEOUT);
 
   it('after a kill -9 the next start takes the lock over and reaps the orphans; a clean stop releases the lock', async () => {
     const dataDir = tempDir('aicli-one-dir-');
@@ -149,14 +163,16 @@ describe('one server per data directory', () => {
     expect(orphans.filter(isAlive)).toEqual(orphans);
 
     const next = started(await startServerProcess([], env));
+    expect(next.stdout()).toContain(`took over the lock of PID ${crashed.child.pid}, which is no longer running`);
     expect(next.stdout()).toContain('killed agent processes left by a previous run');
     expect(await eventually(() => orphans.every((pid) => !isAlive(pid)))).toBe(true);
     expect(await next.stop('SIGTERM')).toBe(0);
 
     const after = started(await startServerProcess([], env));
+    expect(after.stdout()).not.toContain('took over the lock');
     expect(after.stdout()).not.toContain('killed agent processes');
     expect(await after.stop('SIGTERM')).toBe(0);
-  });
+  }, SERVERS_TIMEOUT);
 });
 
 describe('one server per SQLite store file', () => {
@@ -167,5 +183,5 @@ describe('one server per SQLite store file', () => {
     expect(await outcome(second)).toBe(1);
     expect(second.output().stdout).toContain(`store file ${storeFile} is in use by PID ${first.child.pid}`);
     expect((await call(first, 'GET', '/health')).status).toBe(200);
-  });
+  }, SERVERS_TIMEOUT);
 });
