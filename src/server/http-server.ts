@@ -38,7 +38,7 @@ type ClosableApp = TemplatedApp & { close(): void };
 // The native listen also takes (host, port, options, cb), though the typings only declare (port, options, cb);
 // the option's value is exported by the module at run time, while the typings declare it in a type-only enum.
 type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
-const EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+const EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
 
 /** Optional parts of the server. */
 export interface HttpServerOptions {
