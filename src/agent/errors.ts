@@ -3,6 +3,7 @@
  * never thrown), and a one-line description of each for logs and API errors.
  */
 import { describeAgentCommandError, type AgentCommandError } from './command.js';
+import type { ProcessIdentity } from './process-identity.js';
 
 /** Why an agent could not be started, written to or stopped. */
 export type AgentError =
@@ -14,7 +15,8 @@ export type AgentError =
   | { readonly kind: 'StdinClosed'; readonly pid: number | undefined }
   | { readonly kind: 'ResumeFailed'; readonly sessionId: string; readonly errors: readonly string[] }
   | { readonly kind: 'StartFailed'; readonly reason: 'hang' | 'exit'; readonly detail: string; readonly exitCode?: number | null }
-  | { readonly kind: 'RegistryFailed'; readonly path: string; readonly reason: string };
+  | { readonly kind: 'RegistryFailed'; readonly path: string; readonly reason: string }
+  | { readonly kind: 'RegistryInUse'; readonly path: string; readonly owner: ProcessIdentity };
 
 /** The `kind` of an agent error. */
 export type AgentErrorKind = AgentError['kind'];
@@ -40,6 +42,8 @@ export function describeAgentError(error: AgentError): string {
       return `agent did not start (${error.reason}): ${error.detail}`;
     case 'RegistryFailed':
       return `agent PID registry ${error.path}: ${error.reason}`;
+    case 'RegistryInUse':
+      return `agent PID registry ${error.path} belongs to the server with PID ${error.owner.pid}, which is still running`;
   }
 }
 

@@ -9,6 +9,7 @@ export { DEFAULT_AGENT_LIMITS, type AgentLimits } from './limits.js';
 export { parseLine } from './parse-line.js';
 export { PidRegistry, type PidRecord, type ReapReport } from './pid-registry.js';
 export { groupMembers, readCmdline, readRss } from './process-group.js';
+export { currentProcess, identifyProcess, isRunning, sameProcess, isProcessIdentity, type ProcessIdentity } from './process-identity.js';
 export * from './protocol.js';
 export { SessionInputMapper } from './session-input.js';
 export { spawnAgent, startAgent, type AgentRunnerConfig } from './spawn-agent.js';

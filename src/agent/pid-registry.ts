@@ -1,14 +1,16 @@
 /**
  * A small JSON file (`<stateDir>/agent-pids.json`, replaced atomically by write-then-rename) listing the
- * agent processes this server started, so that after a crash of the server a new instance can reap the
- * orphans it left behind. A PID is only killed when `/proc/<pid>/cmdline` still shows our command and
- * session id: PIDs get reused.
+ * agent processes a server started, so that after a crash of the server a new instance can reap the
+ * orphans it left behind. Each record names the agent and the server that started it by PID *and* start
+ * time (PIDs get reused): a new server only reaps agents whose server is no longer running, and only kills
+ * a PID whose process still has the recorded start time.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { AgentError } from './errors.js';
-import { groupMembers, readCmdline, signalGroup } from './process-group.js';
+import { groupMembers, readCmdline, readStat, signalGroup } from './process-group.js';
+import { currentBootId, currentProcess, isProcessIdentity, isRunning, sameProcess, type ProcessIdentity } from './process-identity.js';
 import { waitFor } from './wait.js';
 
 /** One process we started; `pid` is also its process group id (spawned detached). */
@@ -18,6 +20,10 @@ export interface PidRecord {
   readonly sessionId: string;
   readonly tenantId: string;
   readonly startedAt: number;
+  /** `/proc/<pid>/stat` start time of the agent when it was recorded; null when it had already exited. */
+  readonly startTime?: number | null;
+  /** The server that started it; absent in files written before owners were recorded. */
+  readonly owner?: ProcessIdentity;
 }
 
 /** What `reapOrphans` did with each record. */
@@ -34,20 +40,29 @@ export class PidRegistry {
 
   private constructor(
     readonly path: string,
+    private readonly owner: ProcessIdentity,
     entries: PidRecord[],
   ) {
     this.entries = entries;
   }
 
-  /** Opens (creating the directory) the registry in `stateDir`; a missing or corrupt file reads as empty. */
-  static open(stateDir: string): Result<PidRegistry, AgentError> {
+  /**
+   * Opens (creating the directory) the registry in `stateDir` for the server `owner`; a missing or corrupt file
+   * reads as empty. Refused (`RegistryInUse`) when a record belongs to another server that is still running:
+   * the caller holds the data directory's lock, so this only happens when something bypassed it, and then the
+   * file and its agents are left alone. `owner` is this process unless told.
+   */
+  static open(stateDir: string, owner: ProcessIdentity = currentProcess()): Result<PidRegistry, AgentError> {
     const path = join(stateDir, FILE);
     try {
       mkdirSync(stateDir, { recursive: true });
     } catch (cause) {
       return err({ kind: 'RegistryFailed', path, reason: String(cause) });
     }
-    return ok(new PidRegistry(path, readRecords(path)));
+    const records = readRecords(path);
+    const running = records.find((record) => record.owner !== undefined && !sameProcess(record.owner, owner) && isRunning(record.owner));
+    if (running?.owner !== undefined) return err({ kind: 'RegistryInUse', path, owner: running.owner });
+    return ok(new PidRegistry(path, owner, records));
   }
 
   /** The recorded processes. */
@@ -55,9 +70,10 @@ export class PidRegistry {
     return this.entries;
   }
 
-  /** Records a started process. */
-  add(record: PidRecord): Result<void, AgentError> {
-    this.entries = [...this.entries.filter((entry) => entry.pid !== record.pid), record];
+  /** Records a process this server has just started, with its start time read now. */
+  add(record: Omit<PidRecord, 'startTime' | 'owner'>): Result<void, AgentError> {
+    const startTime = readStat(record.pid)?.startTime ?? null;
+    this.entries = [...this.entries.filter((entry) => entry.pid !== record.pid), { ...record, startTime, owner: this.owner }];
     return this.save();
   }
 
@@ -70,8 +86,11 @@ export class PidRegistry {
 
   /**
    * Kills (SIGTERM, then SIGKILL after `graceMs`) the process group of every recorded process that is
-   * still ours, then empties the registry. A group whose leader is gone but whose members live is ours
-   * too: Linux does not reuse a PID while it names a live process group.
+   * still ours, then empties the registry. Run at start, after {@link PidRegistry.open} has checked that no
+   * recorded server is still running. A record is ours when its process still has the recorded start time
+   * (records without one fall back to the command line showing our command and session id); records from an
+   * earlier boot are gone. A group whose leader is gone but whose members live is ours too: Linux does not
+   * reuse a PID while it names a live process group.
    */
   reapOrphans(graceMs: number): ResultAsync<ReapReport, AgentError> {
     const killed: number[] = [];
@@ -108,8 +127,11 @@ export class PidRegistry {
 }
 
 function classify(record: PidRecord): 'ours' | 'gone' | 'pid_reused' {
-  const argv = readCmdline(record.pid);
-  if (argv === undefined) return groupMembers(record.pid).length > 0 ? 'ours' : 'gone';
+  if (record.owner !== undefined && record.owner.bootId !== currentBootId()) return 'gone';
+  const stat = readStat(record.pid);
+  if (stat === undefined || stat.state === 'Z') return groupMembers(record.pid).length > 0 ? 'ours' : 'gone';
+  if (typeof record.startTime === 'number') return stat.startTime === record.startTime ? 'ours' : 'pid_reused';
+  const argv = readCmdline(record.pid) ?? [];
   const launched = argv.slice(0, 2).includes(record.command) && argv.includes(record.sessionId);
   return launched ? 'ours' : 'pid_reused';
 }
@@ -126,5 +148,7 @@ function readRecords(path: string): PidRecord[] {
 function isRecord(value: unknown): value is PidRecord {
   const record = value as Partial<PidRecord> | null;
   return typeof record === 'object' && record !== null && Number.isInteger(record.pid) && (record.pid ?? 0) > 1
-    && typeof record.command === 'string' && typeof record.sessionId === 'string';
+    && typeof record.command === 'string' && typeof record.sessionId === 'string'
+    && (record.startTime === undefined || record.startTime === null || Number.isInteger(record.startTime))
+    && (record.owner === undefined || isProcessIdentity(record.owner));
 }

@@ -48,13 +48,17 @@ export function readRss(pid: number): number | undefined {
   }
 }
 
-/** State letter, parent PID and process group of `pid` from `/proc/<pid>/stat`. */
-export function readStat(pid: number): { state: string; ppid: number; pgid: number } | undefined {
+/**
+ * State letter, parent PID, process group and start time of `pid` from `/proc/<pid>/stat`. `startTime` (field 22)
+ * is in clock ticks since boot: with the boot id it tells a process from a later one that reuses its PID.
+ */
+export function readStat(pid: number): { state: string; ppid: number; pgid: number; startTime: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is parenthesised and may contain spaces: parse after its closing paren.
+    // The command name (field 2) is parenthesised and may contain spaces: parse after its closing paren, so
+    // fields[0] is field 3 (state) and field 22 (starttime) is fields[19].
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]) };
+    return { state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: Number(fields[19]) };
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@
  * `aicli-api` (serve): open the event store and the session pool, start the server, log one startup line, and on
  * SIGINT/SIGTERM shut down gracefully — stop accepting, drain in-flight requests, close the pool (every session
  * with a process hibernates, a busy one's turns end as `TurnAborted` with reason `shutdown`, every agent process
- * stops), close the store, exit 0. A second signal during shutdown exits at once with status 1.
+ * stops), close the store, exit 0. A second signal during shutdown exits at once with status 1. The data directory
+ * and an SQLite store file are locked first (see instance-locks.ts).
  */
 import { errAsync, ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import { systemClock } from '../runtime/index.js';
 import { agentCommandProbe } from '../agent/command.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { lockServerResources } from './instance-locks.js';
 import { describeStoreOpenFailure, openConfiguredStore, serverStore, storeProbe } from './store-from-config.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
 
@@ -39,6 +41,21 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
 
+  // Before the store and the pool: a second server on this data directory or store file must neither reap the
+  // first one's agents nor write to its store. Held until the server has stopped.
+  const locked = await lockServerResources(config, logger);
+  if (locked.isErr()) {
+    logger.fatal(locked.error);
+    return EXIT_CODES.failure;
+  }
+  try {
+    return await serveLocked(config, io, options, logger);
+  } finally {
+    locked.value.release();
+  }
+}
+
+async function serveLocked(config: Config, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
   // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
   const opened = await openConfiguredStore(config).andThen((store) =>
     store

@@ -151,7 +151,7 @@ export const ConfigSchema = Type.Object(
       }),
       data_dir: Type.String({
         minLength: 1,
-        description: 'Directory for per-tenant agent config and working directories and the PID registry (relative paths from the working directory).',
+        description: "Directory for per-tenant agent config and working directories, the PID registry and the server's lock (relative paths from the working directory); one server per directory.",
       }),
     }),
     auth: Section('Authentication of API callers.', {

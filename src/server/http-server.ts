@@ -5,14 +5,15 @@
  */
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import type { Config } from '../config/index.js';
 import { InFlightCounter } from './http/exchange.js';
+import { portInUse } from './port-probe.js';
 import { mountRoutes } from './router.js';
 import type { Route } from './http/types.js';
 
-/** Why the server could not start listening. */
-export type ListenError = { readonly kind: 'ListenFailed'; readonly host: string; readonly port: number; readonly reason: string };
+/** Why the server could not start listening: `inUse` when another process (another server) holds the port. */
+export type ListenError = { readonly kind: 'ListenFailed'; readonly host: string; readonly port: number; readonly inUse: boolean; readonly reason: string };
 
 /** Where the server ended up listening. */
 export interface ListenAddress {
@@ -33,6 +34,11 @@ export interface HttpServer {
 
 // Present on the native app in this uWS build though missing from its typings: closes every open socket.
 type ClosableApp = TemplatedApp & { close(): void };
+
+// The native listen also takes (host, port, options, cb), though the typings only declare (port, options, cb);
+// the option's value is exported by the module at run time, while the typings declare it in a type-only enum.
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+const EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
 
 /** Optional parts of the server. */
 export interface HttpServerOptions {
@@ -74,11 +80,16 @@ export function createHttpServer(config: Config, routes: readonly Route[], logge
     },
     listen() {
       let socket: us_listen_socket | false = false;
-      app.listen(server.host, server.port, (result) => {
+      // Exclusive: without it uWS sets SO_REUSEPORT, a second server on the same port starts "successfully" and
+      // the kernel splits the connections between the two.
+      (app.listen as unknown as ListenWithOptions).call(app, server.host, server.port, EXCLUSIVE_PORT, (result) => {
         socket = result;
       });
       if (socket === false) {
-        return errAsync({ kind: 'ListenFailed', host: server.host, port: server.port, reason: 'the address is in use or not available' } as const);
+        const { host, port } = server;
+        return ResultAsync.fromSafePromise(portInUse(host, port)).andThen((inUse) =>
+          errAsync({ kind: 'ListenFailed', host, port, inUse, reason: inUse ? `port ${port} is in use` : 'the address is not available' } as const),
+        );
       }
       listenSocket = socket;
       const port = uWS.us_socket_local_port(socket as never);

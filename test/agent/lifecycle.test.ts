@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAgentRunner, describeAgentError, groupMembers, PidRegistry, spawnAgent, startAgent, type AgentRunnerConfig } from '../../src/agent/index.js';
@@ -94,9 +94,12 @@ describe('agent runner: lifecycle, resume, isolation and orphans', () => {
     orphan.send('::spawn-child');
     await collect(orphan).next('result');
     expect(groupMembers(orphan.pid).length).toBeGreaterThanOrEqual(2);
-    // A stale record whose PID now belongs to someone else (this test process): must be left alone.
+    // A stale record whose PID now belongs to someone else (this test process, which started at another time
+    // than the record says): must be left alone.
     registry.add({ pid: process.pid, command: runner.agent.command, sessionId: 'stale', tenantId: 'acme', startedAt: 0 });
-    expect(existsSync(join(stateDir, 'agent-pids.json'))).toBe(true);
+    const file = join(stateDir, 'agent-pids.json');
+    const records = JSON.parse(readFileSync(file, 'utf8')) as Array<{ pid: number; startTime: number }>;
+    writeFileSync(file, JSON.stringify(records.map((record) => (record.pid === process.pid ? { ...record, startTime: record.startTime - 1 } : record))));
 
     // The "restarted server": a fresh registry read from disk; the old runner object is forgotten.
     const restarted = PidRegistry.open(stateDir)._unsafeUnwrap();

@@ -82,7 +82,7 @@ describe('aicli-api serve', () => {
     const port = (blocker.address() as { port: number }).port;
     const run = runCli(['--port', String(port), '--store', 'memory:']);
     expect(await run.exited).toBe(1);
-    expect(run.output().stdout).toContain(`cannot listen on 127.0.0.1:${port}: the address is in use or not available (server.port / --port)`);
+    expect(run.output().stdout).toContain(`cannot listen on 127.0.0.1:${port}: port ${port} is in use (server.port / --port)`);
     blocker.close();
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createHttpServer, type HttpServer } from '../../src/server/http-server.js';
 import { healthRoutes } from '../../src/server/routes/health.js';
@@ -224,3 +225,19 @@ async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<voi
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+describe('listening', () => {
+  it('takes the port exclusively: a second server on it is refused with "port N is in use"', async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise((resolve) => free.close(resolve));
+    // A fixed port: the kernel never lets two sockets share a port it picked itself, exclusive or not.
+    const config = testConfig({ 'server.port': port });
+    server = createHttpServer(config, testRoutes, silent);
+    (await server.listen())._unsafeUnwrap();
+    const second = createHttpServer(config, testRoutes, silent);
+    expect((await second.listen())._unsafeUnwrapErr()).toEqual({ kind: 'ListenFailed', host: '127.0.0.1', port, inUse: true, reason: `port ${port} is in use` });
+    await second.close();
+  });
+});

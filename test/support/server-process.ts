@@ -22,10 +22,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `node --import tsx src/cli/main.ts ...args`; the promise rejects if the process exits before listening. */
+/**
+ * Spawns `node --import tsx src/cli/main.ts ...args`. Unless `env` names `AICLI__AGENT__DATA_DIR`, the process gets
+ * a temporary data directory of its own (removed when it exits): a server locks its data directory, so two tests
+ * must not share the default one.
+ */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const ownDataDir = env.AICLI__AGENT__DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'aicli-server-')) : undefined;
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(ownDataDir === undefined ? {} : { AICLI__AGENT__DATA_DIR: ownDataDir }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -33,7 +38,10 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   // 'close' rather than 'exit': it fires after stdout and stderr are drained, so no output is missed.
-  const exited = once(child, 'close').then(([code]) => code as number | null);
+  const exited = once(child, 'close').then(([code]) => {
+    if (ownDataDir !== undefined) rmSync(ownDataDir, { recursive: true, force: true });
+    return code as number | null;
+  });
   return { child, output: () => ({ stdout, stderr }), exited };
 }
 
@@ -42,10 +50,8 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
  * sets `agent.command` itself) with their data in a temporary directory, so a test never starts the real CLI.
  */
 export async function startServerProcess(args: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'aicli-server-'));
   const agent = args.some((arg) => arg.includes('agent.command') || arg.startsWith('--agent')) ? [] : ['--agent=fake'];
-  const run = runCli(['--port', '0', '--store', 'memory:', ...agent, ...args], { AICLI__AGENT__DATA_DIR: dataDir, ...env });
-  void run.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  const run = runCli(['--port', '0', '--store', 'memory:', ...agent, ...args], env);
   const port = await new Promise<number>((resolve, reject) => {
     const onData = () => {
       const match = /"port":(\d+)/.exec(run.output().stdout);
