@@ -57,10 +57,15 @@ export async function recoverAfterRestart(hooks: RecoveryHooks, stored: readonly
   return acted;
 }
 
-/** The recovery outcome a session's transition from `before` to `after` reports, if any. */
+/**
+ * The recovery outcome a session's transition from `before` to `after` reports, if any. A recovery succeeds when
+ * the agent is back: `ready`, or straight `busy` when a message was queued meanwhile. A failed attempt that starts
+ * another (`recovering` → `recovering`) is part of the same recovery; leaving for `hibernated` or `terminated`
+ * ends it with neither outcome.
+ */
 export function recoveryTransition(before: SessionStateValue, after: SessionStateValue): RecoveryOutcome | null {
   if (before !== 'recovering' && after === 'recovering') return 'started';
-  if (before === 'recovering' && after === 'ready') return 'succeeded';
+  if (before === 'recovering' && (after === 'ready' || after === 'busy')) return 'succeeded';
   if (before !== 'failed' && after === 'failed') return 'failed';
   return null;
 }

@@ -62,6 +62,21 @@ describe('session pool: agent faults', () => {
     expect(poolEvents.map((event) => (event.data as { outcome: string }).outcome)).toEqual(['started', 'succeeded']);
   });
 
+  it('a recovery that goes straight into a queued turn is reported as succeeded', async () => {
+    const { pool, store } = await openTestPool();
+    const { sessionId } = await readySession(pool);
+    const first = (await pool.send(sessionId, { userId: 'ada', text: 'first ::slow 300 ::crash' }))._unsafeUnwrap();
+    const second = (await pool.send(sessionId, { userId: 'ada', text: 'second' }))._unsafeUnwrap();
+    await waitForState(pool, sessionId, 'idle', (s) => s.context.failures.crashes === 1 && s.context.usage.turns >= 1);
+    const events = await streamEvents(store, sessionStream(sessionId));
+    // RecoverySucceeded takes the session from recovering straight to busy: the queued message is sent at once.
+    const stored = (await store.readStream(sessionStream(sessionId)))._unsafeUnwrap();
+    expect(stored.find((event) => event.type === S.RECOVERY_SUCCEEDED)?.metadata).toMatchObject({ from: 'recovering', to: 'busy' });
+    expect(await abortedTurns(store, sessionId)).toEqual([[first.turnId, 'agent-fault']]);
+    expect(completionOf(events, second.turnId)).toBeDefined();
+    expect(await recoveryOutcomes(store, sessionId)).toEqual(['started', 'succeeded']);
+  });
+
   it('a stalled turn is aborted, the process killed and resumed, and the next message is answered', async () => {
     const { pool, store } = await openTestPool({ 'agent.stall_timeout': '1s' });
     const { sessionId, pid } = await readySession(pool);
