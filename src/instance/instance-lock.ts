@@ -14,6 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { currentProcess, isProcessIdentity, isRunning, sameProcess, type ProcessIdentity } from '../agent/index.js';
+import { unwritableHint } from '../store/sqlite/unwritable-hint.js';
 
 /** Why a lock was not taken. */
 export type InstanceLockError =
@@ -64,14 +65,14 @@ export function acquireInstanceLock(path: string, options: AcquireOptions = {}):
   try {
     db = new Database(lockPath, { timeout: options.busyWaitMs ?? 500 });
   } catch (cause) {
-    return errAsync({ kind: 'LockFailed', path: lockPath, reason: describe(cause) });
+    return errAsync({ kind: 'LockFailed', path: lockPath, reason: `${describe(cause)}${unwritableHint(lockPath)}` });
   }
   try {
     // Never committed: the open exclusive transaction is the lock.
     db.exec('BEGIN EXCLUSIVE');
   } catch (cause) {
     db.close();
-    if ((cause as { code?: unknown }).code !== 'SQLITE_BUSY') return errAsync({ kind: 'LockFailed', path: lockPath, reason: describe(cause) });
+    if ((cause as { code?: unknown }).code !== 'SQLITE_BUSY') return errAsync({ kind: 'LockFailed', path: lockPath, reason: `${describe(cause)}${unwritableHint(lockPath)}` });
     return ResultAsync.fromSafePromise(runningHolder(holderPath, options.holderWaitMs ?? 1_000)).andThen((holder) =>
       errAsync({ kind: 'LockHeld', path: lockPath, holder } as const),
     );

@@ -6,7 +6,7 @@
  * writer (see `schema.ts`, `compaction.ts`). Reads run directly on the connection. Subscriptions wake on local
  * commits and poll for commits of other processes.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
@@ -48,6 +48,7 @@ import { StagedRows, UnstageBatch } from './staged-rows.js';
 import { sqlitePager } from './log-pager.js';
 import { configureConnection, migrate, type SqliteDurability } from './schema.js';
 import { Statements } from './statements.js';
+import { unwritableHint } from './unwritable-hint.js';
 import { headOf, MAX_CACHED_HEADS, StreamHeads, type CachedHead } from './stream-heads.js';
 
 /** Options of {@link SqliteEventStore.open}. */
@@ -368,22 +369,4 @@ export class SqliteEventStore implements EventStore {
 /** Convenience for tests and tools: an async-shaped {@link SqliteEventStore.open}. */
 export const openSqliteEventStore = (path: string, options?: SqliteEventStoreOptions): ResultAsync<EventStore, StoreError> =>
   toAsync(SqliteEventStore.open(path, options)).map((store): EventStore => store);
-
-/**
- * Why SQLite could not open `path` for writing, when the file system can tell: SQLite says only "unable to open
- * database file". `access(W_OK)` reports a read-only file system (EROFS) even to root, for whom permissions never do.
- */
-function unwritableHint(path: string): string {
-  if (path === ':memory:') return '';
-  for (const target of [path, dirname(path)]) {
-    try {
-      accessSync(target, constants.W_OK);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'EROFS') return ` (${target} is on a read-only file system)`;
-      if (code === 'EACCES' || code === 'EPERM') return ` (${target} is not writable by this user)`;
-    }
-  }
-  return '';
-}
 
