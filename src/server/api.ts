@@ -31,6 +31,6 @@ export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = [
   });
   const routes = [...extraRoutes, ...sessionRoutes(deps), ...statusRoutes(deps, { metrics, websocket: () => ws?.status() })];
   const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, { observe: metrics.observeResponse });
-  ws = mountWebSocket(http.app, deps);
+  ws = mountWebSocket(http.app, deps, metrics);
   return { http, ws, metrics };
 }

@@ -41,11 +41,15 @@ export const WS_CLOSE = {
   goingAway: 1001,
   /** A frame larger than `server.max_body_size`. */
   tooLarge: 1009,
-  /** `hello` failed (no, or bad, credentials), or never came (within one ping interval plus the pong timeout). */
+  /** An exception in the server left the connection unusable (a bug; it is logged and counted). */
+  internalError: 1011,
+  /** Too many connections wait for `hello` (in all, or from the client's address): the oldest is closed. */
+  helloCrowded: 1013,
+  /** `hello` failed (no, or bad, credentials), or never came (within `hello_timeout`). */
   unauthorized: 4001,
   /** No pong (nor any other frame) within `pong_timeout` of a ping. */
   pongTimeout: 4002,
-  /** The client reads too slowly: its send buffer went over the limit. */
+  /** The client reads too slowly: the next frame would take its send buffer past `max_buffered`. */
   slowConsumer: 4008,
 } as const;
 
@@ -53,6 +57,8 @@ export const WS_CLOSE = {
 export const WS_CLOSE_REASON = {
   goingAway: 'server shutting down',
   tooLarge: 'frame too large',
+  internalError: 'internal error',
+  helloCrowded: 'too many connections waiting for hello',
   unauthorized: 'unauthorized',
   helloTimeout: 'hello timeout',
   pongTimeout: 'pong timeout',
