@@ -161,9 +161,14 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
   });
 
   const end = (connection: Connection, code: number, reason: string, drop?: string): void => {
-    if (connection.closed || connection.ws === null) return;
-    if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
-    connection.ws.end(code, reason);
+    const ws = connection.ws;
+    if (connection.closed || ws === null) return;
+    try {
+      if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+    } finally {
+      // Closed even if counting the drop failed: a connection the server gave up on must not stay open.
+      ws.end(code, reason);
+    }
   };
 
   /** Logs and counts an exception caught in `handler`; closes the connection with 1011 when `unusable`. */
