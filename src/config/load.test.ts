@@ -45,7 +45,7 @@ describe('the documented advanced profile', () => {
       hello_timeout: 5_000,
       max_unauthenticated: 256,
       max_unauthenticated_per_address: 32,
-      max_buffered: 256 * 1024,
+      max_buffered: 128 * 1024,
     });
     expect(config.performance).toMatchObject({
       memory_pool: { enabled: true, pool_size: 50 },
