@@ -77,7 +77,11 @@ describe('websocket handler exceptions', () => {
   });
 
   it('answers an upgrade whose credential check throws or rejects with 500 internal_error', async () => {
-    const api = await startTestApi({ 'auth.enabled': true, 'auth.jwt.secret': 'a-websocket-test-secret-long-enough-for-hs256' });
+    const api = await startTestApi({
+      'auth.enabled': true,
+      'auth.jwt.secret': 'a-websocket-test-secret-long-enough-for-hs256',
+      'web_interface.websocket.max_connections': 1,
+    });
     const harness = await startHub(api, { deps: { auth: { ...api.deps.auth, fromHeaders: boom, fromToken: () => Promise.reject(new Error('boom')) } } });
     for (const open of [
       () => WsClient.open(`${harness.wsUrl}${PATH}`, { headers: { 'x-api-key': 'k' } }),
@@ -88,6 +92,8 @@ describe('websocket handler exceptions', () => {
       expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({ error: { code: 'internal_error' } });
     }
     expect(harness.internalErrors()).toBe(2);
+    // The failed checks gave back the connection slots they had reserved.
+    expect(harness.hub.status().connections).toMatchObject({ open: 0 });
     const anonymous = await WsClient.open(`${harness.wsUrl}${PATH}`);
     expect(anonymous.socket.readyState).toBe(anonymous.socket.OPEN);
     anonymous.close();

@@ -298,11 +298,14 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
       if (identity.isErr()) return refuse(res, identity.error);
       res.cork(() => res.upgrade({ connection: new Connection({ identity: identity.value, ...open }) }, key, protocol, extensions, socketContext));
     };
-    (token !== '' ? deps.auth.fromToken(token) : deps.auth.fromHeaders(headers)).then(authenticated).catch((error: unknown) => {
-      if (!settled) upgrading--;
-      internalError(null, error, 'upgrade', false);
-      if (!aborted) refuseAfterFault(res);
-    });
+    // Through a promise, so that a check that throws at once also releases its reserved slot below.
+    new Promise<Awaited<ReturnType<typeof deps.auth.fromToken>>>((resolve) => resolve(token !== '' ? deps.auth.fromToken(token) : deps.auth.fromHeaders(headers)))
+      .then(authenticated)
+      .catch((error: unknown) => {
+        if (!settled) upgrading--;
+        internalError(null, error, 'upgrade', false);
+        if (!aborted) refuseAfterFault(res);
+      });
   };
 
   const opened = (ws: WebSocket<{ readonly connection: Connection }>, connection: Connection): void => {
