@@ -38,7 +38,15 @@ describe('the documented advanced profile', () => {
       max_size: 100,
       auto_scaling: { enabled: true, scale_up_threshold: 0.8, scale_down_threshold: 0.3 },
     });
-    expect(config.web_interface.websocket).toEqual({ max_connections: 1000, ping_interval: 30_000, pong_timeout: 10_000 });
+    expect(config.web_interface.websocket).toEqual({
+      max_connections: 1000,
+      ping_interval: 30_000,
+      pong_timeout: 10_000,
+      hello_timeout: 5_000,
+      max_unauthenticated: 256,
+      max_unauthenticated_per_address: 32,
+      max_buffered: 128 * 1024,
+    });
     expect(config.performance).toMatchObject({
       memory_pool: { enabled: true, pool_size: 50 },
       goroutine_manager: { max_goroutines: 1000, leak_detection: true },

@@ -226,6 +226,22 @@ export const ConfigSchema = Type.Object(
         max_connections: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Connections beyond this are refused.' }),
         ping_interval: Duration({ description: 'How often the server pings each client.', min: 1_000, max: 3_600_000 }),
         pong_timeout: Duration({ description: 'How long a client may take to answer a ping before it is closed.', min: 100, max: 3_600_000 }),
+        hello_timeout: Duration({ description: 'How long a connection may stay open without a successful hello before it is closed (4001).', min: 100, max: 3_600_000 }),
+        max_unauthenticated: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          description: 'Connections without credentials that have not said hello yet; beyond this the oldest of them is closed (1013).',
+        }),
+        max_unauthenticated_per_address: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          description: 'The same, per remote address; beyond this the oldest of that address is closed (1013).',
+        }),
+        max_buffered: ByteSize({
+          description: 'Bytes a connection may have waiting in its send buffer; a frame that would pass it closes the connection as a slow consumer (4008).',
+          min: 1024,
+          max: 1_073_741_824,
+        }),
       }),
     }),
     performance: Section('Resource limits.', {

@@ -34,6 +34,6 @@ export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = [
     observe: metrics.observeResponse,
     recordInternalError: () => metrics.recordInternalError('http'),
   });
-  ws = mountWebSocket(http.app, deps);
+  ws = mountWebSocket(http.app, deps, metrics);
   return { http, ws, metrics };
 }

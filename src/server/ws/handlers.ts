@@ -2,9 +2,10 @@
  * What the server does with each client frame: `hello` establishes the identity (frames that arrive while it is
  * checked wait for it, in order), then `subscribe`/`unsubscribe` follow sessions through the feed, `send` and
  * `interrupt` go to the pool, and `presence` updates the session's presence. Every refusal is an `error` frame
- * with a stable code and the frame's `ref`.
+ * with a stable code and the frame's `ref`; every handler runs under `hub.guard`, so an exception (a bug) is an
+ * `internal_error` frame with that `ref`, never a crash.
  */
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, type Result, type ResultAsync } from 'neverthrow';
 import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
 import { interruptsAsOperator, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
@@ -15,6 +16,7 @@ import type { Connection, FrameHandler, HubContext } from './hub.js';
 import {
   CLIENT_FRAME,
   PRESENCE_STATUS,
+  type ClientFrame,
   parseClientFrame,
   WS_CLOSE,
   WS_CLOSE_REASON,
@@ -39,50 +41,60 @@ export const handleFrame: FrameHandler = (hub, connection, text) => {
   const parsed = parseClientFrame(text);
   if (parsed.isErr()) return hub.sendError(connection, parsed.error, parsed.error.ref);
   const frame = parsed.value;
+  hub.guard(connection, frame.ref, () => dispatch(hub, connection, frame));
+};
+
+/** Acts on one valid frame; the promise of an asynchronous answer is returned for `hub.guard` to watch. */
+function dispatch(hub: HubContext, connection: Connection, frame: ClientFrame): void | Promise<void> {
   if (frame.type === CLIENT_FRAME.hello) return hello(hub, connection, frame);
   const identity = connection.identity;
   if (identity === null) return hub.sendError(connection, apiError(API_ERROR_CODES.unauthorized, `send "${CLIENT_FRAME.hello}" first`), frame.ref);
   switch (frame.type) {
     case CLIENT_FRAME.subscribe:
-      return void subscribe(hub, connection, identity, frame);
+      return subscribe(hub, connection, identity, frame);
     case CLIENT_FRAME.unsubscribe:
       return unsubscribe(hub, connection, frame);
     case CLIENT_FRAME.send:
-      return void send(hub, connection, identity, frame);
+      return send(hub, connection, identity, frame);
     case CLIENT_FRAME.interrupt:
-      return void interrupt(hub, connection, identity, frame);
+      return interrupt(hub, connection, identity, frame);
     case CLIENT_FRAME.presence:
       return presence(hub, connection, frame);
   }
-};
+}
 
-function hello(hub: HubContext, connection: Connection, frame: HelloFrame): void {
-  if (connection.identity !== null) return hub.sendError(connection, apiError(API_ERROR_CODES.badRequest, 'hello was already said on this connection'), frame.ref);
+/** The identity `hello` establishes: from its token, from the upgrade's credentials, or named (auth off). */
+async function identify(hub: HubContext, connection: Connection, frame: HelloFrame): Promise<Result<Identity, ApiError>> {
   const { auth } = hub.deps;
   const { credentials } = connection;
   const token = frame.token === undefined || frame.token === '' ? undefined : frame.token;
-  const identity = !auth.enabled
-    ? auth.fromToken(undefined, { userId: frame.userId ?? credentials.userId, tenant: frame.tenant ?? credentials.tenant })
-    : token === undefined && credentials.identity !== null
-      ? Promise.resolve(okAsync<Identity, ApiError>(credentials.identity))
-      : auth.fromToken(token);
+  if (!auth.enabled) return auth.fromToken(undefined, { userId: frame.userId ?? credentials.userId, tenant: frame.tenant ?? credentials.tenant });
+  if (token === undefined && credentials.identity !== null) return okAsync<Identity, ApiError>(credentials.identity);
+  return auth.fromToken(token);
+}
+
+async function hello(hub: HubContext, connection: Connection, frame: HelloFrame): Promise<void> {
+  if (connection.identity !== null) return hub.sendError(connection, apiError(API_ERROR_CODES.badRequest, 'hello was already said on this connection'), frame.ref);
   connection.pending = [];
-  void Promise.resolve(identity).then(async (resolved) => {
-    const result = await resolved;
-    const pending = connection.pending ?? [];
-    connection.pending = null;
-    if (connection.closed) return;
-    if (result.isErr()) {
-      hub.sendError(connection, result.error, frame.ref);
-      if (result.error.code === API_ERROR_CODES.unauthorized) hub.end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.unauthorized, UNAUTHORIZED_DROP);
-      else for (const text of pending) handleFrame(hub, connection, text);
-      return;
-    }
-    const { userId, tenant, role } = result.value;
-    connection.identity = result.value;
+  // Whatever happens to the check (even an exception), the frames held meanwhile are released and answered.
+  const settled = await identify(hub, connection, frame).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  const pending = connection.pending ?? [];
+  connection.pending = null;
+  if (connection.closed) return;
+  if ('error' in settled) hub.fault(connection, settled.error, frame.ref);
+  else if (settled.result.isErr()) {
+    hub.sendError(connection, settled.result.error, frame.ref);
+    if (settled.result.error.code === API_ERROR_CODES.unauthorized) return hub.end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.unauthorized, UNAUTHORIZED_DROP);
+  } else {
+    const { userId, tenant, role } = settled.result.value;
+    connection.identity = settled.result.value;
+    hub.helloAccepted(connection);
     hub.send(connection, welcomeFrame({ connectionId: connection.id, userId, tenant, role, pingIntervalMs: hub.pingIntervalMs, maxPayloadBytes: hub.maxPayloadBytes, ref: frame.ref }));
-    for (const text of pending) handleFrame(hub, connection, text);
-  });
+  }
+  for (const text of pending) handleFrame(hub, connection, text);
 }
 
 /** The session's tenant and participants, or the error to answer with (`not_found` for an unknown session). */
@@ -103,18 +115,21 @@ async function subscribe(hub: HubContext, connection: Connection, identity: Iden
   if (scope.isErr()) return hub.sendError(connection, scope.error, ref);
   connection.subscriptions.get(session)?.stop();
   const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
+  // The feed calls these from its one dispatch loop: guarded, so a bug here cannot stop other subscribers' events.
   const handle: FeedHandle = hub.feed.follow(session, start, {
-    started: ({ fromRevision, headRevision }) => {
-      if (!hub.send(connection, subscribedFrame(session, fromRevision, headRevision, ref))) return;
-      hub.report({ type: WS_STATUS_EVENT.subscribed, connectionId: connection.id, sessionId: session });
-      hub.setPresence(connection, session, PRESENCE_STATUS.watching);
-    },
+    started: ({ fromRevision, headRevision }) =>
+      hub.guard(connection, ref, () => {
+        if (!hub.send(connection, subscribedFrame(session, fromRevision, headRevision, ref))) return;
+        hub.report({ type: WS_STATUS_EVENT.subscribed, connectionId: connection.id, sessionId: session });
+        hub.setPresence(connection, session, PRESENCE_STATUS.watching);
+      }),
     deliver: (text) => void hub.send(connection, text),
-    failed: (error) => {
-      if (connection.subscriptions.get(session) === handle) connection.subscriptions.delete(session);
-      const message = error.kind === 'FeedClosed' ? 'server is shutting down' : `could not read the session's events: ${error.reason}`;
-      hub.sendError(connection, apiError(API_ERROR_CODES.unavailable, message), ref);
-    },
+    failed: (error) =>
+      hub.guard(connection, ref, () => {
+        if (connection.subscriptions.get(session) === handle) connection.subscriptions.delete(session);
+        const message = error.kind === 'FeedClosed' ? 'server is shutting down' : `could not read the session's events: ${error.reason}`;
+        hub.sendError(connection, apiError(API_ERROR_CODES.unavailable, message), ref);
+      }),
   });
   connection.subscriptions.set(session, handle);
 }

@@ -1,8 +1,10 @@
 /**
  * The WebSocket connections of `/api/v1/ws`: the upgrade (connection limit, credentials from the query or
- * headers), one {@link Connection} per socket, the heartbeat, backpressure (a slow consumer is closed, never
- * waited for), close codes, presence broadcasts and the counters behind `hub.status()`. Frames are handled by
- * `handlers.ts`; session events come from the one {@link SessionFeed}.
+ * headers), one {@link Connection} per socket, the hello gate (caps and timeout for connections that have not said
+ * `hello`), the heartbeat, backpressure (a slow consumer is closed, never waited for), close codes, presence
+ * broadcasts and the counters behind `hub.status()`. Every uWS handler runs guarded: an exception becomes an
+ * `internal_error` frame (or close 1011), is logged with the connection id and counted, and the server keeps
+ * serving. Frames are handled by `handlers.ts`; session events come from the one {@link SessionFeed}.
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
@@ -14,18 +16,19 @@ import {
   type WebSocketStatusState,
   type WsStatusEvent,
 } from '../../../projections/websocket-status.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { ApiDeps } from '../api-deps.js';
 import { AUTH_HEADER, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, HTTP_STATUS_OF, type ApiError } from '../errors.js';
 import { errorEnvelope, statusLine } from '../http/exchange.js';
 import { errorFrame, eventFrame, presenceFrame } from './frames.js';
+import { runGuarded } from './guard.js';
 import { Heartbeat } from './heartbeat.js';
+import { HelloGate } from './hello-gate.js';
+import { FrameEncoder, passesBound } from './outbox.js';
 import { PresenceBoard, type ConnectionPresence, type PresenceChange } from './presence.js';
 import { WS_CLOSE, WS_CLOSE_REASON, WS_PATH } from './protocol.js';
 import { SessionFeed, type FeedHandle } from './session-feed.js';
-
-/** A client whose send buffer holds more than this is a slow consumer and is closed (4008). */
-export const SLOW_CONSUMER_BYTES = 1024 * 1024;
 
 /** uWS's own backpressure cap; above our limit so that our check, not a silent drop, decides. */
 const UWS_MAX_BACKPRESSURE = 64 * 1024 * 1024;
@@ -36,8 +39,14 @@ const UWS_MAX_BACKPRESSURE = 64 * 1024 * 1024;
  */
 const UWS_PAYLOAD_FACTOR = 2;
 
-/** Drop reason of a connection that did not say `hello` within one ping interval plus the pong timeout. */
+/** Drop reason of a connection that did not say `hello` within `hello_timeout`. */
 const HELLO_TIMEOUT_DROP = 'hello_timeout';
+
+/** Drop reason of a connection pushed out by newer ones while too many waited for `hello`. */
+const HELLO_CROWDED_DROP = 'hello_crowded';
+
+/** Drop reason of a connection closed because an exception left it unusable. */
+const INTERNAL_ERROR_DROP = 'internal_error';
 
 /** Drop reason of a frame over `server.max_body_size`. */
 const TOO_LARGE_DROP = 'frame_too_large';
@@ -63,10 +72,15 @@ export interface UpgradeCredentials {
   readonly tenant: string | undefined;
 }
 
+/** Where the hub counts exceptions caught in its handlers (`metrics.recordInternalError`). */
+export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'>;
+
 /** One client connection. */
 export class Connection {
   readonly id = randomUUID();
   ws: WebSocket<{ readonly connection: Connection }> | null = null;
+  /** The client's address as uWS reports it (the peer of the TCP connection: a proxy's, behind one). */
+  address = '';
   identity: Identity | null = null;
   /** Frames received while `hello` is being checked, handled after it in order. */
   pending: string[] | null = null;
@@ -86,7 +100,10 @@ export interface HubContext {
   readonly presence: PresenceBoard;
   readonly pingIntervalMs: number;
   readonly maxPayloadBytes: number;
-  /** Sends a frame; a slow consumer is closed instead. False when it was not sent. */
+  /**
+   * Sends a frame; a connection that it would take past `max_buffered` is closed as a slow consumer instead.
+   * False when it was not sent. Never throws.
+   */
   send(connection: Connection, frame: string): boolean;
   sendError(connection: Connection, error: Pick<ApiError, 'code' | 'message' | 'details'>, ref: string | undefined): void;
   /** Closes with a code and reason, counting it as a drop when `drop` names a reason. */
@@ -96,10 +113,16 @@ export interface HubContext {
   setPresence(connection: Connection, sessionId: string, status: ConnectionPresence): void;
   /** Removes the connection from the session's presence and broadcasts a change. */
   leavePresence(connection: Connection, sessionId: string): void;
+  /** `hello` succeeded (`connection.identity` is set): the connection no longer waits at the hello gate. */
+  helloAccepted(connection: Connection): void;
+  /** Runs `work` so that a throw or rejection becomes {@link fault} (with the frame's `ref`). */
+  guard(connection: Connection, ref: string | undefined, work: () => unknown): void;
+  /** An exception in a handler (a bug): logged, counted, answered with `internal_error`; the server keeps serving. */
+  fault(connection: Connection, error: unknown, ref: string | undefined): void;
 }
 
-/** Handles each text frame of an open connection. */
-export type FrameHandler = (hub: HubContext, connection: Connection, text: string) => void;
+/** Handles each text frame of an open connection (its throws and rejections are caught by the hub). */
+export type FrameHandler = (hub: HubContext, connection: Connection, text: string) => void | Promise<void>;
 
 /** The endpoint, once mounted. */
 export interface Hub {
@@ -107,8 +130,8 @@ export interface Hub {
   close(): void;
 }
 
-/** Mounts the endpoint on `app`; `onFrame` handles every text frame. */
-export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler): Hub {
+/** Mounts the endpoint on `app`; `onFrame` handles every text frame; `metrics` counts exceptions caught. */
+export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler, metrics: InternalErrorCounter): Hub {
   const { config, logger } = deps;
   const limits = config.web_interface.websocket;
   const maxPayloadBytes = config.server.max_body_size;
@@ -116,6 +139,14 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
   const presence = new PresenceBoard();
   const feed = new SessionFeed(deps.store, eventFrame, (reason) => logger.warn({ reason }, 'websocket: session feed'));
   const connections = new Set<Connection>();
+  // Connections without credentials wait at a capped gate; those authenticated on the upgrade only have a deadline.
+  const waiting = new HelloGate<Connection>({
+    timeoutMs: limits.hello_timeout,
+    max: limits.max_unauthenticated,
+    maxPerAddress: limits.max_unauthenticated_per_address,
+  });
+  const waitingWithCredentials = new HelloGate<Connection>({ timeoutMs: limits.hello_timeout, max: Infinity, maxPerAddress: Infinity });
+  const encoder = new FrameEncoder();
   let state: WebSocketStatusState = initialWebSocketStatus();
   let upgrading = 0;
   let closing = false;
@@ -130,19 +161,48 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
   });
 
   const end = (connection: Connection, code: number, reason: string, drop?: string): void => {
-    if (connection.closed || connection.ws === null) return;
-    if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
-    connection.ws.end(code, reason);
+    const ws = connection.ws;
+    if (connection.closed || ws === null) return;
+    try {
+      if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+    } finally {
+      // Closed even if counting the drop failed: a connection the server gave up on must not stay open.
+      ws.end(code, reason);
+    }
+  };
+
+  /** Logs and counts an exception caught in `handler`; closes the connection with 1011 when `unusable`. */
+  const internalError = (connection: Connection | null, error: unknown, handler: string, unusable: boolean): void => {
+    metrics.recordInternalError('ws');
+    logger.error({ err: error, connectionId: connection?.id, handler }, 'websocket: exception in a handler');
+    if (!unusable || connection === null) return;
+    try {
+      end(connection, WS_CLOSE.internalError, WS_CLOSE_REASON.internalError, INTERNAL_ERROR_DROP);
+    } catch {
+      // The socket is gone already: nothing left to close.
+    }
   };
 
   const send = (connection: Connection, frame: string): boolean => {
     const ws = connection.ws;
     if (connection.closed || ws === null) return false;
-    if (ws.getBufferedAmount() > SLOW_CONSUMER_BYTES || ws.send(frame, false) === SEND_DROPPED) {
-      end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
+    try {
+      // The frame about to be queued counts: a client it would take past the bound is closed, not fed.
+      const bytes = encoder.encode(frame);
+      if (passesBound(ws.getBufferedAmount(), bytes.length, limits.max_buffered) || ws.send(bytes, false) === SEND_DROPPED) {
+        end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
+        return false;
+      }
+      return true;
+    } catch (error) {
+      internalError(connection, error, 'send', true);
       return false;
     }
-    return true;
+  };
+
+  const fault = (connection: Connection, error: unknown, ref: string | undefined): void => {
+    internalError(connection, error, 'frame', false);
+    send(connection, errorFrame(apiError(API_ERROR_CODES.internal, 'internal error'), ref));
   };
 
   const broadcastPresence = (sessionId: string, change: PresenceChange): void => {
@@ -171,6 +231,12 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
       const change = presence.remove(sessionId, connection.identity.userId, connection.id);
       if (change !== null) broadcastPresence(sessionId, change);
     },
+    helloAccepted(connection) {
+      waiting.remove(connection);
+      waitingWithCredentials.remove(connection);
+    },
+    guard: (connection, ref, work) => runGuarded(work, (error) => fault(connection, error, ref)),
+    fault,
   };
 
   const refuse = (res: HttpResponse, error: ApiError, headers: Readonly<Record<string, string>> = {}): void => {
@@ -182,7 +248,23 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     });
   };
 
-  const full = (): boolean => connections.size + upgrading >= limits.max_connections;
+  /** Answers an upgrade whose handler threw with 500 `internal_error`, unless it was answered or aborted already. */
+  const refuseAfterFault = (res: HttpResponse): void => {
+    try {
+      refuse(res, apiError(API_ERROR_CODES.internal, 'internal error'));
+    } catch {
+      // Answered, upgraded or aborted before the exception: nothing more to say.
+    }
+  };
+
+  /** Whether the server is full; when it is, the oldest connection waiting for `hello` without credentials makes room. */
+  const full = (): boolean => {
+    if (connections.size + upgrading < limits.max_connections) return false;
+    const oldest = waiting.oldest();
+    if (oldest === undefined) return true;
+    end(oldest, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, HELLO_CROWDED_DROP);
+    return connections.size + upgrading >= limits.max_connections;
+  };
 
   const upgrade = (res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t): void => {
     if (closing) return refuse(res, apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' });
@@ -207,27 +289,62 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     res.onAborted(() => {
       aborted = true;
     });
-    void (token !== '' ? deps.auth.fromToken(token) : deps.auth.fromHeaders(headers)).then((identity) => {
+    let settled = false;
+    const authenticated = (identity: Awaited<ReturnType<typeof deps.auth.fromToken>>): void => {
+      settled = true;
       upgrading--;
       if (aborted) return;
       if (closing) return refuse(res, apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' });
       if (identity.isErr()) return refuse(res, identity.error);
       res.cork(() => res.upgrade({ connection: new Connection({ identity: identity.value, ...open }) }, key, protocol, extensions, socketContext));
-    });
+    };
+    // Through a promise, so that a check that throws at once also releases its reserved slot below.
+    new Promise<Awaited<ReturnType<typeof deps.auth.fromToken>>>((resolve) => resolve(token !== '' ? deps.auth.fromToken(token) : deps.auth.fromHeaders(headers)))
+      .then(authenticated)
+      .catch((error: unknown) => {
+        if (!settled) upgrading--;
+        internalError(null, error, 'upgrade', false);
+        if (!aborted) refuseAfterFault(res);
+      });
   };
 
-  const tick = setInterval(() => {
+  const opened = (ws: WebSocket<{ readonly connection: Connection }>, connection: Connection): void => {
+    const now = deps.clock.now();
+    connection.openedAt = now;
+    connection.address = Buffer.from(ws.getRemoteAddressAsText()).toString();
+    connections.add(connection);
+    heartbeat.add(connection, now);
+    const gate = connection.credentials.identity === null ? waiting : waitingWithCredentials;
+    for (const pushedOut of gate.add(connection, connection.address, now)) {
+      end(pushedOut, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, HELLO_CROWDED_DROP);
+    }
+    const userId = connection.credentials.identity?.userId ?? connection.credentials.userId ?? 'unidentified';
+    report({ type: WS_STATUS_EVENT.connected, connectionId: connection.id, userId, at: now });
+  };
+
+  const closed = (connection: Connection, code: number): void => {
+    connection.closed = true;
+    connections.delete(connection);
+    waiting.remove(connection);
+    waitingWithCredentials.remove(connection);
+    heartbeat.remove(connection);
+    for (const handle of connection.subscriptions.values()) handle.stop();
+    connection.subscriptions.clear();
+    for (const sessionId of [...connection.present]) context.leavePresence(connection, sessionId);
+    report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: deps.clock.now() });
+  };
+
+  const onTick = (): void => {
     const now = deps.clock.now();
     const due = heartbeat.tick(now);
-    const helloDeadline = now - limits.ping_interval - limits.pong_timeout;
-    for (const connection of connections) {
-      if (connection.identity === null && connection.pending === null && connection.openedAt <= helloDeadline) {
-        end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, HELLO_TIMEOUT_DROP);
-      }
+    // A connection whose hello is being checked is decided by the check, not by the clock.
+    for (const connection of [...waiting.expired(now), ...waitingWithCredentials.expired(now)]) {
+      if (connection.pending === null) end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, HELLO_TIMEOUT_DROP);
     }
     for (const connection of due.expired) end(connection, WS_CLOSE.pongTimeout, WS_CLOSE_REASON.pongTimeout, WS_DROP_REASON.pongTimeout);
     for (const connection of due.ping) if (!connection.closed) connection.ws?.ping();
-  }, heartbeat.tickMs);
+  };
+  const tick = setInterval(() => runGuarded(onTick, (error) => internalError(null, error, 'tick', false)), Math.min(heartbeat.tickMs, Math.max(20, limits.hello_timeout / 4)));
   tick.unref();
 
   app.ws<{ readonly connection: Connection }>(WS_PATH, {
@@ -236,33 +353,32 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     closeOnBackpressureLimit: 0,
     idleTimeout: 0,
     sendPingsAutomatically: false,
-    upgrade,
+    upgrade: (res, req, socketContext) =>
+      runGuarded(() => upgrade(res, req, socketContext), (error) => {
+        internalError(null, error, 'upgrade', false);
+        refuseAfterFault(res);
+      }),
     open: (ws) => {
       const { connection } = ws.getUserData();
       connection.ws = ws;
-      connection.openedAt = deps.clock.now();
-      connections.add(connection);
-      heartbeat.add(connection, deps.clock.now());
-      const userId = connection.credentials.identity?.userId ?? connection.credentials.userId ?? 'unidentified';
-      report({ type: WS_STATUS_EVENT.connected, connectionId: connection.id, userId, at: deps.clock.now() });
+      runGuarded(() => opened(ws, connection), (error) => internalError(connection, error, 'open', true));
     },
     message: (ws, message, isBinary) => {
       const { connection } = ws.getUserData();
-      heartbeat.seen(connection);
-      if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, TOO_LARGE_DROP);
-      if (isBinary) return context.sendError(connection, apiError(API_ERROR_CODES.unsupportedMediaType, 'frames are JSON text, not binary'), undefined);
-      onFrame(context, connection, Buffer.from(message).toString('utf8'));
+      runGuarded(() => {
+        heartbeat.seen(connection);
+        if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, TOO_LARGE_DROP);
+        if (isBinary) return context.sendError(connection, apiError(API_ERROR_CODES.unsupportedMediaType, 'frames are JSON text, not binary'), undefined);
+        return onFrame(context, connection, Buffer.from(message).toString('utf8'));
+      }, (error) => fault(connection, error, undefined));
     },
-    pong: (ws) => heartbeat.seen(ws.getUserData().connection),
+    pong: (ws) => {
+      const { connection } = ws.getUserData();
+      runGuarded(() => heartbeat.seen(connection), (error) => internalError(connection, error, 'pong', false));
+    },
     close: (ws, code) => {
       const { connection } = ws.getUserData();
-      connection.closed = true;
-      connections.delete(connection);
-      heartbeat.remove(connection);
-      for (const handle of connection.subscriptions.values()) handle.stop();
-      connection.subscriptions.clear();
-      for (const sessionId of [...connection.present]) context.leavePresence(connection, sessionId);
-      report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: deps.clock.now() });
+      runGuarded(() => closed(connection, code), (error) => internalError(connection, error, 'close', false));
     },
   });
 

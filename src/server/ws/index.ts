@@ -5,10 +5,10 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { ApiDeps } from '../api-deps.js';
 import { handleFrame } from './handlers.js';
-import { mountHub, type WebSocketStatus } from './hub.js';
+import { mountHub, type InternalErrorCounter, type WebSocketStatus } from './hub.js';
 
 export { WS_PATH, CLIENT_FRAME, SERVER_FRAME, WS_CLOSE, WS_CLOSE_REASON, PRESENCE_STATUS } from './protocol.js';
-export { SLOW_CONSUMER_BYTES, type WebSocketStatus } from './hub.js';
+export type { InternalErrorCounter, WebSocketStatus } from './hub.js';
 
 /** The WebSocket endpoint's handle. */
 export interface WebSocketHub {
@@ -18,7 +18,7 @@ export interface WebSocketHub {
   close(): void;
 }
 
-/** Mounts `/api/v1/ws` on `app`. */
-export function mountWebSocket(app: TemplatedApp, deps: ApiDeps): WebSocketHub {
-  return mountHub(app, deps, handleFrame);
+/** Mounts `/api/v1/ws` on `app`; exceptions caught in its handlers are counted in `metrics`. */
+export function mountWebSocket(app: TemplatedApp, deps: ApiDeps, metrics: InternalErrorCounter): WebSocketHub {
+  return mountHub(app, deps, handleFrame, metrics);
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_CHARS } from '../routes/schemas.js';
 import { CLIENT_FRAME, parseClientFrame } from './protocol.js';
 
 describe('parseClientFrame', () => {
@@ -25,6 +26,31 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame('{"type":"send","session":"s","text":"hi","ref":"r"}')._unsafeUnwrapErr()).toMatchObject({ code: 'validation_failed', ref: 'r', message: expect.stringContaining('clientMsgId') });
     expect(parseClientFrame('{"type":"subscribe","session":"s","fromRevision":1.5}')._unsafeUnwrapErr().message).toContain('/fromRevision');
     expect(parseClientFrame('{"type":"presence","session":"s","status":"left"}')._unsafeUnwrapErr().code).toBe('validation_failed');
+  });
+
+  it('caps send text at the REST limit and names it', () => {
+    const send = (text: string) => JSON.stringify({ type: CLIENT_FRAME.send, session: 's', text, clientMsgId: 'c', ref: 'r' });
+    expect(parseClientFrame(send('x'.repeat(MAX_MESSAGE_CHARS))).isOk()).toBe(true);
+    const over = parseClientFrame(send('x'.repeat(MAX_MESSAGE_CHARS + 1)))._unsafeUnwrapErr();
+    expect(over).toMatchObject({ code: 'validation_failed', ref: 'r' });
+    expect(over.message).toContain('/text');
+    expect(over.message).toContain(String(MAX_MESSAGE_CHARS));
+  });
+
+  it('refuses unknown fields in every frame type, naming the field', () => {
+    const frames = [
+      { type: CLIENT_FRAME.hello, userId: 'ada', extra: 1 },
+      { type: CLIENT_FRAME.subscribe, session: 's1', extra: 1 },
+      { type: CLIENT_FRAME.unsubscribe, session: 's1', extra: 1 },
+      { type: CLIENT_FRAME.send, session: 's1', text: 'hi', clientMsgId: 'c1', extra: 1 },
+      { type: CLIENT_FRAME.interrupt, session: 's1', extra: 1 },
+      { type: CLIENT_FRAME.presence, session: 's1', status: 'typing', extra: 1 },
+    ];
+    for (const frame of frames) {
+      const refused = parseClientFrame(JSON.stringify(frame))._unsafeUnwrapErr();
+      expect(refused.code).toBe('validation_failed');
+      expect(refused.message).toContain('extra');
+    }
   });
 
   it('never throws, whatever the text', () => {

@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { err, ok, type Result } from 'neverthrow';
 import { API_ERROR_CODES, type ApiErrorCode } from '../errors.js';
+import { SendMessageBody } from '../routes/schemas.js';
 
 /** The URL the endpoint is mounted on. */
 export const WS_PATH = '/api/v1/ws';
@@ -40,11 +41,15 @@ export const WS_CLOSE = {
   goingAway: 1001,
   /** A frame larger than `server.max_body_size`. */
   tooLarge: 1009,
-  /** `hello` failed (no, or bad, credentials), or never came (within one ping interval plus the pong timeout). */
+  /** An exception in the server left the connection unusable (a bug; it is logged and counted). */
+  internalError: 1011,
+  /** Too many connections wait for `hello` (in all, or from the client's address): the oldest is closed. */
+  helloCrowded: 1013,
+  /** `hello` failed (no, or bad, credentials), or never came (within `hello_timeout`). */
   unauthorized: 4001,
   /** No pong (nor any other frame) within `pong_timeout` of a ping. */
   pongTimeout: 4002,
-  /** The client reads too slowly: its send buffer went over the limit. */
+  /** The client reads too slowly: the next frame would take its send buffer past `max_buffered`. */
   slowConsumer: 4008,
 } as const;
 
@@ -52,6 +57,8 @@ export const WS_CLOSE = {
 export const WS_CLOSE_REASON = {
   goingAway: 'server shutting down',
   tooLarge: 'frame too large',
+  internalError: 'internal error',
+  helloCrowded: 'too many connections waiting for hello',
   unauthorized: 'unauthorized',
   helloTimeout: 'hello timeout',
   pongTimeout: 'pong timeout',
@@ -67,6 +74,9 @@ export type PresenceStatus = (typeof PRESENCE_STATUS)[keyof typeof PRESENCE_STAT
 const Ref = Type.Optional(Type.String({ maxLength: 128 }));
 const SessionId = Type.String({ minLength: 1, maxLength: 128 });
 
+/** Client frames are closed, as REST bodies are: an unknown field is refused, never ignored. */
+const Closed = { additionalProperties: false } as const;
+
 /** `hello`: the first frame; `token` when auth is on, `userId`/`tenant` naming the caller when it is off. */
 export const HelloFrame = Type.Object({
   type: Type.Literal(CLIENT_FRAME.hello),
@@ -75,7 +85,7 @@ export const HelloFrame = Type.Object({
   tenant: Type.Optional(Type.String({ maxLength: 128 })),
   client: Type.Optional(Type.String({ maxLength: 256 })),
   ref: Ref,
-});
+}, Closed);
 
 /** `subscribe`: history from `fromRevision` (inclusive) then live events; without it, only new events. */
 export const SubscribeFrame = Type.Object({
@@ -83,22 +93,25 @@ export const SubscribeFrame = Type.Object({
   session: SessionId,
   fromRevision: Type.Optional(Type.Integer({ minimum: 0 })),
   ref: Ref,
-});
+}, Closed);
 
 /** `unsubscribe`: stop receiving the session's events. */
-export const UnsubscribeFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.unsubscribe), session: SessionId, ref: Ref });
+export const UnsubscribeFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.unsubscribe), session: SessionId, ref: Ref }, Closed);
 
-/** `send`: a user message; `clientMsgId` makes retries idempotent. */
+/**
+ * `send`: a user message; `clientMsgId` makes retries idempotent (required here: a socket may drop mid-send).
+ * `text` is the REST body's own schema, so both transports share one cap (`MAX_MESSAGE_CHARS`).
+ */
 export const SendFrame = Type.Object({
   type: Type.Literal(CLIENT_FRAME.send),
   session: SessionId,
-  text: Type.String({ minLength: 1 }),
+  text: SendMessageBody.properties.text,
   clientMsgId: Type.String({ minLength: 1, maxLength: 128 }),
   ref: Ref,
-});
+}, Closed);
 
 /** `interrupt`: stop the running turn. */
-export const InterruptFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.interrupt), session: SessionId, ref: Ref });
+export const InterruptFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.interrupt), session: SessionId, ref: Ref }, Closed);
 
 /** `presence`: what the user is doing in a session they are subscribed to. */
 export const PresenceFrame = Type.Object({
@@ -106,7 +119,7 @@ export const PresenceFrame = Type.Object({
   session: SessionId,
   status: Type.Union([Type.Literal(PRESENCE_STATUS.watching), Type.Literal(PRESENCE_STATUS.typing), Type.Literal(PRESENCE_STATUS.idle)]),
   ref: Ref,
-});
+}, Closed);
 
 /** A client frame of each type. */
 export type HelloFrame = Static<typeof HelloFrame>;
