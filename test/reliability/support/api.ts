@@ -34,16 +34,17 @@ export async function createSession(base: string, userId: string): Promise<strin
 }
 
 /** Sends a message over REST; the acceptance (`202`) or the error answer. */
-export async function postMessage(base: string, sessionId: string, userId: string, text: string, clientMsgId: string): Promise<{ status: number; turnId?: string; body: unknown }> {
+export async function postMessage(base: string, sessionId: string, userId: string, text: string, clientMsgId: string): Promise<{ status: number; turnId?: string; revision?: number; body: unknown }> {
   const { status, body } = await call(`${base}/api/v1/sessions/${sessionId}/messages`, { method: 'POST', headers: json(userId), body: JSON.stringify({ text, clientMsgId }) });
-  const turnId = status === 202 ? (body as { turnId: string }).turnId : undefined;
-  return { status, body, ...(turnId === undefined ? {} : { turnId }) };
+  if (status !== 202) return { status, body };
+  const accepted = body as { turnId: string; revision: number };
+  return { status, body, turnId: accepted.turnId, revision: accepted.revision };
 }
 
-/** The session's whole stored history, page by page. */
-export async function sessionHistory(base: string, sessionId: string, userId: string): Promise<HistoryEvent[]> {
+/** The session's stored history from revision `from` (default: all of it), page by page. */
+export async function sessionHistory(base: string, sessionId: string, userId: string, fromRevision = 0): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
-  let from: number | null = 0;
+  let from: number | null = fromRevision;
   while (from !== null) {
     const { status, body } = await call(`${base}/api/v1/sessions/${sessionId}/events?from=${from}&limit=1000`, { headers: json(userId) });
     if (status !== 200) throw new Error(`GET events of ${sessionId}: ${status} ${JSON.stringify(body)}`);

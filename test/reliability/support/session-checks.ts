@@ -5,13 +5,16 @@
 import { SESSION_PERSISTED_NAME } from '../../../machines/index.js';
 import { postMessage, sessionHistory, sessionState } from './api.js';
 import type { MessageLedger } from './message-ledger.js';
-import { pollUntil } from './wait.js';
+import { pollUntil, sleep } from './wait.js';
 
 /** A session that did not answer a probe message. */
 export interface Unanswered {
   readonly sessionId: string;
   readonly detail: string;
 }
+
+/** Answers a client asks again after a pause. */
+const RETRY_STATUSES = new Set([429, 503]);
 
 /** States in which a session is doing nothing and will not on its own (histories are final). */
 const QUIET_STATES = new Set(['ready', 'idle', 'hibernated', 'failed', 'terminated']);
@@ -24,17 +27,26 @@ export async function probeSessions(base: string, owners: ReadonlyMap<string, st
   const results = await Promise.all(
     [...owners].map(async ([sessionId, userId]): Promise<Unanswered | null> => {
       const probe = ledger.create(sessionId, userId, label);
-      probe.attempts += 1;
-      const sent = await postMessage(base, sessionId, userId, probe.text, probe.clientMsgId).catch((error: unknown) => ({ status: 0, body: String(error), turnId: undefined }));
+      const deadline = Date.now() + timeoutMs;
+      let sent: { status: number; body: unknown; turnId?: string; revision?: number };
+      // A well-behaved client: a full queue (429) or a refusing breaker (503) is asked again a little later.
+      for (;;) {
+        probe.attempts += 1;
+        sent = await postMessage(base, sessionId, userId, probe.text, probe.clientMsgId).catch((error: unknown) => ({ status: 0, body: String(error) }));
+        if (sent.turnId !== undefined || !RETRY_STATUSES.has(sent.status) || Date.now() > deadline) break;
+        probe.refusals.push(String(sent.status));
+        await sleep(200);
+      }
       if (sent.turnId === undefined) {
         probe.refusals.push(String(sent.status));
         return { sessionId, detail: `probe refused: ${sent.status} ${JSON.stringify(sent.body)}` };
       }
       probe.ackTurnIds.push(sent.turnId);
       const turnId = sent.turnId;
+      const from = sent.revision ?? 0;
       let last: string[] = [];
       const answered = await pollUntil(async () => {
-        const events = await sessionHistory(base, sessionId, userId).catch(() => []);
+        const events = await sessionHistory(base, sessionId, userId, from).catch(() => []);
         last = events.slice(-8).map((event) => event.type);
         return events.some((event) => event.type === SESSION_PERSISTED_NAME.TURN_COMPLETED && event.data['turnId'] === turnId);
       }, timeoutMs, 100);
