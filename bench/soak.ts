@@ -5,7 +5,7 @@
  * 2. Crash safety (test/reliability/support/crash-scenario.ts): `SOAK_ROUNDS` (default 20) kill -9 rounds with
  *    `SOAK_SESSIONS` (default 4) sessions × 2 WebSocket clients.
  * 3. Fault storm (test/reliability/support/storm-scenario.ts): `SOAK_SECONDS` (default 120) of faults at set rates
- *    with `SOAK_SESSIONS` × 2 sessions, then a 5 s spawn outage and calm.
+ *    with `SOAK_SESSIONS` × 2 sessions, then a 5 s spawn outage, a 5 s API outage and calm.
  * Prints the counts (acked, lost, duplicated, reconnects, faults injected, bad inputs sent, leaked processes,
  * turns without exactly one terminal event) and a PASS/FAIL line; exits 1 on any failure (any loss or leak
  * included). `RELIABILITY_SEED=<n>` repeats a run (the seed is printed), `SOAK_ONLY=fuzz,crash,storm` runs a
@@ -106,11 +106,20 @@ function stormFailures(report: StormReport): string[] {
   if (report.health.failures.length > 0) failures.push(`storm: ${report.health.failures.length} health/status requests failed or were slower than the bound: ${JSON.stringify(report.health.failures.slice(0, 3))}`);
   if (breaker.violations.length > 0) failures.push(`storm: the agent-spawn breaker broke its specification: ${breaker.violations.slice(0, 5).join('; ')}`);
   if (breaker.trips === 0 || breaker.closes === 0) failures.push(`storm: the agent-spawn breaker never ${breaker.trips === 0 ? 'opened' : 'closed again'}`);
-  if (report.breakerStatus.status !== 'closed' || report.breakerStatus.metric !== 'closed') failures.push(`storm: breaker reported ${JSON.stringify(report.breakerStatus)} at the end, not closed`);
+  if (report.breakerStatus.status !== 'closed' || report.breakerStatus.metric !== 'closed') failures.push(`storm: the agent-spawn breaker reported ${JSON.stringify(report.breakerStatus)} at the end, not closed`);
+  const api = report.apiBreaker;
+  if (api.violations.length > 0) failures.push(`storm: the anthropic-api breaker broke its specification: ${api.violations.slice(0, 5).join('; ')}`);
+  if (api.trips === 0 || api.probes === 0 || api.closes === 0) failures.push(`storm: the anthropic-api breaker ${api.trips === 0 ? 'never opened' : api.probes === 0 ? 'never admitted a probe' : 'never closed again'}`);
+  if (report.apiBreakerStatus.status !== 'closed' || report.apiBreakerStatus.metric !== 'closed') failures.push(`storm: the anthropic-api breaker reported ${JSON.stringify(report.apiBreakerStatus)} at the end, not closed`);
+  if (report.silentSends > 0) failures.push(`storm: ${report.silentSends} sends got neither an ack nor an error frame`);
   if (report.mismatches.length > 0) failures.push(`storm: recovery metrics differ from the stored log: ${report.mismatches.join('; ')}`);
   if (report.leftAfterStop.length > 0) failures.push(`storm: agent processes left after the clean stop: ${JSON.stringify(report.leftAfterStop)}`);
   if (report.stopExitCode !== 0) failures.push(`storm: the clean stop exited with ${report.stopExitCode}`);
   return failures;
+}
+
+function breakerLine(history: StormReport['breaker']): string {
+  return `${history.trips} trips, ${history.probes} probes, ${history.reopens} failed probes, ${history.closes} closes, ends ${history.finalState}, ${history.violations.length} violations`;
 }
 
 async function main(): Promise<void> {
@@ -126,7 +135,7 @@ async function main(): Promise<void> {
   if (crash !== undefined) failures.push(...crashFailures(crash));
 
   const storm = ONLY.has('storm')
-    ? await runFaultStorm({ seed, sessions: SESSIONS * 2, stormMs: SECONDS * 1_000, outageMs: 5_000, healthBoundMs: 2_000, log }, KEEP)
+    ? await runFaultStorm({ seed, sessions: SESSIONS * 2, stormMs: SECONDS * 1_000, outageMs: 5_000, apiOutageMs: 5_000, healthBoundMs: 2_000, log }, KEEP)
     : undefined;
   if (storm !== undefined) failures.push(...stormFailures(storm));
 
@@ -148,7 +157,9 @@ async function main(): Promise<void> {
     ],
     ['leaked processes', String(leaked)],
     ['turns without one end', String(sum((r) => r.turnEnds.length))],
-    ['breaker (agent-spawn)', storm === undefined ? 'storm not run' : `${storm.breaker.trips} trips, ${storm.breaker.reopens} failed probes, ${storm.breaker.closes} closes, ${storm.breaker.violations.length} violations`],
+    ['breaker agent-spawn', storm === undefined ? 'storm not run' : breakerLine(storm.breaker)],
+    ['breaker anthropic-api', storm === undefined ? 'storm not run' : breakerLine(storm.apiBreaker)],
+    ['silent sends', String(storm?.silentSends ?? 0)],
     ['health', storm === undefined ? 'storm not run' : `${storm.health.requests} requests, ${storm.health.failures.length} failed, slowest ${storm.health.slowest} ms`],
   ];
   console.log(`\nsoak results (seed ${seed}, ${((performance.now() - started) / 1000).toFixed(0)} s)`);

@@ -16,13 +16,13 @@ let report: StormReport;
 describe(`fault storm: agent faults at set rates under load (${context})`, () => {
   beforeAll(async () => {
     report = await runFaultStorm(
-      { seed, sessions: 6, stormMs: 7_000, outageMs: 3_000, healthBoundMs: 2_000, log: (line) => console.log(line) },
+      { seed, sessions: 6, stormMs: 7_000, outageMs: 3_000, apiOutageMs: 2_500, healthBoundMs: 2_000, log: (line) => console.log(line) },
       process.env['RELIABILITY_KEEP'] === '1',
     );
   }, 90_000);
 
   it('injects every kind of fault', () => {
-    for (const kind of ['crash', 'hang', 'stall', 'garbage', 'exit', 'error', 'crash-on-start']) expect(report.injected[kind] ?? 0, `${kind}; ${context}`).toBeGreaterThan(0);
+    for (const kind of ['crash', 'hang', 'stall', 'garbage', 'exit', 'error', 'api-error', 'crash-on-start']) expect(report.injected[kind] ?? 0, `${kind}; ${context}`).toBeGreaterThan(0);
   });
 
   it('keeps health and pool status answering within the bound throughout', () => {
@@ -39,12 +39,22 @@ describe(`fault storm: agent faults at set rates under load (${context})`, () =>
     expect(report.breakerStatus, context).toEqual({ status: 'closed', metric: 'closed' });
   });
 
+  it('opens the anthropic-api breaker on API errors, admits probes in half-open and closes it once the API answers', () => {
+    expect(report.apiBreaker.violations, context).toEqual([]);
+    expect(report.apiBreaker.trips, context).toBeGreaterThan(0);
+    expect(report.apiBreaker.probes, context).toBeGreaterThan(0);
+    expect(report.apiBreaker.closes, context).toBeGreaterThan(0);
+    expect(report.apiBreaker.finalState, context).toBe('closed');
+    expect(report.apiBreakerStatus, context).toEqual({ status: 'closed', metric: 'closed' });
+  });
+
   it('exports recovery metrics equal to the stored faults and recoveries', () => {
     expect(report.stored.reported.recoveries['started'], context).toBeGreaterThan(0);
     expect(report.mismatches, context).toEqual([]);
   });
 
-  it('stores every acknowledged message exactly once and answers again in every session that has not failed', () => {
+  it('answers every send with an ack or an error frame, stores every acknowledged message exactly once, and answers again in every session that has not failed', () => {
+    expect(report.silentSends, context).toBe(0);
     expect(report.delivery.acked, context).toBeGreaterThan(0);
     expect(report.delivery.lost, context).toEqual([]);
     expect(report.delivery.duplicated, context).toEqual([]);

@@ -5,8 +5,11 @@
  * 1. storm: crashes, hangs, stalls, garbage, unexpected exits, error results and failed starts at set rates;
  * 2. spawn outage: every start fails (and running agents crash often), while new sessions are created, so the
  *    `agent-spawn` breaker must open, let a probe through after its open period, and re-open when it fails;
- * 3. calm: no faults; a new session is created and every session that has not failed must answer a new message,
- *    so the breaker's probe succeeds and it closes.
+ * 3. API outage: every turn reports `api_retry` lines and ends in an API error, so the `anthropic-api` breaker must
+ *    open, admit probes in half-open (each a stored `ProbeStarted`) and re-open when they fail, while every
+ *    message still gets an answer (an ack or an error frame, never silence);
+ * 4. calm: no faults; a new session is created and every session that has not failed must answer a new message,
+ *    so both breakers' probes succeed and they close.
  * Throughout, health and pool status must answer. Once quiet, the live recovery metrics are read; after a clean
  * stop, the stored log is checked: the breaker's transitions against its specification, the metrics against the
  * stored faults and recoveries, delivery and turn ends, and no agent process may be left.
@@ -35,6 +38,7 @@ export interface StormOptions {
   readonly sessions: number;
   readonly stormMs: number;
   readonly outageMs: number;
+  readonly apiOutageMs: number;
   /** Bound of every health/status request (a liveness bound, not a latency target). */
   readonly healthBoundMs: number;
   readonly log?: (line: string) => void;
@@ -49,9 +53,15 @@ export interface StormReport {
   readonly sends: number;
   readonly reconnects: number;
   readonly health: HealthReport;
+  /** The `agent-spawn` breaker's stored history. */
   readonly breaker: BreakerHistory;
-  /** The breaker's state as `GET /api/v1/session-pool/status` reported it at the end, and as the metric did. */
+  /** Its state as `GET /api/v1/session-pool/status` reported it at the end, and as the metric did. */
   readonly breakerStatus: { readonly status: string | null; readonly metric: string | null };
+  /** The same for the `anthropic-api` breaker. */
+  readonly apiBreaker: BreakerHistory;
+  readonly apiBreakerStatus: { readonly status: string | null; readonly metric: string | null };
+  /** Sends that got neither an ack nor an error frame within 10 s on an open connection. */
+  readonly silentSends: number;
   readonly metrics: RecoveryFigures;
   readonly stored: { readonly reported: RecoveryFigures; readonly fromSessions: RecoveryFigures };
   /** Metrics that differ from the stored log (pool reports and session streams). */
@@ -107,6 +117,7 @@ const SETTINGS = [
 export const STORM_RATES = {
   storm: 'crash:0.06,hang:0.03,stall:0.03,garbage:0.05,exit:0.03,error:0.05,crash-on-start:0.2,hang-on-start:0.02',
   outage: 'crash:0.3,crash-on-start:1',
+  apiOutage: 'api-error:1',
 } as const;
 
 const messageText = (clientMsgId: string): string => `storm ${clientMsgId}`;
@@ -123,6 +134,7 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
   const owners = new Map<string, string>();
   let sends = 0;
   let reconnects = 0;
+  let silentSends = 0;
   writeFileSync(ratesFile, '');
   const env = { FAKE_CLAUDE_FAULT_RATES: `file:${ratesFile}`, FAKE_CLAUDE_SEED: String(options.seed), FAKE_CLAUDE_FAULT_LOG: faultLog };
   const server = await startScenarioServer(dirs, SETTINGS, env);
@@ -145,6 +157,7 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
         if (connection > 0) reconnects += 1;
         const run = await runSender({ wsUrl: server.wsUrl, sessionId, userId, label: `s${s}`, ledger, random: clientRandom, pauseMs: [20, 150], text: messageText, stop: () => loadEnds });
         sends += run.sent;
+        if (run.ended === 'timeout') silentSends += 1;
         if (run.ended === 'session closed') return;
         if (run.ended !== 'stopped') await sleep(100);
       }
@@ -160,6 +173,9 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
       await addSessions(1, 'outage').catch(() => undefined);
       await sleep(Math.min(400, Math.max(0, outageEnds - Date.now())));
     }
+    writeFileSync(ratesFile, STORM_RATES.apiOutage);
+    log('fault-storm: API outage');
+    await sleep(options.apiOutageMs);
     rmSync(ratesFile, { force: true });
     loadEnds = true;
     await Promise.all(clients);
@@ -171,20 +187,22 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
     const failed = new Set(states.filter(([, state]) => state === 'failed').map(([sessionId]) => sessionId));
     const notFailed = new Map([...owners].filter(([sessionId]) => !failed.has(sessionId)));
     const unanswered = await probeSessions(server.url, notFailed, ledger, 'calm', 20_000);
-    const breakerClosed = await pollUntil(async () => (await breakerState(server.url)) === 'closed', 10_000, 100);
+    const breakersClosed = await pollUntil(async () => (await breakerState(server.url, POOL_BREAKERS.spawn)) === 'closed' && (await breakerState(server.url, POOL_BREAKERS.api)) === 'closed', 10_000, 100);
     const notQuiet = await awaitQuiet(server.url, owners, 20_000);
     const healthReport = await health.stop();
     const histories = await readHistories(server.url, owners);
     const metrics = await stableMetrics(server.url);
-    const breakerStatus = { status: await breakerState(server.url), metric: breakerMetric(await metricSamples(server.url)) };
-    log(`fault-storm: breaker ${breakerClosed ? 'closed' : `still ${breakerStatus.status}`}; ${failed.size} sessions failed; health ${healthReport.requests} requests, slowest ${healthReport.slowest} ms`);
+    const samples = await metricSamples(server.url);
+    const breakerStatus = { status: await breakerState(server.url, POOL_BREAKERS.spawn), metric: breakerMetric(samples, POOL_BREAKERS.spawn) };
+    const apiBreakerStatus = { status: await breakerState(server.url, POOL_BREAKERS.api), metric: breakerMetric(samples, POOL_BREAKERS.api) };
+    log(`fault-storm: breakers ${breakersClosed ? 'closed' : `not closed: ${breakerStatus.status}, ${apiBreakerStatus.status}`}; ${failed.size} sessions failed; health ${healthReport.requests} requests, slowest ${healthReport.slowest} ms`);
 
     const stopExitCode = await server.process.stop('SIGTERM');
     let leftAfterStop: AgentProcess[] = [];
     await pollUntil(() => (leftAfterStop = scenarioAgents(dirs.dataDir, owners.keys())).length === 0, 2_000);
 
     const storedLog = await readStoredLog(dirs.storeFile);
-    const breakerEvents = storedLog.filter((event) => event.stream === `${STREAM_PREFIX.breaker}${POOL_BREAKERS.spawn}`);
+    const breakerStream = (name: string) => storedLog.filter((event) => event.stream === `${STREAM_PREFIX.breaker}${name}`);
     const stored = storedFigures(storedLog);
     const report: StormReport = {
       seed: options.seed,
@@ -193,8 +211,11 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
       sends,
       reconnects,
       health: healthReport,
-      breaker: checkBreakerStream(breakerEvents, STORM_BREAKER),
+      breaker: checkBreakerStream(breakerStream(POOL_BREAKERS.spawn), STORM_BREAKER),
       breakerStatus,
+      apiBreaker: checkBreakerStream(breakerStream(POOL_BREAKERS.api), STORM_BREAKER),
+      apiBreakerStatus,
+      silentSends,
       metrics,
       stored,
       mismatches: [...figureMismatches(metrics, stored.reported, 'pool stream'), ...figureMismatches(metrics, stored.fromSessions, 'session streams')],
@@ -208,7 +229,7 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
       dir: dirs.root,
       durationMs: performance.now() - started,
     };
-    log(`fault-storm seed ${options.seed}: injected ${JSON.stringify(report.injected)}; breaker trips ${report.breaker.trips}, re-opens ${report.breaker.reopens}, closes ${report.breaker.closes}; ${report.delivery.acked} acked; ${(report.durationMs / 1000).toFixed(1)} s`);
+    log(`fault-storm seed ${options.seed}: injected ${JSON.stringify(report.injected)}; agent-spawn breaker trips ${report.breaker.trips}, re-opens ${report.breaker.reopens}, closes ${report.breaker.closes}; anthropic-api breaker trips ${report.apiBreaker.trips}, probes ${report.apiBreaker.probes}, closes ${report.apiBreaker.closes}; ${report.delivery.acked} acked; ${(report.durationMs / 1000).toFixed(1)} s`);
     return report;
   } finally {
     await server.process.stop('SIGKILL');
@@ -217,16 +238,16 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
   }
 }
 
-async function breakerState(base: string): Promise<string | null> {
+async function breakerState(base: string, name: string): Promise<string | null> {
   const response = await fetch(`${base}/api/v1/session-pool/status`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
   if (response === null || !response.ok) return null;
   const body = (await response.json()) as { breakers?: Record<string, string> };
-  return body.breakers?.[POOL_BREAKERS.spawn] ?? null;
+  return body.breakers?.[name] ?? null;
 }
 
-function breakerMetric(samples: ReadonlyMap<string, number>): string | null {
+function breakerMetric(samples: ReadonlyMap<string, number>, name: string): string | null {
   for (const state of ['closed', 'open', 'halfOpen', 'isolated']) {
-    if (samples.get(`aicli_circuit_breaker_state{breaker="${POOL_BREAKERS.spawn}",state="${state}"}`) === 1) return state;
+    if (samples.get(`aicli_circuit_breaker_state{breaker="${name}",state="${state}"}`) === 1) return state;
   }
   return null;
 }
