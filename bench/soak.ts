@@ -113,6 +113,7 @@ function stormFailures(report: StormReport): string[] {
   if (report.apiBreakerStatus.status !== 'closed' || report.apiBreakerStatus.metric !== 'closed') failures.push(`storm: the anthropic-api breaker reported ${JSON.stringify(report.apiBreakerStatus)} at the end, not closed`);
   if (report.silentSends > 0) failures.push(`storm: ${report.silentSends} sends got neither an ack nor an error frame`);
   if (report.mismatches.length > 0) failures.push(`storm: recovery metrics differ from the stored log: ${report.mismatches.join('; ')}`);
+  if (report.sessionMismatches.length > 0) failures.push(`storm: recovery metrics differ from the session streams: ${report.sessionMismatches.join('; ')}`);
   if (report.leftAfterStop.length > 0) failures.push(`storm: agent processes left after the clean stop: ${JSON.stringify(report.leftAfterStop)}`);
   if (report.stopExitCode !== 0) failures.push(`storm: the clean stop exited with ${report.stopExitCode}`);
   return failures;

@@ -48,9 +48,14 @@ describe(`fault storm: agent faults at set rates under load (${context})`, () =>
     expect(report.apiBreakerStatus, context).toEqual({ status: 'closed', metric: 'closed' });
   });
 
-  it('exports recovery metrics equal to the stored faults and recoveries', () => {
+  it('exports fault and recovery metrics equal to the stored faults and the recoveries the pool recorded', () => {
     expect(report.stored.reported.recoveries['started'], context).toBeGreaterThan(0);
     expect(report.mismatches, context).toEqual([]);
+  });
+
+  it('counts every recovery the session streams show: started, succeeded (also straight into a queued turn), failed', () => {
+    expect(report.stored.fromSessions.recoveries['succeeded'], context).toBeGreaterThan(0);
+    expect(report.sessionMismatches, context).toEqual([]);
   });
 
   it('answers every send with an ack or an error frame, stores every acknowledged message exactly once, and answers again in every session that has not failed', () => {

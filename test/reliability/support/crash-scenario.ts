@@ -1,8 +1,8 @@
 /**
  * The crash-safety scenario, shared by `test/reliability/crash-safety.test.ts` and `bench/soak.ts`: the server as
  * a child process over a SQLite file; WebSocket clients send messages (several per session, each message until
- * acknowledged); at a random moment of each round the server is killed with SIGKILL and restarted on the same
- * store and data directory. After each restart: no agent process of the killed server may survive the restart's
+ * acknowledged), and one more session stays idle; at a random moment of each round the server is killed with
+ * SIGKILL and restarted on the same store and data directory. After each restart: no agent process of the killed server may survive the restart's
  * reaping, and every session must answer a new message. After the last round the clients resend what was never
  * acknowledged, and the histories are checked: every acknowledged message stored exactly once, every turn ended
  * by exactly one terminal event. Then a clean stop must leave no agent process.
@@ -46,6 +46,8 @@ export interface CrashScenarioReport {
   readonly unanswered: ReadonlyArray<Unanswered & { readonly round: number }>;
   /** Sessions still busy when histories were read. */
   readonly notQuiet: ReadonlyArray<{ readonly sessionId: string; readonly state: string }>;
+  /** Agent processes the killed server left running, summed over rounds (the restart must reap them). */
+  readonly leftByKills: number;
   /** Agent processes alive after a restart that the new server does not own (its reaping missed them). */
   readonly orphans: ReadonlyArray<{ readonly round: number; readonly processes: readonly AgentProcess[] }>;
   /** Agent processes alive after the final clean stop. */
@@ -61,6 +63,11 @@ export interface CrashScenarioReport {
 
 /** Server settings: short grace periods so kills and stops are quick. */
 const SETTINGS = ['agent.kill_grace=500ms', 'agent.interrupt_grace=500ms', 'session_pool.max_size=20'];
+/**
+ * Agents that keep running when their stdin closes, as the CLI does while it waits on the API: a killed server
+ * leaves every agent running, so each restart has orphans to reap.
+ */
+const AGENT_ENV = { FAKE_CLAUDE_FAULT: 'ignore-stdin-end' };
 /** Long enough for a turn of `::slow 30` (a couple of 16-character chunks): a kill often lands mid-turn. */
 const messageText = (clientMsgId: string): string => `crash-safety ${clientMsgId} ::slow 30`;
 
@@ -77,15 +84,20 @@ export async function runCrashScenario(options: CrashScenarioOptions, keepDir = 
   let sends = 0;
   let reconnects = 0;
   let kills = 0;
+  let leftByKills = 0;
   let server: ScenarioServer | undefined;
   try {
-    server = await startScenarioServer(dirs, SETTINGS);
+    server = await startScenarioServer(dirs, SETTINGS, AGENT_ENV);
     for (let i = 0; i < options.sessions; i += 1) {
       const userId = `owner-${i}`;
       owners.set(await createSession(server.url, userId), userId);
     }
-    log(`crash-safety seed ${options.seed}: ${owners.size} sessions × ${options.clientsPerSession} clients, ${options.rounds} rounds, store ${dirs.storeFile}`);
-    const clients = [...owners].flatMap(([sessionId, userId], s) =>
+    const loaded = [...owners];
+    // One more session that only gets the probes: its agent is idle at every kill, so each kill leaves at least
+    // one agent running for the restart to reap.
+    owners.set(await createSession(server.url, 'idle-owner'), 'idle-owner');
+    log(`crash-safety seed ${options.seed}: ${loaded.length} sessions × ${options.clientsPerSession} clients and an idle session, ${options.rounds} rounds, store ${dirs.storeFile}`);
+    const clients = loaded.flatMap(([sessionId, userId], s) =>
       Array.from({ length: options.clientsPerSession }, (_, c) => ({ sessionId, userId, label: `s${s}c${c}`, random: random.fork() })),
     );
     const runClients = async (target: ScenarioServer, stop: () => boolean, resendOnly: boolean): Promise<SenderRun[]> => {
@@ -105,12 +117,14 @@ export async function runCrashScenario(options: CrashScenarioOptions, keepDir = 
       await current.process.stop('SIGKILL');
       kills += 1;
       await senders;
-      server = await startScenarioServer(dirs, SETTINGS);
+      const left = scenarioAgents(dirs.dataDir, owners.keys()).length;
+      leftByKills += left;
+      server = await startScenarioServer(dirs, SETTINGS, AGENT_ENV);
       const strays = scenarioAgents(dirs.dataDir, owners.keys()).filter((agent) => agent.ppid !== server!.pid);
       if (strays.length > 0) orphans.push({ round, processes: strays });
       const silent = await probeSessions(server.url, owners, ledger, `probe${round}`, 15_000);
       unanswered.push(...silent.map((entry) => ({ ...entry, round })));
-      log(`round ${round}: killed after ${killAfter} ms; ${ledger.acked} acked so far; ${strays.length} orphans; ${silent.length} silent sessions`);
+      log(`round ${round}: killed after ${killAfter} ms, leaving ${left} agents; ${ledger.acked} acked so far; ${strays.length} orphans after the restart; ${silent.length} silent sessions`);
     }
 
     // The clients reconnect once more and resend every message the killed servers never acknowledged.
@@ -133,6 +147,7 @@ export async function runCrashScenario(options: CrashScenarioOptions, keepDir = 
       messages: ledger.all().length,
       sends,
       reconnects,
+      leftByKills,
       delivery,
       turnEnds,
       unanswered,

@@ -2,15 +2,14 @@
  * The recovery figures the server exports (`aicli_agent_faults_total{kind}`, `aicli_error_recovery_total{outcome}`)
  * next to the same figures counted from the stored log: faults from the session streams (by the documented
  * reading of `projections/faults.ts`), recoveries both as the pool reported them (`RecoveryReported`) and from the
- * session streams' own state changes (into `recovering`, `recovering` → `ready`, into `failed`). The live metrics
- * must equal the stored truth once the server is quiet.
+ * session streams' own facts, read here independently of the pool's code: a recovery started when a session
+ * entered `recovering`, succeeded when a `RecoverySucceeded` took it out (to `ready`, or straight to `busy` when a
+ * queued message was waiting), failed when the session entered `failed`. The live metrics must equal both.
  */
-import { POOL_PERSISTED_NAME } from '../../../machines/index.js';
+import { POOL_PERSISTED_NAME, SESSION_PERSISTED_NAME } from '../../../machines/index.js';
 import { FAULT_KINDS, readFault } from '../../../projections/faults.js';
-import { recoveryTransition } from '../../../src/pool/recovery.js';
 import { STREAM_PREFIX } from '../../../src/runtime/constants.js';
 import type { RecordedEvent } from '../../../src/store/index.js';
-import type { SessionStateValue } from '../../../machines/index.js';
 
 const OUTCOMES = ['started', 'succeeded', 'failed'] as const;
 
@@ -42,16 +41,22 @@ export function storedFigures(log: readonly RecordedEvent[]): { readonly reporte
       if (reading.kind === 'fault') faults[reading.fault.kind] = (faults[reading.fault.kind] ?? 0) + 1;
       const from = event.metadata['from'];
       const to = event.metadata['to'];
-      if (typeof from === 'string' && typeof to === 'string') {
-        const outcome = recoveryTransition(from as SessionStateValue, to as SessionStateValue);
-        if (outcome !== null) fromSessions[outcome] = (fromSessions[outcome] ?? 0) + 1;
-      }
+      const outcome = recoveryOutcome(event.type, from, to);
+      if (outcome !== null) fromSessions[outcome] = (fromSessions[outcome] ?? 0) + 1;
     } else if (event.stream.startsWith(STREAM_PREFIX.pool) && event.type === POOL_PERSISTED_NAME.RECOVERY_REPORTED) {
       const outcome = (event.data as Record<string, unknown> | null)?.['outcome'];
       if (typeof outcome === 'string') reported[outcome] = (reported[outcome] ?? 0) + 1;
     }
   }
   return { reported: { faults, recoveries: reported }, fromSessions: { faults, recoveries: fromSessions } };
+}
+
+/** The recovery outcome a stored session event stands for, from its type and its states before and after. */
+function recoveryOutcome(type: string, from: unknown, to: unknown): (typeof OUTCOMES)[number] | null {
+  if (from !== 'recovering' && to === 'recovering') return 'started';
+  if (type === SESSION_PERSISTED_NAME.RECOVERY_SUCCEEDED && from === 'recovering' && to !== 'recovering' && to !== 'failed') return 'succeeded';
+  if (from !== 'failed' && to === 'failed') return 'failed';
+  return null;
 }
 
 /** `what: metric M, stored S` for every figure that differs. */

@@ -64,8 +64,10 @@ export interface StormReport {
   readonly silentSends: number;
   readonly metrics: RecoveryFigures;
   readonly stored: { readonly reported: RecoveryFigures; readonly fromSessions: RecoveryFigures };
-  /** Metrics that differ from the stored log (pool reports and session streams). */
+  /** Metrics that differ from what the pool recorded (`RecoveryReported`, and faults in the session streams). */
   readonly mismatches: readonly string[];
+  /** Metrics that differ from the session streams' own facts (see recovery-figures.ts). */
+  readonly sessionMismatches: readonly string[];
   readonly delivery: DeliveryReport;
   readonly turnEnds: readonly TurnEndViolation[];
   /** Sessions that had not failed and did not answer once the faults stopped. */
@@ -218,7 +220,8 @@ export async function runFaultStorm(options: StormOptions, keepDir = false): Pro
       silentSends,
       metrics,
       stored,
-      mismatches: [...figureMismatches(metrics, stored.reported, 'pool stream'), ...figureMismatches(metrics, stored.fromSessions, 'session streams')],
+      mismatches: figureMismatches(metrics, stored.reported, 'stored (pool stream)'),
+      sessionMismatches: figureMismatches(metrics, stored.fromSessions, 'session streams'),
       delivery: checkDelivery(ledger.all(), histories),
       turnEnds: checkTurnEnds(histories),
       unanswered,
