@@ -41,6 +41,13 @@ const SECONDS = positiveInt('SOAK_SECONDS', 120);
 const SESSIONS = positiveInt('SOAK_SESSIONS', 4);
 const KEEP = process.env['SOAK_KEEP'] === '1';
 const ONLY = new Set((process.env['SOAK_ONLY'] ?? 'fuzz,crash,storm').split(',').map((part) => part.trim()));
+const PARTS = ['fuzz', 'crash', 'storm'];
+for (const part of ONLY) {
+  if (!PARTS.includes(part)) {
+    console.error(`SOAK_ONLY: unknown part ${JSON.stringify(part)} (one or more of ${PARTS.join(', ')})`);
+    process.exit(2);
+  }
+}
 const seed = scenarioSeed();
 
 interface FuzzOutcome {
