@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api-server.js';
 import { waitForState } from '../pool/support.js';
+import { callApi as call } from '../support/rest.js';
 
 /** Slow turns must not count as stalls: `::slow 5000` prints nothing for seconds. */
 const SLOW_OK = { 'agent.stall_timeout': '20s', 'agent.turn_timeout': '20s' } as const;
@@ -14,14 +15,6 @@ interface StoredEventView {
   readonly revision: number;
   readonly type: string;
   readonly data: { readonly turnId?: string; readonly reason?: string };
-}
-
-async function call(api: TestApi, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-user-id': 'ada', 'x-tenant-id': 'acme' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${api.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 describe('turn lifecycle over REST', () => {

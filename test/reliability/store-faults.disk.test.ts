@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { until } from '../pool/support.js';
 import { runCli, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { callApi as call, type RestReply } from '../support/rest.js';
 
 const mounts: string[] = [];
 const servers: ServerProcess[] = [];
@@ -62,19 +63,6 @@ function fill(dir: string): string {
   return file;
 }
 
-interface Reply {
-  readonly status: number;
-  readonly body: any;
-}
-
-async function call(server: ServerProcess, method: string, path: string, body?: unknown): Promise<Reply> {
-  const headers: Record<string, string> = { 'x-user-id': 'ada', 'x-tenant-id': 'acme' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${server.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
 const logLines = (server: ServerProcess): Record<string, unknown>[] =>
   server.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 
@@ -103,7 +91,7 @@ describe.skipIf(!canMount)('store faults on a real disk', () => {
 
     const filler = fill(disk);
     // The log's write-ahead file may still have room for a while: send large messages until the store refuses one.
-    let refused: Reply | undefined;
+    let refused: RestReply | undefined;
     for (let i = 0; i < 40 && refused === undefined; i++) {
       const text = `${i} ${'x'.repeat(90_000)}`;
       const reply = await call(server, 'POST', `/sessions/${id}/messages`, { text, clientMsgId: `big-${i}` });

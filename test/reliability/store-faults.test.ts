@@ -29,6 +29,7 @@ import { testConfig } from '../support/config.js';
 import { FaultyStore } from '../support/faulty-store.js';
 import { WsClient } from '../ws/ws-client.js';
 import { turnEndingProblems } from '../support/turn-ends.js';
+import { callApi as call } from '../support/rest.js';
 
 const READ_ONLY = 'write failed: attempt to write a readonly database';
 const UNREACHABLE = 'EventStoreDB unavailable: 14 UNAVAILABLE: No connection established';
@@ -75,19 +76,6 @@ async function startFaultyServer(): Promise<Faulty> {
   });
   const address = (await server.http.listen())._unsafeUnwrap();
   return { url: address.url, store: faulty, pool, logs };
-}
-
-interface Reply {
-  readonly status: number;
-  readonly body: any;
-}
-
-async function call(url: string, method: string, path: string, body?: unknown): Promise<Reply> {
-  const headers: Record<string, string> = { 'x-user-id': 'ada', 'x-tenant-id': 'acme' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 /** The texts of the session's stored `MessageAccepted` events, in order (read straight from the wrapped store). */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { until } from '../pool/support.js';
+import { callApi as call } from '../support/rest.js';
 
 interface StoredEventView {
   readonly revision: number;
@@ -23,14 +24,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.stop('SIGKILL')));
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
-
-async function call(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-user-id': 'ada', 'x-tenant-id': 'acme' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${server.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
 
 const stateOf = async (server: ServerProcess, id: string): Promise<string> => (await call(server, 'GET', `/sessions/${id}`)).body.state as string;
 const eventsOf = async (server: ServerProcess, id: string): Promise<StoredEventView[]> =>

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendants, eventually, isAlive } from '../support/processes.js';
 import { runCli, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { callApi as call } from '../support/rest.js';
 
 type Run = ReturnType<typeof runCli>;
 
@@ -44,14 +45,6 @@ function startedAtOverNewConnection(port: number): Promise<string> {
     });
     request.on('error', reject);
   });
-}
-
-async function call(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-user-id': 'ada', 'x-tenant-id': 'acme' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${server.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
 /** Sends `text` and resolves once the session's history holds the fake claude's echo of it. */
