@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { ResultAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore, type EventStore, type RecordedEvent } from '../../store/index.js';
-import { SessionFeed, sessionStream, type FeedPosition, type FeedStart } from './session-feed.js';
+import { fanOutCost } from './fan-out.js';
+import { SessionFeed, sessionStream, type FeedHandle, type FeedPosition, type FeedStart } from './session-feed.js';
+import { manualTurns } from './testing/manual-turns.js';
 
 const stores: EventStore[] = [];
 afterEach(async () => {
@@ -69,10 +71,12 @@ describe('session feed', () => {
         fc.integer({ min: 0, max: 5 }),
         fc.integer({ min: 1, max: 4 }),
         fc.boolean(),
-        async (initial, from, racing, later, readFirst) => {
+        fc.boolean(),
+        async (initial, from, racing, later, readFirst, sliced) => {
           const { store, release } = gatedStore(readFirst);
           await append(store, 'a', initial);
-          const feed = new SessionFeed(store, serialize);
+          // Sliced: every live event goes out one send per event-loop turn, racing the history read all the more.
+          const feed = new SessionFeed(store, serialize, undefined, undefined, sliced ? { budget: { syncCost: 0, sliceMs: 0 } } : {});
           feed.start((await store.headPosition())._unsafeUnwrap());
           // A fromRevision past the end is valid: the follower waits for it, so append until it exists.
           const extra = from === undefined ? 0 : Math.max(0, from + 1 - (initial + racing + later));
@@ -101,7 +105,7 @@ describe('session feed', () => {
           await feed.close();
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 
@@ -145,6 +149,140 @@ describe('session feed', () => {
     await done;
     expect(received.started).toEqual([{ fromRevision: 0n, headRevision: -1n }]);
     expect(received.revisions).toEqual([0]);
+    await feed.close();
+  });
+});
+
+describe('session feed, fan-out too large for one event-loop turn', () => {
+  const SMALL = 10;
+  const LARGE = 100_000;
+  const FOLLOWERS = 6;
+  /** Frames as long as the event's `size`. */
+  const sized = (_sessionId: string, event: RecordedEvent): string => 'x'.repeat((event.data as { size: number }).size);
+  const appendSized = async (store: EventStore, ...sizes: number[]): Promise<void> => {
+    for (const size of sizes) (await store.append(sessionStream('a'), [{ type: 'Thing', data: { size } }], { expectedRevision: 'any' }))._unsafeUnwrap();
+  };
+
+  /**
+   * A feed whose slices are driven by hand and whose clock advances 1 ms per delivery (a slice of 2 ms makes 2
+   * sends); a small event to all followers fits in the dispatching turn, a large one does not. Records, per
+   * follower, the revisions received and, per delivery, the turn it was made in (`0`: outside any slice).
+   */
+  async function slicedFeed() {
+    const store = new MemoryEventStore();
+    stores.push(store);
+    const turns = manualTurns();
+    let clock = 0;
+    let turn = 0;
+    const feed = new SessionFeed(store, sized, undefined, undefined, {
+      budget: { syncCost: fanOutCost('x'.repeat(SMALL), FOLLOWERS), sliceMs: 2 },
+      schedule: turns.schedule,
+      now: () => clock,
+    });
+    feed.start((await store.headPosition())._unsafeUnwrap());
+    const received = new Map<string, number[]>();
+    const deliveries: { follower: string; revision: number; turn: number }[] = [];
+    const follow = (name: string, start: FeedStart): { handle: FeedHandle; started: Promise<void> } => {
+      received.set(name, []);
+      let begin!: () => void;
+      const started = new Promise<void>((resolve) => (begin = resolve));
+      const handle = feed.follow('a', start, {
+        started: () => begin(),
+        deliver: (_frame, event) => {
+          clock++;
+          received.get(name)!.push(Number(event.revision));
+          deliveries.push({ follower: name, revision: Number(event.revision), turn });
+        },
+        failed: (error) => {
+          throw new Error(`follower ${name} failed: ${error.kind}`);
+        },
+      });
+      return { handle, started };
+    };
+    const handles = new Map<string, FeedHandle>();
+    for (let index = 0; index < FOLLOWERS; index++) {
+      const { handle, started } = follow(`f${index}`, { kind: 'head' });
+      handles.set(`f${index}`, handle);
+      await started;
+    }
+    let turnsRun = 0;
+    /** Lets the store subscription run and runs the slices, one per loop iteration, until `done()`. */
+    const until = async (done: () => boolean): Promise<void> => {
+      for (let step = 0; step < 10_000 && !done(); step++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (turns.waiting() > 0) {
+          turn = ++turnsRun;
+          turns.turn();
+          turn = 0;
+        }
+      }
+      expect(done()).toBe(true);
+    };
+    /** Lets the store subscription run (no slice) until `done()`. */
+    const dispatched = async (done: () => boolean): Promise<void> => {
+      for (let step = 0; step < 10_000 && !done(); step++) await new Promise((resolve) => setImmediate(resolve));
+      expect(done()).toBe(true);
+    };
+    return { store, feed, turns, received, deliveries, follow, handles, until, dispatched, turnsRun: () => turnsRun };
+  }
+
+  it('sends a large event over several turns, at most one slice per turn, and small events behind it in order', async () => {
+    const { store, feed, received, deliveries, until } = await slicedFeed();
+    await appendSized(store, SMALL, LARGE, SMALL, LARGE, SMALL);
+    await until(() => [...received.values()].every((revisions) => revisions.at(-1) === 4));
+    for (const revisions of received.values()) expect(revisions).toEqual([0, 1, 2, 3, 4]);
+    // The first small event went out at once; the large one never all in one turn, nor anything after it.
+    expect(deliveries.filter((delivery) => delivery.revision === 0).every((delivery) => delivery.turn === 0)).toBe(true);
+    expect(deliveries.filter((delivery) => delivery.revision > 0).every((delivery) => delivery.turn > 0)).toBe(true);
+    const perTurn = new Map<number, number>();
+    for (const delivery of deliveries) if (delivery.turn > 0) perTurn.set(delivery.turn, (perTurn.get(delivery.turn) ?? 0) + 1);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(2);
+    await feed.close();
+  });
+
+  it('sends nothing more to followers that leave during a fan-out', async () => {
+    const { store, feed, turns, received, handles, until, dispatched } = await slicedFeed();
+    await appendSized(store, LARGE);
+    await dispatched(() => turns.waiting() > 0);
+    turns.turn();
+    expect(received.get('f0')).toEqual([0]);
+    handles.get('f3')!.stop();
+    handles.get('f4')!.stop();
+    await appendSized(store, SMALL);
+    await until(() => received.get('f5')!.at(-1) === 1);
+    expect(received.get('f3')).toEqual([]);
+    expect(received.get('f4')).toEqual([]);
+    for (const name of ['f0', 'f1', 'f2', 'f5']) expect(received.get(name)).toEqual([0, 1]);
+    await feed.close();
+  });
+
+  it('drops the fan-out still waiting when the feed closes', async () => {
+    const { store, feed, turns, received, dispatched } = await slicedFeed();
+    await appendSized(store, LARGE, LARGE);
+    await dispatched(() => turns.waiting() > 0);
+    turns.turn();
+    const before = structuredClone(Object.fromEntries(received));
+    await feed.close();
+    expect(turns.waiting()).toBe(0);
+    while (turns.turn());
+    expect(Object.fromEntries(received)).toEqual(before);
+  });
+
+  it('hands a new follower over from history to live events exactly once while a fan-out is under way', async () => {
+    const { store, feed, turns, received, follow, until, dispatched } = await slicedFeed();
+    await appendSized(store, SMALL, LARGE);
+    await dispatched(() => turns.waiting() > 0);
+    turns.turn();
+    // Event 1 is still going out to the first followers when these two start: one from the history, one at the head.
+    const fromHistory = follow('history', { kind: 'revision', revision: 0n });
+    const atHead = follow('head', { kind: 'head' });
+    await appendSized(store, LARGE, SMALL);
+    await Promise.all([fromHistory.started, atHead.started]);
+    await appendSized(store, SMALL);
+    await until(() => [...received.values()].every((revisions) => revisions.at(-1) === 4));
+    expect(received.get('history')).toEqual([0, 1, 2, 3, 4]);
+    expect(received.get('head')).toEqual(received.get('head')![0] === 2 ? [2, 3, 4] : [3, 4]);
+    for (let index = 0; index < FOLLOWERS; index++) expect(received.get(`f${index}`)).toEqual([0, 1, 2, 3, 4]);
     await feed.close();
   });
 });

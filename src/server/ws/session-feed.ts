@@ -4,10 +4,13 @@
  * history from its `fromRevision` read with `readStream`, then live events, with no gap and no duplicate: a
  * follower is registered before its history is read, live events that arrive meanwhile are buffered, and only
  * those past the last revision sent are flushed. Delivery is one synchronous call per follower and a live
- * event is serialised once for all of them; nothing in the dispatch loop awaits a client.
+ * event is serialised once for all of them; nothing in the dispatch loop awaits a client. A live event too large
+ * to send to all its followers in one event-loop turn goes out in slices ({@link SlicedFanOut}), and the session's
+ * later events queue behind it, so each follower still gets them in order.
  */
 import { STREAM_PREFIX } from '../../runtime/index.js';
 import { formatStoreError, READ_DIRECTION, STORE_ERROR_KIND, type EventStore, type RecordedEvent, type Subscription } from '../../store/index.js';
+import { SlicedFanOut, type FanOutBudget, type Schedule } from './fan-out.js';
 
 /** Where a follower starts: at a revision (inclusive, history first) or at the next new event. */
 export type FeedStart = { readonly kind: 'revision'; readonly revision: bigint } | { readonly kind: 'head' };
@@ -60,6 +63,8 @@ export class SessionFeed {
   #position = 0n;
   #closed = false;
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Live deliveries too large for one event-loop turn, sent in slices. */
+  readonly #fanOut: SlicedFanOut<Follower>;
   #markStarted!: () => void;
   /** Settles on the first {@link start}: a follower reads its history only then, or an event could fall between. */
   readonly #started = new Promise<void>((resolve) => (this.#markStarted = resolve));
@@ -69,7 +74,10 @@ export class SessionFeed {
     private readonly serialize: EventSerializer,
     private readonly onFault: (reason: string) => void = () => undefined,
     private readonly restartDelayMs = 500,
-  ) {}
+    fanOut: { readonly budget?: FanOutBudget; readonly schedule?: Schedule; readonly now?: () => number } = {},
+  ) {
+    this.#fanOut = new SlicedFanOut((follower, frame, event) => this.#send(follower, frame, event), fanOut.budget, fanOut.schedule, fanOut.now);
+  }
 
   /** Starts the one store subscription after `fromPosition` (the head when the endpoint was mounted). */
   start(fromPosition: bigint): void {
@@ -104,15 +112,37 @@ export class SessionFeed {
   #dispatch(event: RecordedEvent): void {
     const followers = this.#followers.get(event.stream);
     if (followers === undefined) return;
-    let frame: string | undefined;
+    let live = 0;
+    let sessionId = '';
     for (const follower of followers) {
       if (follower.buffer !== null) follower.buffer.push(event);
       else if (event.revision > follower.last) {
-        follower.last = event.revision;
-        frame ??= this.serialize(follower.sessionId, event);
-        follower.sink.deliver(frame, event);
+        live++;
+        sessionId = follower.sessionId;
       }
     }
+    if (live === 0) return;
+    const frame = this.serialize(sessionId, event);
+    if (this.#fanOut.fitsNow(event.stream, frame, live)) {
+      for (const follower of followers) if (follower.buffer === null) this.#send(follower, frame, event);
+      return;
+    }
+    const targets: Follower[] = [];
+    for (const follower of followers) if (follower.buffer === null && event.revision > follower.last) targets.push(follower);
+    this.#fanOut.enqueue(event.stream, frame, event, targets);
+  }
+
+  /** Delivers `event` to `follower` unless it left or has it already; whether it did. A sink that throws is reported, never rethrown. */
+  #send(follower: Follower, frame: string, event: RecordedEvent): boolean {
+    if (follower.stopped || event.revision <= follower.last) return false;
+    follower.last = event.revision;
+    try {
+      follower.sink.deliver(frame, event);
+    } catch (error) {
+      // A bug in one follower's sink must not stop the others' events (nor, from a slice, the process).
+      this.onFault(`a follower of session ${follower.sessionId} failed to take an event: ${String(error)}`);
+    }
+    return true;
   }
 
   /**
@@ -171,9 +201,7 @@ export class SessionFeed {
   }
 
   #deliverOnce(follower: Follower, event: RecordedEvent): void {
-    if (follower.stopped || event.revision <= follower.last) return;
-    follower.last = event.revision;
-    follower.sink.deliver(this.serialize(follower.sessionId, event), event);
+    if (!follower.stopped && event.revision > follower.last) this.#send(follower, this.serialize(follower.sessionId, event), event);
   }
 
   /** Followers per session now. */
@@ -191,6 +219,7 @@ export class SessionFeed {
     this.#markStarted();
     for (const set of this.#followers.values()) for (const follower of set) follower.stopped = true;
     this.#followers.clear();
+    this.#fanOut.clear();
     const subscription = this.#subscription;
     this.#subscription = null;
     await subscription?.close();
