@@ -25,7 +25,7 @@ function harness(sliceMs: number) {
       received.push({ target: target.name, key: recorded.stream, revision: Number(recorded.revision), turn });
       return true;
     },
-    { syncCost: 0, sliceMs },
+    { syncCost: 0, sliceMs, maxPendingCost: Number.POSITIVE_INFINITY },
     turns.schedule,
     () => clock,
   );
@@ -38,13 +38,39 @@ function harness(sliceMs: number) {
 
 describe('sliced fan-out', () => {
   it('says a fan-out fits in the turn only when it is small and nothing of its key waits', () => {
-    const fanOut = new SlicedFanOut<Target>(() => true, { syncCost: fanOutCost('x'.repeat(100), 4), sliceMs: 1 }, manualTurns().schedule);
+    const fanOut = new SlicedFanOut<Target>(() => true, { syncCost: fanOutCost('x'.repeat(100), 4), sliceMs: 1, maxPendingCost: Number.POSITIVE_INFINITY }, manualTurns().schedule);
     expect(fanOut.fitsNow('a', 'x'.repeat(100), 4)).toBe(true);
     expect(fanOut.fitsNow('a', 'x'.repeat(100), 5)).toBe(false);
     expect(fanOut.fitsNow('a', 'x'.repeat(4 * (100 + SEND_COST)), 1)).toBe(false);
     fanOut.enqueue('a', 'big', event('a', 0), [{ name: 't', left: false }]);
     expect(fanOut.fitsNow('a', 'x', 1)).toBe(false);
     expect(fanOut.fitsNow('b', 'x', 1)).toBe(true);
+  });
+
+  it('brakes: past maxPendingCost, enqueue delivers the oldest waiting work at once, in order, until back within', () => {
+    const turns = manualTurns();
+    const received: string[] = [];
+    const frame = 'x'.repeat(100);
+    const perEvent = fanOutCost(frame, 3);
+    const fanOut = new SlicedFanOut<Target>(
+      (target, _frame, recorded) => {
+        received.push(`${recorded.stream}${recorded.revision}:${target.name}`);
+        return true;
+      },
+      { syncCost: 0, sliceMs: 1_000, maxPendingCost: 2 * perEvent },
+      turns.schedule,
+    );
+    const targets = ['t0', 't1', 't2'].map((name) => ({ name, left: false }));
+    fanOut.enqueue('a', frame, event('a', 0), targets);
+    fanOut.enqueue('b', frame, event('b', 0), targets);
+    expect(received).toEqual([]);
+    // A third event would make three waiting: the oldest key's work goes out now, in this turn.
+    fanOut.enqueue('a', frame, event('a', 1), targets);
+    expect(received).toEqual(['a0:t0', 'a0:t1', 'a0:t2', 'a1:t0', 'a1:t1', 'a1:t2']);
+    expect(fanOut.pending()).toBe(1);
+    while (turns.turn());
+    expect(received.slice(6)).toEqual(['b0:t0', 'b0:t1', 'b0:t2']);
+    expect(fanOut.pending()).toBe(0);
   });
 
   it('delivers nothing in the enqueuing turn, then at most one slice per turn', () => {

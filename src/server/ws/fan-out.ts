@@ -16,10 +16,19 @@ export interface FanOutBudget {
   readonly syncCost: number;
   /** How long one slice may send before it yields (ms); a slice makes at least one send. */
   readonly sliceMs: number;
+  /**
+   * The brake: the most fan-out work (in {@link fanOutCost} units) that may wait. Past it, `enqueue` delivers the
+   * oldest waiting work at once until it is back within, as a synchronous fan-out always did, so the store
+   * subscription that feeds it is slowed down instead of the queue growing without end.
+   */
+  readonly maxPendingCost: number;
 }
 
-/** Defaults: up to 32 followers of a small frame (2 of a 90 KB one) at once; slices of 4 ms (measured: `bench/ws-slow-readers.ts`). */
-export const DEFAULT_FAN_OUT_BUDGET: FanOutBudget = { syncCost: 256 * 1024, sliceMs: 4 };
+/**
+ * Defaults: up to 32 followers of a small frame (2 of a 90 KB one) at once; slices of 4 ms (measured:
+ * `bench/ws-slow-readers.ts`); about ten 90 KB events to 1,000 followers may wait.
+ */
+export const DEFAULT_FAN_OUT_BUDGET: FanOutBudget = { syncCost: 256 * 1024, sliceMs: 4, maxPendingCost: 1024 * 1024 * 1024 };
 
 /** What one send costs on top of its frame's length (characters): a small frame to many followers is still work. */
 export const SEND_COST = 8 * 1024;
@@ -52,6 +61,8 @@ export class SlicedFanOut<T> {
   /** Keys with work waiting, in turn order; a key is present only while its queue is not empty. */
   readonly #queues = new Map<string, Job<T>[]>();
   #cancel: (() => void) | null = null;
+  /** The {@link fanOutCost} of every send still waiting. */
+  #pendingCost = 0;
 
   constructor(
     private readonly send: (target: T, frame: string, event: RecordedEvent) => boolean,
@@ -71,7 +82,9 @@ export class SlicedFanOut<T> {
     const job: Job<T> = { frame, event, targets, next: 0 };
     if (queue === undefined) this.#queues.set(key, [job]);
     else queue.push(job);
-    this.#cancel ??= this.schedule(() => this.#slice());
+    this.#pendingCost += fanOutCost(frame, targets.length);
+    if (this.#pendingCost > this.budget.maxPendingCost) this.#deliver(Number.POSITIVE_INFINITY, () => this.#pendingCost <= this.budget.maxPendingCost);
+    this.#cancel ??= this.#queues.size > 0 ? this.schedule(() => this.#slice()) : null;
   }
 
   /** Events waiting, over all keys (for tests and status). */
@@ -86,21 +99,26 @@ export class SlicedFanOut<T> {
     this.#cancel?.();
     this.#cancel = null;
     this.#queues.clear();
+    this.#pendingCost = 0;
   }
 
   /** Delivers for up to one slice's time, key by key in turns, then schedules the rest. */
   #slice(): void {
     this.#cancel = null;
-    const deadline = this.now() + this.budget.sliceMs;
+    this.#deliver(this.now() + this.budget.sliceMs, () => false);
+    if (this.#queues.size > 0) this.#cancel = this.schedule(() => this.#slice());
+  }
+
+  /** Delivers key by key in turns until `deadline` or until `enough()` says so after a key's turn. */
+  #deliver(deadline: number, enough: () => boolean): void {
     let more = true;
-    while (more && this.#queues.size > 0) {
+    while (more && this.#queues.size > 0 && !enough()) {
       const [key, queue] = this.#queues.entries().next().value as [string, Job<T>[]];
       // This key's turn: to the back of the line, so that other keys' work is not held behind a long fan-out.
       this.#queues.delete(key);
       more = this.#drain(queue, deadline);
       if (queue.length > 0) this.#queues.set(key, queue);
     }
-    if (this.#queues.size > 0) this.#cancel = this.schedule(() => this.#slice());
   }
 
   /** Delivers `queue`'s jobs in order until `deadline`; whether time is left. */
@@ -108,6 +126,7 @@ export class SlicedFanOut<T> {
     while (queue.length > 0) {
       const job = queue[0]!;
       while (job.next < job.targets.length) {
+        this.#pendingCost -= job.frame.length + SEND_COST;
         if (this.send(job.targets[job.next++]!, job.frame, job.event) && this.now() >= deadline) {
           if (job.next === job.targets.length) queue.shift();
           return false;

@@ -76,7 +76,7 @@ describe('session feed', () => {
           const { store, release } = gatedStore(readFirst);
           await append(store, 'a', initial);
           // Sliced: every live event goes out one send per event-loop turn, racing the history read all the more.
-          const feed = new SessionFeed(store, serialize, undefined, undefined, sliced ? { budget: { syncCost: 0, sliceMs: 0 } } : {});
+          const feed = new SessionFeed(store, serialize, undefined, undefined, sliced ? { budget: { syncCost: 0, sliceMs: 0, maxPendingCost: Number.POSITIVE_INFINITY } } : {});
           feed.start((await store.headPosition())._unsafeUnwrap());
           // A fromRevision past the end is valid: the follower waits for it, so append until it exists.
           const extra = from === undefined ? 0 : Math.max(0, from + 1 - (initial + racing + later));
@@ -175,7 +175,7 @@ describe('session feed, fan-out too large for one event-loop turn', () => {
     let clock = 0;
     let turn = 0;
     const feed = new SessionFeed(store, sized, undefined, undefined, {
-      budget: { syncCost: fanOutCost('x'.repeat(SMALL), FOLLOWERS), sliceMs: 2 },
+      budget: { syncCost: fanOutCost('x'.repeat(SMALL), FOLLOWERS), sliceMs: 2, maxPendingCost: Number.POSITIVE_INFINITY },
       schedule: turns.schedule,
       now: () => clock,
     });
