@@ -9,7 +9,7 @@ import { BREAKER_STATES } from '../machines/circuit-breaker.machine.js';
 import { POOL_PERSISTED_NAME as P } from '../machines/pool.events.js';
 import { SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
 import { SESSION_STATES } from '../machines/session.states.js';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../src/runtime/constants.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../machines/streams.js';
 import type { ProjectedEvent } from './event.js';
 import { FAULT_KINDS } from './faults.js';
 

@@ -7,7 +7,7 @@ import { BREAKER_PERSISTED_NAME as B } from '../machines/circuit-breaker.events.
 import type { BreakerStateValue } from '../machines/circuit-breaker.machine.js';
 import { POOL_PERSISTED_NAME as P, type RecoveryOutcome } from '../machines/pool.events.js';
 import type { FaultKind } from '../machines/session.events.js';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../src/runtime/constants.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../machines/streams.js';
 import { atOf, breakerNameOf, own, recordOf, sessionIdOf, stateAfter, stateBefore, stringOf, type ProjectedEvent, type Projection } from './event.js';
 import { FAULT_KINDS, readFault } from './faults.js';
 

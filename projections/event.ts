@@ -3,7 +3,7 @@
  * defensive readers every fold uses on `data` and `metadata`, so that malformed events are skipped, never thrown on.
  * Stream names and the runtime's own event types come from the runtime's constants table (pure data).
  */
-import { STREAM_PREFIX } from '../src/runtime/constants.js';
+import { STREAM_PREFIX } from '../machines/streams.js';
 
 /** A stored event as a fold sees it; the store's `RecordedEvent` fits this shape. */
 export interface ProjectedEvent {

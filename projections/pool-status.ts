@@ -10,7 +10,7 @@ import { afterReconfigure, clampTarget } from '../machines/pool.context.js';
 import { DEFAULT_POOL_SCALING_OPTIONS, mergePoolOptions, type PoolScalingOptions } from '../machines/pool.options.js';
 import { SESSION_PROVISIONED } from '../machines/session.events.js';
 import type { SessionStateValue } from '../machines/session.states.js';
-import { STREAM_PREFIX } from '../src/runtime/constants.js';
+import { STREAM_PREFIX } from '../machines/streams.js';
 import { emptyIdMap, idMapDelete, idMapGet, idMapSet, type IdMap } from './id-map.js';
 import { atOf, bumpCount, countOf, numberOf, recordOf, sessionIdOf, stateAfter, stringOf, type ProjectedEvent, type Projection } from './event.js';
 

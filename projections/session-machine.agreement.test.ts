@@ -12,7 +12,7 @@ import { SESSION_PERSISTED_NAME, SESSION_PROVISIONED, type FaultKind, type Sessi
 import { sessionMachine } from '../machines/session.machine.js';
 import { sessionOutcomes } from '../machines/session.outcomes.js';
 import { ev, testSessionInput as input } from '../machines/session.testing.js';
-import { STREAM_PREFIX } from '../src/runtime/constants.js';
+import { STREAM_PREFIX } from '../machines/streams.js';
 import { errorRecoveryProjection } from './error-recovery.js';
 import { foldAll, type ProjectedEvent } from './event.js';
 import { FAULT_KINDS } from './faults.js';

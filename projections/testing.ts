@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../src/runtime/constants.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../machines/streams.js';
 import { foldAll, type ProjectedEvent, type Projection } from './event.js';
 
 /** Builds the events of one stream with consecutive revisions from 0. */

@@ -1,30 +1,11 @@
 /**
- * Protocol strings and defaults of the actor host, in one place: stream prefixes, the event types the runtime
- * itself writes (a stream's first event, snapshots), the kinds of its errors and the tuning defaults.
- * Import these; never retype the strings. Input-event names live with the machines (`SESSION_PERSISTED_NAME` ...).
+ * Protocol strings and defaults of the actor host, in one place: the kinds of its errors and the tuning defaults.
+ * Import these; never retype the strings. Stream prefixes and the event types the runtime itself writes (a stream's
+ * first event, snapshots) live with the machines (`machines/streams.ts`), as do input-event names.
  */
-import { POOL_CREATED, SESSION_PROVISIONED } from '../../machines/index.js';
-
-/** Stream-name prefix of each actor kind: one stream per actor, `session-<id>`, `breaker-<name>`, `pool-<name>`. */
-export const STREAM_PREFIX = {
-  session: 'session-',
-  breaker: 'breaker-',
-  pool: 'pool-',
-  /** Companion stream holding an actor's latest snapshot: `snapshot-session-<id>` (`$` names are reserved by the store). */
-  snapshot: 'snapshot-',
-} as const;
-
-/** Event types the runtime writes itself, besides the machines' persisted input events. */
-export const RUNTIME_EVENT_TYPE = {
-  /** First event of a `session-<id>` stream; data is the `SessionInput`. */
-  sessionProvisioned: SESSION_PROVISIONED,
-  /** First event of a `breaker-<name>` stream; data is the `BreakerInput`. */
-  breakerCreated: 'BreakerCreated',
-  /** First event of a `pool-<name>` stream; data is the `PoolInput`. */
-  poolCreated: POOL_CREATED,
-  /** The one event kept in a `snapshot-…` stream; data is a persisted snapshot and the revision it covers. */
-  snapshotTaken: 'SnapshotTaken',
-} as const;
+// Stream names and the event types the runtime writes are defined with the machines, so projections can read them
+// without depending on the runtime; re-exported here so the runtime's API stays whole.
+export { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../../machines/streams.js';
 
 /** Stable `kind` of every {@link RuntimeError}. */
 export const RUNTIME_ERROR_KIND = {

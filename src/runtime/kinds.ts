@@ -17,15 +17,16 @@ import {
   POOL_EVENT_FROM_PERSISTED,
   POOL_PERSISTED_NAME,
   poolMachine,
+  RUNTIME_EVENT_TYPE,
   SESSION_EVENT_FROM_PERSISTED,
   SESSION_OUTCOME_NAME,
   SESSION_PERSISTED_NAME,
   SESSION_RECORDED_ACTIONS,
   sessionMachine,
   sessionOutcomes,
+  STREAM_PREFIX,
 } from '../../machines/index.js';
 import { contextDeadline, implementsAll, NO_OUTCOMES, type ActorKind, type OutcomeRecording } from './actor-kind.js';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from './constants.js';
 import type { EffectHandler } from './effects.js';
 import { unknownActorKind, type RuntimeError } from './errors.js';
 

@@ -6,10 +6,9 @@
  */
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type { AnyStateMachine, SnapshotFrom } from 'xstate';
-import { persist, restore } from '../../machines/index.js';
+import { persist, restore, RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../../machines/index.js';
 import { isStreamNotFound, type EventStore, type JsonValue } from '../store/index.js';
 import type { ActorKind } from './actor-kind.js';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from './constants.js';
 import { storeFailure, type RuntimeError } from './errors.js';
 import type { Folded } from './fold.js';
 

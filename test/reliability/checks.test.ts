@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BREAKER_EVENT, BREAKER_PERSISTED_NAME, circuitBreakerMachine, start, step, type BreakerEvent } from '../../machines/index.js';
-import { RUNTIME_EVENT_TYPE } from '../../src/runtime/constants.js';
+import { BREAKER_EVENT, BREAKER_PERSISTED_NAME, circuitBreakerMachine, RUNTIME_EVENT_TYPE, start, step, type BreakerEvent } from '../../machines/index.js';
 import type { RecordedEvent } from '../../src/store/index.js';
 import type { HistoryEvent } from './support/api.js';
 import { checkBreakerStream, type BreakerSpec } from './support/breaker-spec.js';

@@ -11,8 +11,7 @@
  *   `half_open_successes_to_close` successful probes close it;
  * - every event continues from the state the previous one left.
  */
-import { BREAKER_PERSISTED_NAME as B } from '../../../machines/index.js';
-import { RUNTIME_EVENT_TYPE } from '../../../src/runtime/constants.js';
+import { BREAKER_PERSISTED_NAME as B, RUNTIME_EVENT_TYPE } from '../../../machines/index.js';
 import type { RecordedEvent } from '../../../src/store/index.js';
 
 /** The configured options the check needs (milliseconds). */

@@ -6,9 +6,8 @@
  * entered `recovering`, succeeded when a `RecoverySucceeded` took it out (to `ready`, or straight to `busy` when a
  * queued message was waiting), failed when the session entered `failed`. The live metrics must equal both.
  */
-import { POOL_PERSISTED_NAME, SESSION_PERSISTED_NAME } from '../../../machines/index.js';
+import { POOL_PERSISTED_NAME, SESSION_PERSISTED_NAME, STREAM_PREFIX } from '../../../machines/index.js';
 import { FAULT_KINDS, readFault } from '../../../projections/faults.js';
-import { STREAM_PREFIX } from '../../../src/runtime/constants.js';
 import type { RecordedEvent } from '../../../src/store/index.js';
 
 const OUTCOMES = ['started', 'succeeded', 'failed'] as const;

@@ -16,7 +16,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STREAM_PREFIX } from '../../../src/runtime/constants.js';
+import { STREAM_PREFIX } from '../../../machines/index.js';
 import { POOL_BREAKERS } from '../../../src/pool/index.js';
 import { killScenarioAgents, scenarioAgents, type AgentProcess } from './agent-census.js';
 import { createSession, metricSamples, sessionState } from './api.js';
