@@ -5,7 +5,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import type { ReadinessProbe } from '../runtime/readiness.js';
 
 /** Why the agent command cannot be run; `searched` is the PATH looked through (`null` for a path with a slash). */
 export type AgentCommandError = { readonly kind: 'AgentCommandNotFound'; readonly command: string; readonly reason: string; readonly searched: string | null };
@@ -35,16 +34,4 @@ function isExecutableFile(file: string): boolean {
 export function describeAgentCommandError(error: AgentCommandError): string {
   const where = error.searched === null ? '' : error.searched === '' ? ' (PATH is empty)' : ` (searched PATH=${error.searched})`;
   return `agent.command "${error.command}": ${error.reason}${where}`;
-}
-
-/** A readiness probe that checks the agent command can be found; not critical, history and replay still work. */
-export function agentCommandProbe(command: string, pathVariable: string | undefined): ReadinessProbe {
-  return {
-    name: 'agent',
-    critical: false,
-    check: async () => {
-      const resolved = resolveAgentCommand(command, pathVariable);
-      return resolved.isOk() ? { ready: true, detail: resolved.value } : { ready: false, detail: describeAgentCommandError(resolved.error) };
-    },
-  };
 }

@@ -1,5 +1,5 @@
 /** The agent runner: spawning, talking to, watching and stopping Claude Code CLI processes. */
-export { agentCommandProbe, describeAgentCommandError, resolveAgentCommand, type AgentCommandError } from './command.js';
+export { describeAgentCommandError, resolveAgentCommand, type AgentCommandError } from './command.js';
 export { AgentProcess, type AgentTimeouts } from './agent-process.js';
 export { createAgentRunner, type AgentRunner } from './agent-runner.js';
 export { describeAgentError, isAgentError, type AgentError, type AgentErrorKind } from './errors.js';
