@@ -1,6 +1,7 @@
 /** The pure machines and what the runtime needs around them. Re-exports only; test helpers live in `testing.ts`. */
 export * from './deadline.js';
 export * from './event-names.js';
+export * from './identifiers.js';
 export * from './streams.js';
 export * from './replay.js';
 export * from './circuit-breaker.events.js';

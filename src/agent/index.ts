@@ -13,4 +13,4 @@ export { currentProcess, identifyProcess, isRunning, sameProcess, isProcessIdent
 export * from './protocol.js';
 export { SessionInputMapper } from './session-input.js';
 export { spawnAgent, startAgent, type AgentRunnerConfig } from './spawn-agent.js';
-export { isSafeSegment, tenantDirs, type TenantDirs } from './tenant.js';
+export { tenantDirs, type TenantDirs } from './tenant.js';

@@ -7,9 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
+import { isSafeSegment } from '../../machines/index.js';
 import type { AgentError } from './errors.js';
-
-const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** A tenant's directories. */
 export interface TenantDirs {
@@ -18,11 +17,6 @@ export interface TenantDirs {
   readonly configDir: string;
   /** The root under which the tenant's working directories live. */
   readonly workRoot: string;
-}
-
-/** Checks that `segment` is one safe path segment: letters, digits, `.`, `_`, `-`, not starting with `.`. */
-export function isSafeSegment(segment: string): boolean {
-  return SAFE_SEGMENT.test(segment) && segment !== '..' && !segment.includes('..');
 }
 
 /** The directories of `tenantId` under `root` (`<root>/<tenant>/config`, `<root>/<tenant>/work`), created. */

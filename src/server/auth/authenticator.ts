@@ -10,8 +10,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { err, ok, type Result } from 'neverthrow';
+import { isSafeSegment } from '../../../machines/index.js';
 import type { Config } from '../../config/index.js';
-import { isSafeSegment } from '../../agent/tenant.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { isServerRole, type Identity } from './identity.js';
 
