@@ -4,7 +4,7 @@ import { BREAKER_EVENT, BREAKER_EVENT_FROM_PERSISTED, BREAKER_PERSISTED_NAME, ty
 import { BREAKER_STATES, circuitBreakerMachine } from './circuit-breaker.machine.js';
 import { DEFAULT_BREAKER_OPTIONS, type BreakerInput } from './circuit-breaker.options.js';
 import { replay } from './replay.js';
-import { specFor } from './testing.js';
+import { specFor } from './testing/given-when-then.js';
 
 const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE } = BREAKER_EVENT;
 

@@ -6,7 +6,7 @@ import { circuitBreakerMachine } from './circuit-breaker.machine.js';
 import { completeBreakerOptions, sameBreakerOptions, type BreakerInput, type BreakerOptions } from './circuit-breaker.options.js';
 import { BREAKER_WINDOW_BUCKETS } from './circuit-breaker.window.js';
 import { persist, replay, restore, start, step } from './replay.js';
-import { replayMismatch } from './testing.js';
+import { replayMismatch } from './testing/given-when-then.js';
 
 const { CALL_SUCCEEDED, CALL_FAILED, PROBE_STARTED, PROBE_ABANDONED, TIMER_ELAPSED, RESET, ISOLATE, RECONFIGURED } = BREAKER_EVENT;
 

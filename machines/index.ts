@@ -1,4 +1,4 @@
-/** The pure machines and what the runtime needs around them. Re-exports only; test helpers live in `testing.ts`. */
+/** The pure machines and what the runtime needs around them. Re-exports only; test helpers live in `testing/` (not built). */
 export * from './deadline.js';
 export * from './event-names.js';
 export * from './identifiers.js';

@@ -5,7 +5,7 @@ import { POOL_STATES, poolMachine } from './pool.machine.js';
 import { DEFAULT_POOL_SCALING_OPTIONS, type PoolInput, type PoolScalingOptions } from './pool.options.js';
 import { demandScaleUp, scalingDecision, utilisationOf } from './pool.scaling.js';
 import { replay } from './replay.js';
-import { specFor } from './testing.js';
+import { specFor } from './testing/given-when-then.js';
 
 const { SCALE_UP, SCALE_DOWN, SESSION_EVICTED, RECOVERY_REPORTED, LEAK_DETECTED, RECONFIGURED, DRAIN, STOPPED } = POOL_EVENT;
 

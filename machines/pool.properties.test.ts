@@ -6,7 +6,7 @@ import { poolMachine } from './pool.machine.js';
 import type { PoolInput, PoolScalingOptions } from './pool.options.js';
 import { scalingDecision, type PoolSample } from './pool.scaling.js';
 import { start, step } from './replay.js';
-import { replayMismatch } from './testing.js';
+import { replayMismatch } from './testing/given-when-then.js';
 
 const { SCALE_UP, SCALE_DOWN, SESSION_EVICTED, RECOVERY_REPORTED, LEAK_DETECTED, RECONFIGURED, DRAIN, STOPPED } = POOL_EVENT;
 

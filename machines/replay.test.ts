@@ -3,8 +3,8 @@ import { BREAKER_EVENT } from './circuit-breaker.events.js';
 import { circuitBreakerMachine } from './circuit-breaker.machine.js';
 import { persist, replay, restore, start, step } from './replay.js';
 import { sessionMachine } from './session.machine.js';
-import { ev, testSessionInput } from './session.testing.js';
-import { emitted } from './testing.js';
+import { ev, testSessionInput } from './testing/session-fixtures.js';
+import { emitted } from './testing/given-when-then.js';
 
 const fail = (at: number) => ({ type: BREAKER_EVENT.CALL_FAILED, at, durationMs: 1 }) as const;
 

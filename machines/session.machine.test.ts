@@ -6,8 +6,8 @@ import { eventsAwaited, SESSION_AWAITS } from './session.awaits.js';
 import { SESSION_EVENT, SESSION_EVENT_FROM_PERSISTED, SESSION_PERSISTED_NAME } from './session.events.js';
 import { sessionMachine } from './session.machine.js';
 import { SESSION_STATES } from './session.states.js';
-import { ev, testSessionInput as input } from './session.testing.js';
-import { specFor } from './testing.js';
+import { ev, testSessionInput as input } from './testing/session-fixtures.js';
+import { specFor } from './testing/given-when-then.js';
 
 const spec = specFor(sessionMachine, input);
 const options = input.options;

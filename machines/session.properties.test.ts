@@ -6,8 +6,8 @@ import { SESSION_AWAITS } from './session.awaits.js';
 import { SESSION_EVENT as E, type FaultKind, type SessionEvent, type SessionTimerName } from './session.events.js';
 import { sessionMachine } from './session.machine.js';
 import { sessionOutcomes } from './session.outcomes.js';
-import { ev, testSessionInput as input } from './session.testing.js';
-import { replayMismatch } from './testing.js';
+import { ev, testSessionInput as input } from './testing/session-fixtures.js';
+import { replayMismatch } from './testing/given-when-then.js';
 
 type Snapshot = SnapshotFrom<typeof sessionMachine>;
 interface StepRecord {

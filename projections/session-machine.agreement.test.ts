@@ -11,7 +11,7 @@ import { start, step } from '../machines/replay.js';
 import { SESSION_PERSISTED_NAME, SESSION_PROVISIONED, type FaultKind, type SessionEvent, type SessionEventType } from '../machines/session.events.js';
 import { sessionMachine } from '../machines/session.machine.js';
 import { sessionOutcomes } from '../machines/session.outcomes.js';
-import { ev, testSessionInput as input } from '../machines/session.testing.js';
+import { ev, testSessionInput as input } from '../machines/testing/session-fixtures.js';
 import { STREAM_PREFIX } from '../machines/streams.js';
 import { errorRecoveryProjection } from './error-recovery.js';
 import { foldAll, type ProjectedEvent } from './event.js';

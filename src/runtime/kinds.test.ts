@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ev } from '../../machines/session.testing.js';
+import { ev } from '../../machines/testing/session-fixtures.js';
 import { checkEvent, decodeEvent } from './codec.js';
 import { actorKindOf, BREAKER_ACTOR, POOL_ACTOR, POOL_EFFECT_NAMES, SESSION_ACTOR, SESSION_EFFECT_NAMES } from './kinds.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ev, testSessionInput } from '../../machines/session.testing.js';
+import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import { createActorHost, SESSION_ACTOR, type Commit, type HostFault } from '../../src/runtime/index.js';
 import { storeUnavailable } from '../../src/store/index.js';
 import { effectsLog } from './support/effects-log.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BREAKER_EVENT, type BreakerEvent } from '../../machines/index.js';
-import { ev, testSessionInput } from '../../machines/session.testing.js';
+import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import {
   BREAKER_ACTOR,
   createActorHost,

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { BREAKER_EVENT } from '../../machines/index.js';
-import { ev, testSessionInput } from '../../machines/session.testing.js';
+import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import { BREAKER_ACTOR, createActorHost, createInspectorHook, SESSION_ACTOR, type InspectorLike } from '../../src/runtime/index.js';
 import { MemoryEventStore } from '../../src/store/index.js';
 import { effectsLog } from './support/effects-log.js';

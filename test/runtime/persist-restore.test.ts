@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { replay, type SessionEvent } from '../../machines/index.js';
-import { testSessionInput } from '../../machines/session.testing.js';
+import { testSessionInput } from '../../machines/testing/session-fixtures.js';
 import { createActorHost, replayStream, SESSION_ACTOR, snapshotStreamOf, type HostFault } from '../../src/runtime/index.js';
 import { MemoryEventStore, type JsonObject } from '../../src/store/index.js';
 import { gatedStore } from './support/gated-store.js';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ev, testSessionInput } from '../../machines/session.testing.js';
+import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import { createActorHost, SESSION_ACTOR } from '../../src/runtime/index.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli } from '../support/server-process.js';

@@ -1,6 +1,6 @@
 import { errAsync, okAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import { ev, testSessionInput } from '../../machines/session.testing.js';
+import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import { createReplayCommand, type ReplayCommandIo } from '../../src/cli/replay-command.js';
 import { createActorHost, SESSION_ACTOR } from '../../src/runtime/index.js';
 import { invalidStoreUrl, type EventStore } from '../../src/store/index.js';

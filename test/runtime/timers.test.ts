@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ev, testSessionInput } from '../../machines/session.testing.js';
+import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import { createActorHost, SESSION_ACTOR, type HostFault } from '../../src/runtime/index.js';
 import { MemoryEventStore, storeUnavailable, type EventStore, type RecordedEvent } from '../../src/store/index.js';
 import { effectsLog } from './support/effects-log.js';

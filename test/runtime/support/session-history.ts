@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { SnapshotFrom } from 'xstate';
 import type { sessionMachine, SessionEvent, SessionStateValue } from '../../../machines/index.js';
-import { ev } from '../../../machines/session.testing.js';
+import { ev } from '../../../machines/testing/session-fixtures.js';
 
 /** One abstract step: how far time moves and which kind of event to make. */
 export interface SessionCommand {

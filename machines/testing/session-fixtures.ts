@@ -3,9 +3,9 @@
  * tests and properties read as histories (`msg(5, 't1')`, `fault(9, 'crash')`). Pure data; no test
  * framework.
  */
-import type { SessionEvent, FaultKind, SessionTimerName, ParticipantRole } from './session.events.js';
-import { SESSION_EVENT as E } from './session.events.js';
-import type { SessionInput } from './session.options.js';
+import type { SessionEvent, FaultKind, SessionTimerName, ParticipantRole } from '../session.events.js';
+import { SESSION_EVENT as E } from '../session.events.js';
+import type { SessionInput } from '../session.options.js';
 
 /** A session owned by `alice` with short limits (two failures tolerated, two queued messages). */
 export const testSessionInput: SessionInput = {

@@ -6,7 +6,7 @@
  * imported, so any runner works; `then` returns the step for further checks.
  */
 import { createActor, type AnyStateMachine, type EventFromLogic, type InputFrom, type SnapshotFrom, type StateValue } from 'xstate';
-import { replay, restore, step, type Step } from './replay.js';
+import { replay, restore, step, type Step } from '../replay.js';
 
 /** An action the transition should emit: its name and (a subset of) its params. */
 export interface ExpectedAction {
