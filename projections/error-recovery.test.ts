@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { BREAKER_PERSISTED_NAME as B } from '../machines/circuit-breaker.events.js';
 import { POOL_PERSISTED_NAME as P } from '../machines/pool.events.js';
 import { SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
-import { storeHistory } from './arbitraries.js';
+import { storeHistory } from './testing/arbitraries.js';
 import { errorRecoveryProjection as projection, initialErrorRecovery, successRate } from './error-recovery.js';
 import { foldAll } from './event.js';
-import { assertResumableFold, breakerStream, poolStream, sessionStream, specFor } from './testing.js';
+import { assertResumableFold, breakerStream, poolStream, sessionStream, specFor } from './testing/given-when-then.js';
 
 const T0 = 1_700_000_000_000;
 

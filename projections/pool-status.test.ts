@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { POOL_PERSISTED_NAME as P } from '../machines/pool.events.js';
 import { SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
-import { storeHistory } from './arbitraries.js';
+import { storeHistory } from './testing/arbitraries.js';
 import { foldAll } from './event.js';
 import { idMapEntries } from './id-map.js';
 import { initialPoolStatus, POOL_STATUS_SCALING_KEPT, poolStatusProjection } from './pool-status.js';
-import { assertResumableFold, poolStream, sessionStream, specFor } from './testing.js';
+import { assertResumableFold, poolStream, sessionStream, specFor } from './testing/given-when-then.js';
 
 const T0 = 1_700_000_000_000;
 const projection = poolStatusProjection();

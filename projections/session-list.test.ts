@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
-import { storeHistory, TEST_SESSION_IDS } from './arbitraries.js';
+import { storeHistory, TEST_SESSION_IDS } from './testing/arbitraries.js';
 import { foldAll } from './event.js';
 import { allSessions, getSession, initialSessionList, sessionListProjection as projection } from './session-list.js';
 import { listSessions, type SessionPage } from './session-list.query.js';
-import { assertResumableFold, breakerStream, sessionStream, specFor } from './testing.js';
+import { assertResumableFold, breakerStream, sessionStream, specFor } from './testing/given-when-then.js';
 
 const T0 = 1_700_000_000_000;
 const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens, cacheReadTokens: 0, cacheCreationTokens: 0 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldAll } from './event.js';
 import { idMapValues } from './id-map.js';
-import { assertResumableFold, specFor } from './testing.js';
+import { assertResumableFold, specFor } from './testing/given-when-then.js';
 import { initialWebSocketStatus, WS_DROP_REASON, WS_STATUS_EVENT as W, webSocketStatusProjection as projection, type WsStatusEvent } from './websocket-status.js';
 
 const T0 = 1_700_000_000_000;

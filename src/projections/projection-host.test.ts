@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SESSION_PERSISTED_NAME as S } from '../../machines/index.js';
 import { foldAll, getSession, SESSION_LIST, storeProjections, type Projection, type ProjectedEvent } from '../../projections/index.js';
-import { sessionStream } from '../../projections/testing.js';
+import { sessionStream } from '../../projections/testing/given-when-then.js';
 import { MemoryEventStore, type EventStore, type EventToAppend } from '../store/index.js';
 import { PROJECTION_HOST_ERROR_KIND } from './errors.js';
 import { createProjectionHost, type ProjectionUpdate } from './projection-host.js';

@@ -4,14 +4,14 @@
  * stream's previous `to`, mostly well-formed data, some malformed data and some events of other streams and types.
  */
 import fc from 'fast-check';
-import { BREAKER_PERSISTED_NAME as B } from '../machines/circuit-breaker.events.js';
-import { BREAKER_STATES } from '../machines/circuit-breaker.machine.js';
-import { POOL_PERSISTED_NAME as P } from '../machines/pool.events.js';
-import { SESSION_PERSISTED_NAME as S } from '../machines/session.events.js';
-import { SESSION_STATES } from '../machines/session.states.js';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../machines/streams.js';
-import type { ProjectedEvent } from './event.js';
-import { FAULT_KINDS } from './faults.js';
+import { BREAKER_PERSISTED_NAME as B } from '../../machines/circuit-breaker.events.js';
+import { BREAKER_STATES } from '../../machines/circuit-breaker.machine.js';
+import { POOL_PERSISTED_NAME as P } from '../../machines/pool.events.js';
+import { SESSION_PERSISTED_NAME as S } from '../../machines/session.events.js';
+import { SESSION_STATES } from '../../machines/session.states.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../../machines/streams.js';
+import type { ProjectedEvent } from '../event.js';
+import { FAULT_KINDS } from '../faults.js';
 
 /** Session ids the generators use; `constructor` checks that ids are never looked up on `Object.prototype`. */
 export const TEST_SESSION_IDS = ['s1', 's2', 's3', 's4', 'constructor'] as const;

@@ -1,13 +1,13 @@
 /**
  * Test helpers for the projections: builders of stored events as the runtime writes them (data = the input event,
- * metadata = `{ from, to, at, ... }`), and a Given/When/Then helper after machines/testing.ts:
+ * metadata = `{ from, to, at, ... }`), and a Given/When/Then helper after machines/testing/given-when-then.ts:
  * `specFor(projection).given(history).when(event).then((state) => expect(...))`, and the resumable-fold property
  * every projection must keep.
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../machines/streams.js';
-import { foldAll, type ProjectedEvent, type Projection } from './event.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../../machines/streams.js';
+import { foldAll, type ProjectedEvent, type Projection } from '../event.js';
 
 /** Builds the events of one stream with consecutive revisions from 0. */
 export function streamWriter(stream: string) {
