@@ -1,6 +1,6 @@
 /**
  * The event store port: everything the system knows lives in this append-only log. Adapters live in
- * `memory/`, `sqlite/` and `eventstoredb/`; `openStore` picks one by URL; `conformance.ts` pins the behaviour.
+ * `memory/`, `sqlite/` and `eventstoredb/`; `openStore` picks one by URL; `testing/conformance.ts` pins the behaviour.
  */
 import type { ResultAsync } from 'neverthrow';
 import type { StoreError } from './errors.js';

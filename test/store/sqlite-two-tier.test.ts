@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { event, expectError, unwrap } from '../../src/store/conformance/helpers.js';
+import { event, expectError, unwrap } from '../../src/store/testing/conformance/helpers.js';
 import { newEventId, SqliteEventStore, type EventStore, type RecordedEvent } from '../../src/store/index.js';
 
 const v1Schema = readFileSync(fileURLToPath(new URL('../fixtures/store-v1-schema.sql', import.meta.url)), 'utf8');

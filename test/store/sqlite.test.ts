@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { expectError, event, unwrap } from '../../src/store/conformance/helpers.js';
-import { take } from '../../src/store/conformance/subscriptions.js';
+import { expectError, event, unwrap } from '../../src/store/testing/conformance/helpers.js';
+import { take } from '../../src/store/testing/conformance/subscriptions.js';
 import { SqliteEventStore, type AppendResult, type EventStore } from '../../src/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aicli-sqlite-'));

@@ -1,6 +1,6 @@
 import { StreamDeletedError, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
 import { describe, expect, it } from 'vitest';
-import { describeEventStoreConformance } from '../conformance.js';
+import { describeEventStoreConformance } from '../testing/conformance.js';
 import { EsdbEventStore } from './esdb-event-store.js';
 import { fromEsdbError } from './errors.js';
 import { toServerFilter } from './esdb-subscription.js';

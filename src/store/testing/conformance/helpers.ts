@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
 import { expect } from 'vitest';
-import type { StoreErrorKind } from '../constants.js';
-import type { StoreError } from '../errors.js';
-import type { EventStore } from '../port.js';
-import type { AppendResult, EventToAppend, JsonValue, RecordedEvent } from '../types.js';
+import type { StoreErrorKind } from '../../constants.js';
+import type { StoreError } from '../../errors.js';
+import type { EventStore } from '../../port.js';
+import type { AppendResult, EventToAppend, JsonValue, RecordedEvent } from '../../types.js';
 
 /** Awaits a ResultAsync and fails the test with the error if it is not ok. */
 export async function unwrap<T>(result: ResultAsync<T, StoreError>): Promise<T> {

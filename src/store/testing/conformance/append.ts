@@ -1,6 +1,6 @@
 /** Conformance: appending, optimistic concurrency and idempotent retries. */
 import { describe, expect, it } from 'vitest';
-import type { ExpectedRevision } from '../types.js';
+import type { ExpectedRevision } from '../../types.js';
 import type { ConformanceContext } from './context.js';
 import { event, expectError, expectIncreasingPositions, revisions, seedStream, unwrap } from './helpers.js';
 

@@ -1,6 +1,6 @@
 /** Conformance: invalid input is rejected as data, the same way by every adapter; a closed store says so. */
 import { describe, expect, it } from 'vitest';
-import type { EventToAppend } from '../types.js';
+import type { EventToAppend } from '../../types.js';
 import type { ConformanceContext } from './context.js';
 import { event, expectError, unwrap } from './helpers.js';
 

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { EventStore } from '../port.js';
-import type { AppendResult, ExpectedRevision, RecordedEvent } from '../types.js';
+import type { EventStore } from '../../port.js';
+import type { AppendResult, ExpectedRevision, RecordedEvent } from '../../types.js';
 import { expectError, expectIncreasingPositions, uniquePrefix, unwrap } from './helpers.js';
 
 interface ModelEvent {

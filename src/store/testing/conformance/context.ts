@@ -1,6 +1,6 @@
 /** Per-test fixture of the conformance suite: a fresh store from the factory and a unique stream prefix. */
 import { afterEach, beforeEach } from 'vitest';
-import type { EventStore } from '../port.js';
+import type { EventStore } from '../../port.js';
 import { uniquePrefix } from './helpers.js';
 
 /** Builds the store under test; called once per test. */

@@ -1,7 +1,7 @@
 /** Conformance: catch-up subscriptions (history, live, handover under load, close, resume, filters). */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { AppendResult, ExpectedRevision, RecordedEvent, Subscription } from '../types.js';
+import type { AppendResult, ExpectedRevision, RecordedEvent, Subscription } from '../../types.js';
 import type { ConformanceContext } from './context.js';
 import { event, expectIncreasingPositions, unwrap } from './helpers.js';
 
