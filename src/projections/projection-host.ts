@@ -6,8 +6,8 @@
  *
  * With `checkpoints`, each versioned projection starts from its saved checkpoint (see `checkpoint.ts`) when the
  * store has a usable one, so only the tail of the log is read; a refused checkpoint is reported with its reason and
- * that projection folds from 0 (the others skip events they already hold). Checkpoints are written after the
- * catch-up when it folded many events, then at most every `intervalMs` while events arrive (sooner after
+ * that projection folds from 0 (the others skip events they already hold). Checkpoints are written a few seconds
+ * after a catch-up that folded from 0 or many events, then at most every `intervalMs` while events arrive (sooner after
  * `everyEvents`, never within `minGapMs` of the last), and at `close()`; never on the path of an append.
  */
 import { ok, err, ResultAsync, type Result } from 'neverthrow';
@@ -94,8 +94,9 @@ export interface ProjectionHost<TSet extends ProjectionSet> {
   close(): Promise<void>;
 }
 
-/** A catch-up that folded this many events is saved at once after ready. */
+/** A catch-up that folded this many events is saved soon after ready ({@link SAVE_AFTER_START_MS}). */
 const LONG_CATCH_UP = 10_000;
+const SAVE_AFTER_START_MS = 5_000;
 
 /** Creates a host for `options.projections` over `store`; nothing is read before `start()`. */
 export function createProjectionHost<TSet extends ProjectionSet>(store: EventStore, options: ProjectionHostOptions<TSet>): ProjectionHost<TSet> {
@@ -282,8 +283,9 @@ export function createProjectionHost<TSet extends ProjectionSet>(store: EventSto
     caughtUp = true;
     settleReady(ok(position));
     if (saving !== undefined) {
-      // A fold from 0 or a long tail is saved at once (after ready), so a crash soon after does not fold it again.
-      if (unsaved > 0 && (!restoredAll || unsaved >= LONG_CATCH_UP)) setImmediate(() => void writeCheckpoints());
+      // A fold from 0 or a long tail is saved soon, so a crash does not fold it again; not at once: the server is
+      // still opening the pool and starting to listen, and encoding the states would delay that.
+      if (unsaved > 0 && (!restoredAll || unsaved >= LONG_CATCH_UP)) setTimeout(() => void writeCheckpoints(), SAVE_AFTER_START_MS).unref();
       timer = setInterval(() => {
         if (unsaved > 0 && Date.now() - savedAt >= minGapMs) void writeCheckpoints();
       }, intervalMs);
