@@ -9,14 +9,18 @@
  * 2. The server as users run it — `node bin/aicli-api.js` over a fresh `npm run build` (`BENCH_RESTART_VIA=tsx`:
  *   `node --import tsx src/cli/main.ts`, as `npm run dev`) — with `--store sqlite:<copy>` (default durability),
  *    a free `--port`, `--agent=fake` and `session_pool.min_size=0` (no process is prewarmed), over a fresh copy
- *    of the file each time (a restart appends: idle sessions are hibernated). Ready = the first 200 from
- *    `GET /api/v1/session-pool/status`, polled every 10 ms from spawn; the server listens only once the pool has
- *    restored and the projections have folded the whole log. `BENCH_RESTART_RUNS` times (default 3), after one
- *    run over an empty store (what starting costs without any history); also the log lines' times, resident
- *    memory (VmRSS, VmHWM) once ready, and how long a SIGTERM takes.
+ *    of the file each time (a restart appends: idle sessions are hibernated). The copies hold the projection
+ *    checkpoints a server that crashed would have left: saved `BENCH_RESTART_TAIL` events (default 10,000) before
+ *    the head (`support/restart-checkpoints.ts`, once per run of the bench, in a primed copy), so a restart
+ *    restores them and folds that tail; one run over the file without checkpoints (`BENCH_RESTART_FULL=0` skips
+ *    it) shows a first start after an upgrade, or with `--refold`. Ready = the first 200 from
+ *    `GET /api/v1/session-pool/status`, polled every 10 ms from spawn; the server listens only once the
+ *    projections have caught up with the log and the pool has restored. `BENCH_RESTART_RUNS` times (default 3),
+ *    after one run over an empty store (what starting costs without any history); also the log lines' times,
+ *    resident memory (VmRSS, VmHWM) once ready, and how long a SIGTERM takes (it writes the last checkpoints).
  * 3. When the target is missed (or `BENCH_RESTART_PROFILE=<dir>`): one more run with `--cpu-prof`, cut into the
- *    start-up phases (module loading, store open, pool restore, projection fold, listen) by the first sample of
- *    each phase's code — they run one after the other in `src/cli/serve.ts` — with each phase's top functions.
+ *    start-up phases (module loading, store open, projection restore and fold, pool restore, listen) by the first
+ *    sample of each phase's code — they run one after the other in `src/cli/serve.ts` — with each phase's top functions.
  * Run with `npx tsx bench/restart.ts`; `BENCH_RESTART_EVENTS=1000000`, `BENCH_RESTART_LIVE=300`,
  * `BENCH_RESTART_BUILD=0` to run the existing `dist/` without rebuilding it.
  */
@@ -27,6 +31,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { primeCheckpoints } from './support/restart-checkpoints.js';
 import { benchTempDir, buildRestartStore } from './support/restart-store.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -34,6 +39,8 @@ const TARGET_MS = 2_000;
 const EVENTS = Number(process.env['BENCH_RESTART_EVENTS'] ?? '1000000');
 const LIVE = Number(process.env['BENCH_RESTART_LIVE'] ?? '300');
 const RUNS = Number(process.env['BENCH_RESTART_RUNS'] ?? '3');
+const TAIL = Number(process.env['BENCH_RESTART_TAIL'] ?? '10000');
+const FULL = process.env['BENCH_RESTART_FULL'] !== '0';
 const VIA = process.env['BENCH_RESTART_VIA'] === 'tsx' ? 'tsx' : 'dist';
 const CACHED_FILE = process.env['BENCH_RESTART_FILE'];
 const PROFILE_DIR = process.env['BENCH_RESTART_PROFILE'];
@@ -248,8 +255,8 @@ interface CpuProfile {
 const PHASES: ReadonlyArray<{ readonly name: string; readonly starts: (frame: CpuProfileNode['callFrame']) => boolean }> = [
   { name: 'node start-up, module loading, config', starts: () => true },
   { name: 'store open (SQLite, schema check)', starts: (frame) => frame.functionName === 'openConfiguredStore' },
+  { name: 'projections (restore checkpoints, fold the tail)', starts: (frame) => frame.url.includes('projection-host') || frame.url.includes('checkpoint') },
   { name: 'pool restore (index stored sessions, recover)', starts: (frame) => frame.functionName === 'openConfiguredPool' },
-  { name: 'projection fold (whole log)', starts: (frame) => frame.url.includes('projection-host') },
   { name: 'API server, listen, first request', starts: (frame) => frame.functionName === 'createApiServer' || frame.functionName === 'healthRoutes' },
 ];
 
@@ -259,6 +266,10 @@ const INCLUSIVE = [
   'migrate',
   'reapOrphans',
   'readStoredSessions',
+  'storedSessionsOf',
+  'loadCheckpoint',
+  'decodeCheckpoint',
+  'verifyCheckpoint',
   'listStreams',
   'readStream',
   'recoverAfterRestart',
@@ -365,9 +376,23 @@ const empty = await restart(join(temp.dir, 'empty.db'));
 removeCopy(join(temp.dir, 'empty.db'));
 describeRun('empty store', empty);
 
+if (FULL) {
+  const copy = freshCopy(file, 'run.db');
+  console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} before the run without checkpoints`);
+  const run = await restart(copy);
+  removeCopy(copy);
+  describeRun('no checkpoint (full fold)', run);
+}
+
+const primed = freshCopy(file, 'primed.db');
+const saved = await primeCheckpoints(primed, TAIL);
+console.log(
+  `checkpoints: folded to position ${saved.position} of ${saved.head} (${TAIL.toLocaleString('en-US')} events of tail) and saved ${mb(saved.bytes)} of checkpoints in ${saved.seconds.toFixed(1)}s (in this process, once)`,
+);
+
 const runs: Run[] = [];
 for (let i = 0; i < RUNS; i++) {
-  const copy = freshCopy(file, 'run.db');
+  const copy = freshCopy(primed, 'run.db');
   console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} before run ${i + 1}`);
   const run = await restart(copy);
   removeCopy(copy);
@@ -388,7 +413,7 @@ if (!pass || PROFILE_DIR !== undefined) {
   const dir = PROFILE_DIR === undefined ? join(temp.dir, 'profile') : resolve(PROFILE_DIR);
   mkdirSync(dir, { recursive: true });
   const before = new Set(readdirSync(dir));
-  const copy = freshCopy(file, 'run.db');
+  const copy = freshCopy(primed, 'run.db');
   const run = await restart(copy, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250']);
   removeCopy(copy);
   const written = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile') && !before.has(name));

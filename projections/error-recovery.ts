@@ -33,6 +33,9 @@ export interface ErrorRecoveryState {
   readonly skipped: number;
 }
 
+/** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
+export const ERROR_RECOVERY_VERSION = 1;
+
 /** Name of the projection. */
 export const ERROR_RECOVERY = 'error-recovery';
 
@@ -102,6 +105,7 @@ export function applyErrorRecovery(state: ErrorRecoveryState, event: ProjectedEv
 /** The `error-recovery` projection, for the host. */
 export const errorRecoveryProjection: Projection<ErrorRecoveryState> = {
   name: ERROR_RECOVERY,
+  version: ERROR_RECOVERY_VERSION,
   initial: initialErrorRecovery,
   apply: applyErrorRecovery,
 };

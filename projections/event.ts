@@ -18,6 +18,12 @@ export interface ProjectedEvent {
 /** A projection: a name, its empty state and a pure fold. Folds return the same state object when nothing changed. */
 export interface Projection<TState, TEvent = ProjectedEvent> {
   readonly name: string;
+  /**
+   * Version of the state's shape and of the fold, for checkpoints: a checkpoint written under another version is
+   * refused and the projection folds from position 0. Bump it whenever the state or what `apply` does changes.
+   * A projection without one is never checkpointed.
+   */
+  readonly version?: number;
   initial(): TState;
   apply(state: TState, event: TEvent): TState;
 }

@@ -5,6 +5,7 @@ export * from './id-map.js';
 export * from './session-list.js';
 export * from './session-list.query.js';
 export * from './pool-status.js';
+export * from './pool-sessions.js';
 export * from './error-recovery.js';
 export * from './websocket-status.js';
 export * from './store-projections.js';

@@ -60,6 +60,9 @@ export interface PoolStatusState {
   readonly skipped: number;
 }
 
+/** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
+export const POOL_STATUS_VERSION = 1;
+
 /** Name of the projection. */
 export const POOL_STATUS = 'pool-status';
 
@@ -204,5 +207,5 @@ export function applyPoolStatus(state: PoolStatusState, event: ProjectedEvent): 
 
 /** The `pool-status` projection of pool `poolName`, for the host. */
 export function poolStatusProjection(poolName = 'main'): Projection<PoolStatusState> {
-  return { name: POOL_STATUS, initial: () => initialPoolStatus(poolName), apply: applyPoolStatus };
+  return { name: POOL_STATUS, version: POOL_STATUS_VERSION, initial: () => initialPoolStatus(poolName), apply: applyPoolStatus };
 }

@@ -52,6 +52,9 @@ export interface SessionListState {
   readonly skipped: number;
 }
 
+/** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
+export const SESSION_LIST_VERSION = 1;
+
 /** Name of the projection. */
 export const SESSION_LIST = 'session-list';
 
@@ -180,6 +183,7 @@ export function applySessionList(state: SessionListState, event: ProjectedEvent)
 /** The `session-list` projection, for the host. */
 export const sessionListProjection: Projection<SessionListState> = {
   name: SESSION_LIST,
+  version: SESSION_LIST_VERSION,
   initial: initialSessionList,
   apply: applySessionList,
 };

@@ -3,14 +3,16 @@
  * `websocket-status` fold is not among them: the WebSocket server feeds it its own connection events.
  */
 import { ERROR_RECOVERY, errorRecoveryProjection } from './error-recovery.js';
+import { POOL_SESSIONS, poolSessionsProjection } from './pool-sessions.js';
 import { POOL_STATUS, poolStatusProjection } from './pool-status.js';
 import { SESSION_LIST, sessionListProjection } from './session-list.js';
 
-/** The store projections of a server whose pool is `poolName` (`main` by default). */
+/** The store projections of a server whose pool is `poolName` (`main` by default); `pool-sessions` is what its pool restores at start. */
 export function storeProjections(poolName = 'main') {
   return {
     [SESSION_LIST]: sessionListProjection,
     [POOL_STATUS]: poolStatusProjection(poolName),
     [ERROR_RECOVERY]: errorRecoveryProjection,
+    [POOL_SESSIONS]: poolSessionsProjection,
   } as const;
 }

@@ -1,13 +1,14 @@
 /**
  * Building the session pool the server runs: the agent runner from `agent.*` (tenant directories and the PID
- * registry under `agent.data_dir`), the pool settings from config, and optionally the development inspector.
+ * registry under `agent.data_dir`), the pool settings from config, optionally the development inspector and where
+ * the pool reads the sessions a previous run left (the server gives its `pool-sessions` projection).
  */
 import { resolve, join } from 'node:path';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
 import { createAgentRunner, describeAgentError, PidRegistry } from '../agent/index.js';
 import type { Config } from '../config/index.js';
-import { describePoolError, poolSettings, SessionPool } from '../pool/index.js';
+import { describePoolError, poolSettings, SessionPool, type SessionPoolDeps } from '../pool/index.js';
 import { createInspectorHook, DEFAULT_INSPECTOR_URL, formatRuntimeError, INSPECTOR_RETRY_MS, type HostObserver } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
 
@@ -21,13 +22,14 @@ export function openConfiguredPool(
   logger: Logger,
   env: Readonly<Record<string, string | undefined>>,
   inspect: InspectOption,
+  storedSessions?: SessionPoolDeps['storedSessions'],
 ): ResultAsync<SessionPool, string> {
   const dataDir = resolve(config.agent.data_dir);
   const registry = PidRegistry.open(dataDir);
   if (registry.isErr()) return errAsync(`agent.data_dir "${config.agent.data_dir}": ${describeAgentError(registry.error)}`);
   const launcher = createAgentRunner({ agent: config.agent, tenantsRoot: join(dataDir, 'tenants'), registry: registry.value, baseEnv: env });
   return inspectorObservers(config, inspect, env, logger).andThen((observers) =>
-    SessionPool.open({ store, launcher, settings: poolSettings(config), observers, logger: logger.child({ component: 'pool' }) }).mapErr(describePoolError),
+    SessionPool.open({ store, launcher, settings: poolSettings(config), observers, logger: logger.child({ component: 'pool' }), ...(storedSessions === undefined ? {} : { storedSessions }) }).mapErr(describePoolError),
   );
 }
 

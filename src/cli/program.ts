@@ -47,10 +47,11 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .addHelpText('after', HELP_AFTER)
     .option('--inspect [url]', 'development: report actors to the Stately inspector (default ws://127.0.0.1:8081)')
-    .action(async (flags: ConfigFlags & { inspect?: string | boolean }) => {
+    .option('--refold', 'ignore the saved projection checkpoints: fold the whole event log at start (then save new ones)')
+    .action(async (flags: ConfigFlags & { inspect?: string | boolean; refold?: boolean }) => {
       const loaded = loadConfigForCli(flags, io.env, io.stderr);
       if (typeof loaded === 'number') return io.setExitCode(loaded);
-      io.setExitCode(await serve(loaded.config, loaded.warnings, io, { inspect: flags.inspect }));
+      io.setExitCode(await serve(loaded.config, loaded.warnings, io, { inspect: flags.inspect, refold: flags.refold === true }));
     });
 
   program

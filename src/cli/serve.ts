@@ -5,15 +5,17 @@
  * stops), close the store, exit 0. A second signal during shutdown exits at once with status 1. The data directory
  * and an SQLite store file are locked first (see instance-locks.ts).
  */
-import { errAsync, ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { createApiServer } from '../server/api.js';
 import { createAuthenticator } from '../server/auth/index.js';
 import { healthRoutes } from '../server/routes/health.js';
-import { storeProjections } from '../../projections/index.js';
+import { POOL_SESSIONS, storeProjections } from '../../projections/index.js';
+import { poolSettings, storedSessionsOf } from '../pool/index.js';
 import { createProjectionHost, formatProjectionHostError } from '../projections/index.js';
+import { logCheckpoint } from './checkpoint-log.js';
 import { systemClock } from '../runtime/index.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import { agentCommandProbe } from './agent-probe.js';
@@ -34,6 +36,8 @@ export interface ServeIo {
 export interface ServeOptions {
   /** Report actors to the Stately inspector (development only). */
   readonly inspect?: InspectOption;
+  /** `--refold`: ignore the saved projection checkpoints and fold the whole log. */
+  readonly refold?: boolean;
 }
 
 /** Runs the server until a signal stops it; resolves with the exit code. */
@@ -70,24 +74,32 @@ async function serveLocked(config: Config, io: ServeIo, options: ServeOptions, l
   }
   const store = serverStore(opened.value, config.store.url, logger);
 
-  const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect);
-  if (pooled.isErr()) {
-    logger.fatal(`cannot start the session pool: ${pooled.error}`);
-    await store.close();
-    return EXIT_CODES.failure;
-  }
-  const pool = pooled.value;
-
-  // The status API reads projections of the whole log: fold it before answering anyone.
-  const projections = createProjectionHost(store, { projections: storeProjections(pool.status().name) });
+  // The status API and the pool's restore read projections of the whole log: restore them from their checkpoints
+  // and fold the tail (or the whole log when a checkpoint is missing or refused) before answering anyone.
+  const projections = createProjectionHost(store, {
+    projections: storeProjections(poolSettings(config).name),
+    checkpoints: { refold: options.refold === true },
+    onCheckpoint: (note) => logCheckpoint(logger, note),
+  });
   projections.onError((error) => logger.error(formatProjectionHostError(error)));
   const folded = await projections.start();
   if (folded.isErr()) {
     logger.fatal(formatProjectionHostError(folded.error));
-    await pool.close();
+    await projections.close();
     await store.close();
     return EXIT_CODES.failure;
   }
+
+  // Nothing has appended to a session stream since the fold caught up: the list is the log's.
+  const storedSessions = () => okAsync(storedSessionsOf(projections.state(POOL_SESSIONS)));
+  const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect, storedSessions);
+  if (pooled.isErr()) {
+    logger.fatal(`cannot start the session pool: ${pooled.error}`);
+    await projections.close();
+    await store.close();
+    return EXIT_CODES.failure;
+  }
+  const pool = pooled.value;
 
   const probes: ReadinessProbe[] = [storeProbe(store, config.store.url), agentCommandProbe(config.agent.command, io.env.PATH)];
   const startedAt = new Date();

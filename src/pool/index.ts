@@ -17,3 +17,4 @@ export * from './session-index.js';
 export * from './recovery.js';
 export * from './maintenance.js';
 export * from './session-pool.js';
+export { storedSessionsOf, type StoredSession } from './session-catalog.js';

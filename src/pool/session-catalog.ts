@@ -1,11 +1,14 @@
 /**
- * Reading the sessions a previous run left in the store, for the pool's index at start-up: for every
- * `session-<id>` stream, the state its last event left it in (`metadata.to`) and, for a session that has not
- * been terminated, its first event (the `SessionInput`: tenant, owner, options). Most stored sessions have
- * ended, so most cost one single-event read. Streams are read a page at a time, not all at once.
+ * The sessions a previous run left in the store, for the pool's index at start-up. Two sources give the same list:
+ * `storedSessionsOf` reads it from the `pool-sessions` projection (which the server restores from its checkpoint
+ * and the tail of the log), and `readStoredSessions` reads every `session-<id>` stream: the state its last event
+ * left it in (`metadata.to`) and, for a session that has not been terminated, its first event (the `SessionInput`:
+ * tenant, owner, options). Most stored sessions have ended, so most cost one single-event read; streams are read a
+ * page at a time, not all at once.
  */
 import { okAsync, ResultAsync } from 'neverthrow';
 import { SESSION_STATES, type SessionInput, type SessionStateValue } from '../../machines/index.js';
+import { poolSessionRecords, type PoolSessionsState } from '../../projections/index.js';
 import type { EventStore, StoreError } from '../store/index.js';
 import { STREAM_PREFIX } from '../runtime/index.js';
 
@@ -47,4 +50,13 @@ export function readStoredSessions(store: EventStore): ResultAsync<StoredSession
     };
     return fromPage(0);
   });
+}
+
+/** The stored sessions the `pool-sessions` projection holds, as `readStoredSessions` would read them from each stream. */
+export function storedSessionsOf(state: PoolSessionsState): StoredSession[] {
+  const found: StoredSession[] = [];
+  for (const { input, state: value, lastEventAt } of poolSessionRecords(state)) {
+    if (isState(value) && value !== 'terminated' && typeof input === 'object' && input !== null) found.push({ input: input as SessionInput, state: value, lastEventAt });
+  }
+  return found;
 }

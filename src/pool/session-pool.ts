@@ -45,7 +45,7 @@ import {
   type PersistedActor,
   type RuntimeError,
 } from '../runtime/index.js';
-import { formatStoreError, type EventStore } from '../store/index.js';
+import { formatStoreError, type EventStore, type StoreError } from '../store/index.js';
 import type { SnapshotFrom } from 'xstate';
 import type { AgentLauncher } from './agent-port.js';
 import { createSessionEffects, type BridgeNotice } from './agent-bridge.js';
@@ -66,7 +66,7 @@ import { SentMessages, turnIdFor } from './sent-messages.js';
 import { profileKey } from './profile.js';
 import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
 import { createRetryPolicy } from './retry-policy.js';
-import { readStoredSessions } from './session-catalog.js';
+import { readStoredSessions, type StoredSession } from './session-catalog.js';
 import { SessionIndex, type SessionActor, type SessionEntry } from './session-index.js';
 import { WarmSet } from './warm-set.js';
 import { PoolMaintenance, type MaintenanceHooks, type MaintenanceProbes } from './maintenance.js';
@@ -103,6 +103,11 @@ export interface SessionPoolDeps {
   readonly autoMaintenance?: boolean;
   /** How maintenance looks at the OS (overridable for tests and in-process agents). */
   readonly probes?: Partial<MaintenanceProbes>;
+  /**
+   * The sessions a previous run left, for the index at start (the server gives the `pool-sessions` projection's,
+   * restored from its checkpoint); default: read every session stream (`readStoredSessions`).
+   */
+  readonly storedSessions?: () => ResultAsync<readonly StoredSession[], StoreError>;
 }
 
 /** A message for a session. */
@@ -272,7 +277,7 @@ export class SessionPool {
 
   /** Indexes stored sessions, recovers the ones that had a process, reconfigures the pool actor, prewarms. */
   private start(): ResultAsync<void, PoolError> {
-    return readStoredSessions(this.deps.store)
+    return (this.deps.storedSessions ?? (() => readStoredSessions(this.deps.store)))()
       .mapErr((error): PoolError => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: `cannot read the stored sessions: ${formatStoreError(error)}` }))
       .andThen((stored) => {
         for (const { input, state, lastEventAt } of stored) {

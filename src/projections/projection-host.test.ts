@@ -4,7 +4,8 @@ import { foldAll, getSession, SESSION_LIST, storeProjections, type Projection, t
 import { sessionStream } from '../../projections/testing/given-when-then.js';
 import { MemoryEventStore, type EventStore, type EventToAppend } from '../store/index.js';
 import { PROJECTION_HOST_ERROR_KIND } from './errors.js';
-import { createProjectionHost, type ProjectionUpdate } from './projection-host.js';
+import { checkpointName } from './checkpoint.js';
+import { createProjectionHost, type CheckpointNote, type ProjectionUpdate } from './projection-host.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -55,7 +56,7 @@ describe('projection host', () => {
     const live = nextUpdate(host, (update) => update.event.type === S.TERMINATE);
     await append(store, [first.terminate]);
     const update = await live;
-    expect(update).toMatchObject({ position: 4n, changed: ['session-list', 'pool-status'], caughtUp: true });
+    expect(update).toMatchObject({ position: 4n, changed: ['session-list', 'pool-status', 'pool-sessions'], caughtUp: true });
     expect(getSession(host.state(SESSION_LIST), 's1')).toMatchObject({ state: 'terminated', endedAt: T0 + 9 });
     expect(host.state(SESSION_LIST)).toEqual(foldAll(storeProjections()[SESSION_LIST], [...first.history, first.terminate]));
     await host.close();
@@ -74,7 +75,7 @@ describe('projection host', () => {
     expect(host.state('pool-status').sessionsByState).toEqual({ ready: 3 });
     const live = nextUpdate(host, () => true);
     await append(store, [conversation('s4').history[0] as ProjectedEvent]);
-    expect(await live).toMatchObject({ position: 10n, caughtUp: true, changed: ['session-list', 'pool-status'] });
+    expect(await live).toMatchObject({ position: 10n, caughtUp: true, changed: ['session-list', 'pool-status', 'pool-sessions'] });
     await host.close();
     await store.close();
   });
@@ -128,5 +129,79 @@ describe('projection host', () => {
     (await host.start())._unsafeUnwrap();
     await store.close();
     expect((await host.ended)._unsafeUnwrapErr()).toEqual({ kind: PROJECTION_HOST_ERROR_KIND.HostClosed });
+  });
+
+  describe('checkpoints', () => {
+    const names = Object.keys(storeProjections());
+
+    /** The states of a host that folded `store` from position 0 without checkpoints. */
+    async function fullFold(store: EventStore): Promise<Record<string, unknown>> {
+      const host = createProjectionHost(store, { projections: storeProjections() });
+      (await host.start())._unsafeUnwrap();
+      const states = Object.fromEntries(names.map((name) => [name, host.state(name as keyof ReturnType<typeof storeProjections>)]));
+      await host.close();
+      return states;
+    }
+
+    /** Starts a checkpointing host, returning it, its notes and how many events it folded before ready. */
+    async function startHost(store: EventStore, refold = false) {
+      const notes: CheckpointNote[] = [];
+      const host = createProjectionHost(store, { projections: storeProjections(), checkpoints: { refold }, onCheckpoint: (note) => notes.push(note) });
+      let folded = 0;
+      host.onUpdate(() => (folded += 1));
+      (await host.start())._unsafeUnwrap();
+      const states = Object.fromEntries(names.map((name) => [name, host.state(name as keyof ReturnType<typeof storeProjections>)]));
+      return { host, notes, folded, states };
+    }
+
+    it('saves at close; the next start restores every projection and folds only the tail, to the states of a full fold', async () => {
+      const store = new MemoryEventStore();
+      await append(store, [...conversation('s1').history, ...conversation('s2').history]);
+      const first = await startHost(store);
+      expect(first.notes).toEqual([]);
+      await first.host.close();
+      expect(first.notes.filter((note) => note.kind === 'written')).toEqual([expect.objectContaining({ position: 6n })]);
+      await append(store, [conversation('s1').terminate, ...conversation('s3').history]);
+
+      const second = await startHost(store);
+      expect(second.notes.map((note) => note.kind === 'restored' && `${note.projection}@${note.position}`)).toEqual(names.map((name) => `${name}@6`));
+      expect(second.folded).toBe(4);
+      expect(second.states).toEqual(await fullFold(store));
+      await second.host.close();
+      await store.close();
+    });
+
+    it('folds a projection whose checkpoint is refused from 0 (the reason told) while the others skip what theirs hold', async () => {
+      const store = new MemoryEventStore();
+      await append(store, conversation('s1').history);
+      const first = await startHost(store);
+      await first.host.close();
+      await append(store, conversation('s2').history);
+      // session-list's checkpoint as an older build of the projection wrote it.
+      const saved = (await store.readCheckpoint(checkpointName(SESSION_LIST)))._unsafeUnwrap();
+      const body = JSON.parse(saved?.body ?? '{}') as { version: number };
+      (await store.writeCheckpoint(checkpointName(SESSION_LIST), { ...(saved as NonNullable<typeof saved>), body: JSON.stringify({ ...body, version: 0 }) }))._unsafeUnwrap();
+
+      const second = await startHost(store);
+      expect(second.notes).toContainEqual({ kind: 'refused', projection: SESSION_LIST, refusal: { reason: 'version', detail: expect.stringContaining('version 0') } });
+      expect(second.notes.filter((note) => note.kind === 'restored')).toHaveLength(names.length - 1);
+      expect(second.folded).toBe(6);
+      expect(second.states).toEqual(await fullFold(store));
+      await second.host.close();
+      await store.close();
+    });
+
+    it('with refold ignores the saved checkpoints, folds the whole log and saves new ones', async () => {
+      const store = new MemoryEventStore();
+      await append(store, conversation('s1').history);
+      (await store.writeCheckpoint(checkpointName(SESSION_LIST), { position: 3n, eventId: 'not-this-log', body: '{}' }))._unsafeUnwrap();
+      const run = await startHost(store, true);
+      expect(run.notes).toEqual([]);
+      expect(run.folded).toBe(3);
+      expect(run.states).toEqual(await fullFold(store));
+      await run.host.close();
+      expect((await store.readCheckpoint(checkpointName(SESSION_LIST)))._unsafeUnwrap()?.eventId).not.toBe('not-this-log');
+      await store.close();
+    });
   });
 });

@@ -13,6 +13,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredCheckpoint,
   StreamMetadata,
   StreamSummary,
   SubscribeOptions,
@@ -70,6 +71,15 @@ export interface EventStore {
 
   /** Streams that currently exist (have visible history), sorted by name, optionally by name prefix. */
   listStreams(options?: ListStreamsOptions): ResultAsync<readonly StreamSummary[], StoreError>;
+
+  /**
+   * Replaces checkpoint `name` (written in order with appends, durable like them). Checkpoints live beside the log,
+   * not in it: no event is appended, no reader of the log sees them. A non-empty name not starting with `$`.
+   */
+  writeCheckpoint(name: string, checkpoint: StoredCheckpoint): ResultAsync<void, StoreError>;
+
+  /** Checkpoint `name` as last written, or `null` when none was. */
+  readCheckpoint(name: string): ResultAsync<StoredCheckpoint | null, StoreError>;
 
   /** Readiness probe: `ok` when the backing store answers a trivial query. */
   ping(): ResultAsync<void, StoreError>;

@@ -121,6 +121,17 @@ export interface StreamSummary {
 }
 
 /**
+ * A named checkpoint kept beside the log (not in it): the log position a reader had reached, the id of the event
+ * it found there (so a reader can tell the log was replaced or rewritten under it), and an opaque body. The store
+ * does not interpret the body; `readAll`, `subscribe`, `listStreams` and `headPosition` never see checkpoints.
+ */
+export interface StoredCheckpoint {
+  readonly position: bigint;
+  readonly eventId: string;
+  readonly body: string;
+}
+
+/**
  * A catch-up subscription: yields the history after the checkpoint, then live events, in global order without
  * gaps or duplicates. Single consumer. `close()` (or `break` out of `for await`) ends the iteration.
  */

@@ -51,6 +51,12 @@ export class FaultyStore implements EventStore {
   deleteStream(...args: Parameters<EventStore['deleteStream']>): ReturnType<EventStore['deleteStream']> {
     return this.#write(() => this.inner.deleteStream(...args));
   }
+  writeCheckpoint(...args: Parameters<EventStore['writeCheckpoint']>): ReturnType<EventStore['writeCheckpoint']> {
+    return this.#write(() => this.inner.writeCheckpoint(...args));
+  }
+  readCheckpoint(...args: Parameters<EventStore['readCheckpoint']>): ReturnType<EventStore['readCheckpoint']> {
+    return this.#read(() => this.inner.readCheckpoint(...args));
+  }
   listStreams(...args: Parameters<EventStore['listStreams']>): ReturnType<EventStore['listStreams']> {
     return this.#read(() => this.inner.listStreams(...args));
   }

@@ -23,6 +23,8 @@ function wrap(inner: EventStore, overrides: Partial<EventStore>): EventStore {
     getStreamMetadata: (stream) => inner.getStreamMetadata(stream),
     deleteStream: (stream, options) => inner.deleteStream(stream, options),
     listStreams: (options) => inner.listStreams(options),
+    writeCheckpoint: (name, checkpoint) => inner.writeCheckpoint(name, checkpoint),
+    readCheckpoint: (name) => inner.readCheckpoint(name),
     ping: () => inner.ping(),
     close: () => inner.close(),
     ...overrides,

@@ -12,6 +12,7 @@ import type {
   ExpectedRevision,
   ReadAllOptions,
   ReadStreamOptions,
+  StoredCheckpoint,
   StreamMetadata,
   SubscribeOptions,
 } from '../types.js';
@@ -173,4 +174,21 @@ export function validateMetadata(metadata: StreamMetadata): Result<StreamMetadat
       ...(truncateBefore === undefined ? {} : { truncateBefore }),
     })),
   );
+}
+
+/** Validates a checkpoint write: a non-empty name not starting with `$`, a non-negative position, string id and body. */
+export function validateCheckpoint(name: unknown, checkpoint: StoredCheckpoint): Result<StoredCheckpoint, StoreError> {
+  const named = validateCheckpointName(name);
+  if (named.isErr()) return err(named.error);
+  if (typeof checkpoint !== 'object' || checkpoint === null) return err(invalidRequest('a checkpoint must be an object'));
+  const { position, eventId, body } = checkpoint;
+  if (typeof position !== 'bigint' || position < 0n) return err(invalidRequest('checkpoint.position must be a non-negative bigint'));
+  if (typeof eventId !== 'string' || typeof body !== 'string') return err(invalidRequest('checkpoint.eventId and checkpoint.body must be strings'));
+  return ok({ position, eventId, body });
+}
+
+/** Validates a checkpoint name for a read. */
+export function validateCheckpointName(name: unknown): Result<string, StoreError> {
+  if (typeof name !== 'string' || name.length === 0 || name.startsWith('$')) return err(invalidRequest(`checkpoint name ${JSON.stringify(name)} must be a non-empty string not starting with "$"`));
+  return ok(name);
 }

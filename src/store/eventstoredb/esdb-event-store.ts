@@ -20,6 +20,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredCheckpoint,
   StreamMetadata,
   StreamSummary,
   SubscribeOptions,
@@ -30,12 +31,15 @@ import { describeCause, toAsync } from '../core/result.js';
 import { failedSubscription } from '../core/subscription.js';
 import {
   encodeEvents,
+  validateCheckpoint,
+  validateCheckpointName,
   validateExpectedRevision,
   validateLogRead,
   validateMetadata,
   validateReadStreamOptions,
   validateStreamName,
 } from '../core/validate.js';
+import { readEsdbCheckpoint, writeEsdbCheckpoint } from './checkpoints.js';
 import { fromEsdbError, type EsdbErrorContext } from './errors.js';
 import { EsdbSubscription, toServerFilter } from './esdb-subscription.js';
 import { listEsdbStreams } from './list-streams.js';
@@ -189,6 +193,18 @@ export class EsdbEventStore implements EventStore {
   listStreams(options?: ListStreamsOptions): ResultAsync<readonly StreamSummary[], StoreError> {
     if (this.#closed) return toAsync(err(storeClosed()));
     return new ResultAsync(listEsdbStreams(this.#client, options?.prefix ?? ''));
+  }
+
+  writeCheckpoint(name: string, checkpoint: StoredCheckpoint): ResultAsync<void, StoreError> {
+    const checked = validateCheckpoint(name, checkpoint);
+    if (checked.isErr()) return toAsync(err(checked.error));
+    return this.#call({}, () => writeEsdbCheckpoint(this.#client, name, checked.value));
+  }
+
+  readCheckpoint(name: string): ResultAsync<StoredCheckpoint | null, StoreError> {
+    const checked = validateCheckpointName(name);
+    if (checked.isErr()) return toAsync(err(checked.error));
+    return this.#call({}, () => readEsdbCheckpoint(this.#client, checked.value));
   }
 
   ping(): ResultAsync<void, StoreError> {

@@ -15,6 +15,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredCheckpoint,
   StreamMetadata,
   StreamSummary,
   SubscribeOptions,
@@ -28,6 +29,8 @@ import { ABSENT_HEAD, checkExpected, decideAppend, readWindow, streamExists, typ
 import { CatchUpSubscription, failedSubscription, SubscriberRegistry } from '../core/subscription.js';
 import {
   encodeEvents,
+  validateCheckpoint,
+  validateCheckpointName,
   validateExpectedRevision,
   validateLogRead,
   validateMetadata,
@@ -50,6 +53,7 @@ export class MemoryEventStore implements EventStore {
   readonly #log: StoredEvent[] = [];
   readonly #streams = new Map<string, MemoryStream>();
   readonly #registry = new SubscriberRegistry();
+  readonly #checkpoints = new Map<string, StoredCheckpoint>();
   #closed = false;
 
   append(stream: string, events: readonly EventToAppend[], options: AppendOptions): ResultAsync<AppendResult, StoreError> {
@@ -203,6 +207,16 @@ export class MemoryEventStore implements EventStore {
 
   ping(): ResultAsync<void, StoreError> {
     return this.#closed ? toAsync(err(storeClosed())) : okAsync(undefined);
+  }
+
+  writeCheckpoint(name: string, checkpoint: StoredCheckpoint): ResultAsync<void, StoreError> {
+    if (this.#closed) return toAsync(err(storeClosed()));
+    return toAsync(validateCheckpoint(name, checkpoint).map((checked) => void this.#checkpoints.set(name, checked)));
+  }
+
+  readCheckpoint(name: string): ResultAsync<StoredCheckpoint | null, StoreError> {
+    if (this.#closed) return toAsync(err(storeClosed()));
+    return toAsync(validateCheckpointName(name).map((checked) => this.#checkpoints.get(checked) ?? null));
   }
 
   async close(): Promise<void> {

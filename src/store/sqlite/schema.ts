@@ -64,6 +64,18 @@ CREATE TABLE IF NOT EXISTS recent (
   PRIMARY KEY (stream_id, revision)
 ) STRICT, WITHOUT ROWID;`;
 
+/**
+ * Named checkpoints beside the log (see `EventStore.writeCheckpoint`). Created on open whatever the version: it is
+ * not part of the log, so a file with or without it is the same version and an older build simply ignores it.
+ */
+const CHECKPOINTS_TABLE = `
+CREATE TABLE IF NOT EXISTS checkpoints (
+  name     TEXT    PRIMARY KEY,
+  position INTEGER NOT NULL,
+  event_id TEXT    NOT NULL,
+  body     TEXT    NOT NULL
+) STRICT;`;
+
 /** Version 1 kept a unique `(stream_id, revision)` index on `events`; version 2 moves it into the two tiers. */
 const FROM_V1 = `
 ${INDEX_TABLES}
@@ -98,6 +110,8 @@ export function migrate(db: Database.Database): Result<void, StoreError> {
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }).immediate();
     }
+    const hasCheckpoints = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get() !== undefined;
+    if (!hasCheckpoints) db.exec(CHECKPOINTS_TABLE);
     return ok(undefined);
   } catch (cause) {
     return err(storeUnavailable(`cannot prepare the database schema: ${describeCause(cause)}`, cause));

@@ -23,6 +23,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredCheckpoint,
   StreamMetadata,
   StreamSummary,
   SubscribeOptions,
@@ -35,6 +36,8 @@ import { checkExpected, decideAppend, readWindow, streamExists, type StreamLooku
 import { CatchUpSubscription, failedSubscription, SubscriberRegistry } from '../core/subscription.js';
 import {
   encodeEvents,
+  validateCheckpoint,
+  validateCheckpointName,
   validateExpectedRevision,
   validateLogRead,
   validateMetadata,
@@ -349,6 +352,25 @@ export class SqliteEventStore implements EventStore {
       for (const row of rows) if (row.revision !== null) out.push({ stream: row.stream, revision: BigInt(row.revision) });
       return ok(out);
     });
+    return toAsync(result);
+  }
+
+  writeCheckpoint(name: string, checkpoint: StoredCheckpoint): ResultAsync<void, StoreError> {
+    if (this.#closed) return toAsync(err(storeClosed()));
+    const checked = validateCheckpoint(name, checkpoint);
+    if (checked.isErr()) return toAsync(err(checked.error));
+    const { position, eventId, body } = checked.value;
+    return this.#commits.enqueue(() => ok(void this.#statements.writeCheckpoint.run(name, position, eventId, body)));
+  }
+
+  readCheckpoint(name: string): ResultAsync<StoredCheckpoint | null, StoreError> {
+    if (this.#closed) return toAsync(err(storeClosed()));
+    const result = validateCheckpointName(name).andThen((checked) =>
+      attempt('reading a checkpoint', () => {
+        const row = this.#statements.readCheckpoint.get(checked);
+        return ok(row === undefined ? null : { position: BigInt(row.position), eventId: row.eventId, body: row.body });
+      }),
+    );
     return toAsync(result);
   }
 

@@ -66,6 +66,8 @@ export class Statements {
   readonly headPosition;
   readonly listStreams;
   readonly dataVersion;
+  readonly writeCheckpoint;
+  readonly readCheckpoint;
   readonly #db: Database.Database;
   readonly #filtered = new Map<string, Database.Statement<[FilteredPageParams], StoredEvent>>();
 
@@ -116,6 +118,12 @@ export class Statements {
        FROM streams WHERE soft_deleted = 0 AND tombstoned = 0 AND substr(name, 1, length(@prefix)) = @prefix ORDER BY name`,
     );
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.writeCheckpoint = db.prepare<[string, bigint, string, string]>(
+      'INSERT INTO checkpoints (name, position, event_id, body) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position, event_id = excluded.event_id, body = excluded.body',
+    );
+    this.readCheckpoint = db
+      .prepare<[string], { position: bigint; eventId: string; body: string }>('SELECT position, event_id AS eventId, body FROM checkpoints WHERE name = ?')
+      .safeIntegers(true);
   }
 
   /** The page query for a filter shape (prefix and/or types), prepared on first use. */

@@ -7,6 +7,7 @@
  */
 import { describe, it } from 'vitest';
 import { describeAppends } from './conformance/append.js';
+import { describeCheckpoints } from './conformance/checkpoints.js';
 import { useConformanceContext, type EventStoreFactory } from './conformance/context.js';
 import { describeLifecycle } from './conformance/lifecycle.js';
 import { checkAgainstModel } from './conformance/model.js';
@@ -32,6 +33,7 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
     describeReads(ctx);
     describeSubscriptions(ctx);
     describeLifecycle(ctx);
+    describeCheckpoints(ctx);
     describeValidation(ctx);
     it('agrees with a simple model on random sequences of appends, retries, reads and subscriptions', async () => {
       await checkAgainstModel(ctx.store, options.modelRuns ?? 50);
