@@ -16,4 +16,5 @@ export * from './breaker-guard.js';
 export * from './session-index.js';
 export * from './recovery.js';
 export * from './maintenance.js';
+export * from './admission.js';
 export * from './session-pool.js';

@@ -57,12 +57,13 @@ let refs = 0;
 /** The REST answer of `command` by `caller` on `sessionId`; its status must be the code's status in the one table. */
 async function overRest(caller: CallerName, command: Command, sessionId: string): Promise<Reply> {
   const path = `/api/v1/sessions/${sessionId}`;
-  const [method, url, body] = {
+  const requests: Record<Command, readonly [string, string, unknown]> = {
     read: ['GET', `${path}/events`, undefined],
     send: ['POST', `${path}/messages`, { text: 'hello', clientMsgId: `rest-${(refs += 1)}` }],
     interrupt: ['POST', `${path}/interrupt`, undefined],
     terminate: ['DELETE', path, undefined],
-  }[command];
+  };
+  const [method, url, body] = requests[command];
   const headers: Record<string, string> = { authorization: `Bearer ${tokens.get(caller)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
   const response = await fetch(`${api.url}${url}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const json = (await response.json()) as { error?: { code: ApiErrorCode; message: string } };

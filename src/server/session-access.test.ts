@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { initialSessionContext, type SessionContext } from '../../../machines/index.js';
-import { DEFAULT_AGENT_OPTIONS } from '../../pool/index.js';
-import type { Identity, ServerRole } from '../auth/index.js';
+import { initialSessionContext, type SessionContext } from '../../machines/index.js';
+import { DEFAULT_AGENT_OPTIONS } from '../pool/index.js';
+import type { Identity, ServerRole } from './auth/index.js';
 import { SESSION_ACTION, sessionAccessProblem, type SessionAction } from './session-access.js';
 
 const base = initialSessionContext({ sessionId: 's-1', tenant: 'acme', owner: 'ada', at: 0, options: { ...DEFAULT_AGENT_OPTIONS } });
