@@ -401,11 +401,17 @@ export class SessionPool {
     if (entry === undefined) return errAsync({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
     const key = { sessionId, userId: message.userId, clientMsgId: message.clientMsgId ?? null, turnId: message.turnId };
     return this.#admitted(sessionId, admission).andThen((actor) =>
-      this.#sent.once<PoolError | RefusalOf<E>>(
-        key,
-        (turnId) => this.#send(entry, actor, message, turnId, key.clientMsgId),
-        (error) => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }),
-      ),
+      this.#sent
+        .once<PoolError | RefusalOf<E>>(
+          key,
+          (turnId) => this.#send(entry, actor, message, turnId, key.clientMsgId),
+          (error) => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }),
+        )
+        .map((sent) => {
+          // A repeated message sends nothing, so it leaves a hibernated session as it was (an accepted one woke it).
+          this.#rest(actor);
+          return sent;
+        }),
     );
   }
 
@@ -452,7 +458,12 @@ export class SessionPool {
     options: { readonly asOperator?: boolean; readonly admission?: Admission<E> } = {},
   ): ResultAsync<boolean, PoolError | RefusalOf<E>> {
     const event = { type: SESSION_EVENT.INTERRUPT_REQUESTED, at: this.clock.now(), userId, ...(options.asOperator === true ? { asOperator: true } : {}) };
-    return this.#admitted(sessionId, options.admission).andThen((actor) => this.dispatch(sessionId, event, actor).map(({ accepted }) => accepted));
+    return this.#admitted(sessionId, options.admission).andThen((actor) =>
+      this.dispatch(sessionId, event, actor).map(({ accepted }) => {
+        this.#rest(actor); // nothing to interrupt in a hibernated session: it stays unloaded
+        return accepted;
+      }),
+    );
   }
 
   /** Adds `userId` as `role`; with `allowExisting` a user already in the session is fine. */

@@ -189,8 +189,9 @@ describe('a session command gets one decision over REST and WebSocket', () => {
       'stranger read': 'not_found',
       'editor terminate': 'forbidden',
     });
-    // Reading it is allowed, and does not wake it either.
+    // Reading it, or interrupting it while no turn runs, is allowed and does not wake it either.
     expect(await decided('owner', 'read', id)).toBe('ok');
+    expect(await decided('owner', 'interrupt', id)).toBe('ok');
 
     const after = api.pool.status();
     expect.soft(after.sessions).toMatchObject({ hibernated: 1, resident: before.sessions.resident });
