@@ -16,5 +16,6 @@ export * from './breaker-guard.js';
 export * from './session-index.js';
 export * from './recovery.js';
 export * from './maintenance.js';
+export * from './admission.js';
 export * from './session-pool.js';
 export { storedSessionsOf, type StoredSession } from './session-catalog.js';

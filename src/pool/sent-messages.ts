@@ -1,12 +1,14 @@
 /**
- * Idempotent sends: a message carrying a `clientMsgId` is accepted once per (session, user, clientMsgId); a retry
- * (a reconnecting client, a repeated HTTP request) gets the first acceptance back instead of a second turn. The
- * turn id of such a message is derived from the three, so two concurrent sends of it also collide in the session
- * machine (it refuses a turn id already running or queued). Acceptances are remembered per session (the last
- * {@link MAX_REMEMBERED}); after a restart they are recovered from the session's recent history on first use.
+ * Idempotent sends, in one place: a message carrying a `clientMsgId` is accepted once per (session, user,
+ * clientMsgId); a retry (a reconnecting client, a repeated HTTP request, the same message over REST and WS) gets the
+ * first acceptance back with `duplicate: true` instead of a second turn, and a retry that arrives while the first
+ * is still being stored waits for it and gets the same answer. The turn id of such a message is derived from the
+ * three, so even two pools on one store collide in the session machine (it refuses a turn id already running or
+ * queued). Acceptances are remembered per session (the last {@link MAX_REMEMBERED}); after a restart they are
+ * recovered from the session's recent history on first use.
  */
-import { createHash } from 'node:crypto';
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { createHash, randomUUID } from 'node:crypto';
+import { errAsync, okAsync, ResultAsync, type Result } from 'neverthrow';
 import { SESSION_PERSISTED_NAME } from '../../machines/index.js';
 import { STREAM_PREFIX } from '../runtime/index.js';
 import type { EventStore, StoreError } from '../store/index.js';
@@ -15,6 +17,20 @@ import type { EventStore, StoreError } from '../store/index.js';
 export interface Accepted {
   readonly turnId: string;
   readonly revision: bigint;
+}
+
+/** An acceptance as a sender sees it: `duplicate` when it is the earlier acceptance of the same message. */
+export interface Acceptance extends Accepted {
+  readonly duplicate: boolean;
+}
+
+/** What {@link SentMessages.once} needs to know of a message. */
+export interface MessageKey {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly clientMsgId: string | null;
+  /** An explicit turn id (else derived from the client id, or a new UUID without one). */
+  readonly turnId?: string | undefined;
 }
 
 /** Acceptances kept per session. */
@@ -34,10 +50,40 @@ export function turnIdFor(sessionId: string, userId: string, clientMsgId: string
 export class SentMessages {
   readonly #bySession = new Map<string, Map<string, Accepted>>();
 
+  readonly #inFlight = new Map<string, Promise<Result<Acceptance, unknown>>>();
+
   constructor(private readonly store: EventStore) {}
 
+  /**
+   * Accepts the message once: `accept(turnId)` stores it unless the same (session, user, clientMsgId) was accepted
+   * before (its acceptance comes back, `duplicate: true`) or is being accepted right now (this waits for it and
+   * gets its answer, `duplicate: true` if it succeeds). A message without a client id is simply accepted.
+   * `unreadable` turns a failure to read the session's history back into the caller's error type.
+   */
+  once<E>(key: MessageKey, accept: (turnId: string) => ResultAsync<Accepted, E>, unreadable: (error: StoreError) => E): ResultAsync<Acceptance, E> {
+    const { sessionId, userId, clientMsgId } = key;
+    if (clientMsgId === null) return accept(key.turnId ?? randomUUID()).map((accepted) => ({ ...accepted, duplicate: false }));
+    const flight = `${sessionId}\u0000${keyOf(userId, clientMsgId)}`;
+    const pending = this.#inFlight.get(flight) as Promise<Result<Acceptance, E>> | undefined;
+    if (pending !== undefined) return new ResultAsync(pending).map((first) => ({ ...first, duplicate: true }));
+    const accepting = this.#lookup(sessionId, userId, clientMsgId)
+      .mapErr(unreadable)
+      .andThen((earlier) =>
+        earlier !== undefined
+          ? okAsync<Acceptance, E>({ ...earlier, duplicate: true })
+          : accept(key.turnId ?? turnIdFor(sessionId, userId, clientMsgId)).map((accepted) => {
+              this.#record(sessionId, userId, clientMsgId, accepted);
+              return { ...accepted, duplicate: false };
+            }),
+      );
+    const settled = Promise.resolve(accepting);
+    this.#inFlight.set(flight, settled);
+    void settled.finally(() => this.#inFlight.delete(flight));
+    return new ResultAsync(settled);
+  }
+
   /** The earlier acceptance of this message, if any (reading the session's recent history the first time). */
-  lookup(sessionId: string, userId: string, clientMsgId: string): ResultAsync<Accepted | undefined, StoreError> {
+  #lookup(sessionId: string, userId: string, clientMsgId: string): ResultAsync<Accepted | undefined, StoreError> {
     const known = this.#bySession.get(sessionId);
     if (known !== undefined) return okAsync(known.get(keyOf(userId, clientMsgId)));
     return this.store
@@ -58,7 +104,7 @@ export class SentMessages {
   }
 
   /** Records an acceptance. */
-  record(sessionId: string, userId: string, clientMsgId: string, accepted: Accepted): void {
+  #record(sessionId: string, userId: string, clientMsgId: string, accepted: Accepted): void {
     const remembered = this.#bySession.get(sessionId) ?? new Map<string, Accepted>();
     remember(remembered, keyOf(userId, clientMsgId), accepted);
     this.#bySession.set(sessionId, remembered);

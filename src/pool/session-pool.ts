@@ -62,7 +62,8 @@ import { ProcessSlots } from './process-slots.js';
 import { ProcessSupply } from './process-supply.js';
 import { Capacity } from './capacity.js';
 import { ProfileDemand } from './demand.js';
-import { SentMessages, turnIdFor } from './sent-messages.js';
+import { SentMessages, type Accepted } from './sent-messages.js';
+import type { Admission, RefusalOf } from './admission.js';
 import { profileKey } from './profile.js';
 import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
 import { createRetryPolicy } from './retry-policy.js';
@@ -148,7 +149,6 @@ export class SessionPool {
   readonly #affinity = new Map<string, string>();
   readonly #leases = new Map<string, SessionLease>();
   readonly #demand = new ProfileDemand();
-  readonly #sending = new Map<string, Promise<Result<SentMessage, PoolError>>>();
   #sent!: SentMessages;
   #closed = false;
   readonly maintenance: PoolMaintenance;
@@ -396,78 +396,79 @@ export class SessionPool {
   }
 
   /**
-   * Sends a user message: message processors first, then `MESSAGE_ACCEPTED` is appended (durable) and the turn
-   * starts, or queues while the agent is busy, starting or hibernated (which wakes it). Refusals are typed. With a
-   * `clientMsgId` the send is idempotent: a retry gets the first acceptance back (`duplicate: true`).
+   * Sends a user message: `admission` (the caller's access decision, taken on the loaded actor's snapshot) first,
+   * then message processors, then `MESSAGE_ACCEPTED` is appended (durable) and the turn starts, or queues while the
+   * agent is busy, starting or hibernated (which wakes it). Refusals are typed. With a `clientMsgId` the send is
+   * idempotent (see `sent-messages.ts`): a retry gets the first acceptance back (`duplicate: true`).
    */
-  send(sessionId: string, message: MessageInput): ResultAsync<SentMessage, PoolError> {
+  send<E = never>(sessionId: string, message: MessageInput, admission?: Admission<E>): ResultAsync<SentMessage, PoolError | RefusalOf<E>> {
     const entry = this.index.get(sessionId);
     if (entry === undefined) return errAsync({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
-    const clientMsgId = message.clientMsgId ?? null;
-    if (clientMsgId === null) return this.#send(entry, message, message.turnId ?? randomUUID(), null);
-    const key = `${sessionId}\u0000${message.userId}\u0000${clientMsgId}`;
-    const pending = this.#sending.get(key);
-    if (pending !== undefined) return new ResultAsync(pending).map((sent) => ({ ...sent, duplicate: true }));
-    const sending = this.#sent
-      .lookup(sessionId, message.userId, clientMsgId)
-      .mapErr((error): PoolError => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }))
-      .andThen((earlier) =>
-        earlier !== undefined
-          ? okAsync<SentMessage, PoolError>({ ...earlier, duplicate: true })
-          : this.#send(entry, message, message.turnId ?? turnIdFor(sessionId, message.userId, clientMsgId), clientMsgId).map((sent) => {
-              this.#sent.record(sessionId, message.userId, clientMsgId, sent);
-              return sent;
-            }),
-      );
-    const settled = Promise.resolve(sending);
-    this.#sending.set(key, settled);
-    void settled.finally(() => this.#sending.delete(key));
-    return new ResultAsync(settled);
+    const key = { sessionId, userId: message.userId, clientMsgId: message.clientMsgId ?? null, turnId: message.turnId };
+    return this.#admitted(sessionId, admission).andThen((actor) =>
+      this.#sent
+        .once<PoolError | RefusalOf<E>>(
+          key,
+          (turnId) => this.#send(entry, actor, message, turnId, key.clientMsgId),
+          (error) => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }),
+        )
+        .map((sent) => {
+          // A repeated message sends nothing, so it leaves a hibernated session as it was (an accepted one woke it).
+          this.#rest(actor);
+          return sent;
+        }),
+    );
   }
 
-  #send(entry: SessionEntry, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<SentMessage, PoolError> {
+  #send(entry: SessionEntry, actor: SessionActor, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<Accepted, PoolError> {
     // The API breaker admits the message (as its probe when one is due) or refuses it; a probe whose message is not
     // accepted after all gives its slot back.
     return this.breakers.api.admit(turnId).andThen((probe) =>
-      this.#accept(entry, message, turnId, clientMsgId).mapErr((error) => {
+      this.#accept(entry, actor, message, turnId, clientMsgId).mapErr((error) => {
         if (probe) this.breakers.api.refused(turnId);
         return error;
       }),
     );
   }
 
-  #accept(entry: SessionEntry, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<SentMessage, PoolError> {
+  #accept(entry: SessionEntry, actor: SessionActor, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<Accepted, PoolError> {
     const { sessionId } = entry;
     return this.processors
       .processInbound({ sessionId, tenant: entry.tenant, userId: message.userId, text: message.text, clientMsgId })
       .mapErr(extensionFailure)
       .andThen((processed) =>
-        this.dispatch(sessionId, {
-          type: SESSION_EVENT.MESSAGE_ACCEPTED,
-          at: this.clock.now(),
-          turnId,
-          text: processed.text,
-          userId: processed.userId,
-          ...(processed.clientMsgId === null ? {} : { clientMsgId: processed.clientMsgId }),
-        }).andThen(({ accepted, revision, snapshot }) => {
-          if (accepted) return okAsync({ turnId, revision, duplicate: false });
-          const refusal = messageRefusal(snapshot, message.userId);
-          if (refusal === 'session-closed') return errAsync<never, PoolError>({ kind: POOL_ERROR_KIND.SessionClosed, sessionId, state: snapshot.value });
-          if (refusal === 'not-a-participant' || refusal === 'read-only') {
-            return errAsync<never, PoolError>({ kind: POOL_ERROR_KIND.NotParticipant, sessionId, userId: message.userId, action: 'send messages' });
-          }
-          return errAsync<never, PoolError>({ kind: POOL_ERROR_KIND.MessageRefused, sessionId, reason: refusal ?? `turn ${turnId} is already running or queued` });
-        }),
+        this.dispatch(
+          sessionId,
+          {
+            type: SESSION_EVENT.MESSAGE_ACCEPTED,
+            at: this.clock.now(),
+            turnId,
+            text: processed.text,
+            userId: processed.userId,
+            ...(processed.clientMsgId === null ? {} : { clientMsgId: processed.clientMsgId }),
+          },
+          actor,
+        ).andThen(({ accepted, revision, snapshot }) => (accepted ? okAsync({ turnId, revision }) : errAsync(messageNotTaken(snapshot, message.userId, turnId)))),
       );
   }
 
   /**
    * Interrupts the running turn: owners and editors, or anyone the caller vouches for as an operator of the
-   * session's tenant (`asOperator`). False when no turn was running (or the user may not).
+   * session's tenant (`asOperator`), once `admission` (if any) lets it. False when no turn was running (or the
+   * session's rules refuse the user).
    */
-  interrupt(sessionId: string, userId: string, options: { readonly asOperator?: boolean } = {}): ResultAsync<boolean, PoolError> {
+  interrupt<E = never>(
+    sessionId: string,
+    userId: string,
+    options: { readonly asOperator?: boolean; readonly admission?: Admission<E> } = {},
+  ): ResultAsync<boolean, PoolError | RefusalOf<E>> {
     const event = { type: SESSION_EVENT.INTERRUPT_REQUESTED, at: this.clock.now(), userId, ...(options.asOperator === true ? { asOperator: true } : {}) };
-    return this.dispatch(sessionId, event).map(({ accepted }) => accepted);
+    return this.#admitted(sessionId, options.admission).andThen((actor) =>
+      this.dispatch(sessionId, event, actor).map(({ accepted }) => {
+        this.#rest(actor); // nothing to interrupt in a hibernated session: it stays unloaded
+        return accepted;
+      }),
+    );
   }
 
   /** Adds `userId` as `role`; with `allowExisting` a user already in the session is fine. */
@@ -500,14 +501,26 @@ export class SessionPool {
     return this.dispatch(sessionId, { type: SESSION_EVENT.WAKE, at: this.clock.now(), ...(userId === undefined ? {} : { userId }) }).map(({ accepted }) => accepted);
   }
 
-  /** Ends the session for good (its process stops, or goes back to the warm set if it never took a turn). */
-  terminate(sessionId: string, reason = 'terminated'): ResultAsync<boolean, PoolError> {
-    return this.dispatch(sessionId, { type: SESSION_EVENT.TERMINATE, at: this.clock.now(), reason }).map(({ accepted }) => accepted);
+  /** Ends the session for good (its process stops, or goes back to the warm set if it never took a turn), once `admission` (if any) lets it. */
+  terminate<E = never>(sessionId: string, reason = 'terminated', admission?: Admission<E>): ResultAsync<boolean, PoolError | RefusalOf<E>> {
+    return this.#admitted(sessionId, admission).andThen((actor) =>
+      this.dispatch(sessionId, { type: SESSION_EVENT.TERMINATE, at: this.clock.now(), reason }, actor).map(({ accepted }) => accepted),
+    );
   }
 
-  /** The session's current snapshot and the revision of its stream it reflects (restoring a hibernated one). */
-  current(sessionId: string): ResultAsync<{ readonly snapshot: SnapshotFrom<typeof sessionMachine>; readonly revision: bigint }, PoolError> {
-    return this.actor(sessionId).map((actor) => ({ snapshot: actor.getSnapshot(), revision: actor.revision }));
+  /**
+   * The session's current snapshot and the revision of its stream it reflects, once `admission` (if any) lets the
+   * caller see it. Looking never wakes a session: a hibernated one is restored to be read and unloaded again.
+   */
+  current<E = never>(
+    sessionId: string,
+    admission?: Admission<E>,
+  ): ResultAsync<{ readonly snapshot: SnapshotFrom<typeof sessionMachine>; readonly revision: bigint }, PoolError | RefusalOf<E>> {
+    return this.#admitted(sessionId, admission).map((actor) => {
+      const seen = { snapshot: actor.getSnapshot(), revision: actor.revision };
+      this.#rest(actor);
+      return seen;
+    });
   }
 
   /** The session's current snapshot (restoring a hibernated one from its stream). */
@@ -618,6 +631,26 @@ export class SessionPool {
 
   // ── Internals (used by the bridge, maintenance and recovery) ─────────────────────────────────────────────────
 
+  /**
+   * The session's actor, loaded once for one command, after `admission` let the command run on its snapshot. A
+   * refused command leaves a hibernated session unloaded, as it found it.
+   */
+  #admitted<E>(sessionId: string, admission: Admission<E> | undefined): ResultAsync<SessionActor, PoolError | RefusalOf<E>> {
+    if (this.#closed) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
+    return this.actor(sessionId).andThen((actor): Result<SessionActor, PoolError | RefusalOf<E>> => {
+      if (admission === undefined) return ok(actor);
+      const refusal = admission(actor.getSnapshot());
+      if (refusal === null) return ok(actor);
+      this.#rest(actor);
+      return err({ kind: 'Refused', refusal } as RefusalOf<E>);
+    });
+  }
+
+  /** Unloads the actor of a hibernated session that was restored only to be looked at (hibernated sessions are not resident). */
+  #rest(actor: SessionActor): void {
+    if (actor.getSnapshot().value === 'hibernated') void actor.stop();
+  }
+
   private actor(sessionId: string): ResultAsync<SessionActor, PoolError> {
     if (this.index.get(sessionId) === undefined) return errAsync({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
     return this.sessions.load(sessionId).mapErr((error) =>
@@ -626,16 +659,18 @@ export class SessionPool {
   }
 
   /**
-   * Sends `event` to the session; says whether it was accepted, with the snapshot after. An actor that stopped
-   * between loading and sending (it was just hibernated and unloaded) is loaded again from its stream, once.
+   * Sends `event` to the session (to `loaded`, its actor as the command loaded it, when given); says whether it was
+   * accepted, with the snapshot after. An actor that stopped between loading and sending (it was just hibernated
+   * and unloaded) is loaded again from its stream, once.
    */
   private dispatch(
     sessionId: string,
     event: SessionEvent,
+    loaded?: SessionActor,
     reloaded = false,
   ): ResultAsync<{ readonly accepted: boolean; readonly revision: bigint; readonly snapshot: SnapshotFrom<typeof sessionMachine> }, PoolError> {
     if (this.#closed && event.type !== SESSION_EVENT.HIBERNATE) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
-    return this.actor(sessionId)
+    return (loaded === undefined ? this.actor(sessionId) : okAsync<SessionActor, PoolError>(loaded))
       .andThen((actor) =>
         actor
           .send(event)
@@ -648,7 +683,7 @@ export class SessionPool {
       )
       .orElse((error) =>
         !reloaded && !this.#closed && error.kind === POOL_ERROR_KIND.Runtime && error.error.kind === RUNTIME_ERROR_KIND.ActorStopped
-          ? this.dispatch(sessionId, event, true)
+          ? this.dispatch(sessionId, event, undefined, true)
           : errAsync(error),
       );
   }
@@ -762,4 +797,17 @@ const extensionFailure = (error: ExtensionError): PoolError => ({ kind: POOL_ERR
 /** Loads an actor, creating it when its stream does not exist yet. */
 function loadOrCreate<T>(loaded: ResultAsync<T, RuntimeError>, create: () => ResultAsync<T, RuntimeError>): ResultAsync<T, RuntimeError> {
   return loaded.orElse((error) => (isRuntimeErrorOf(RUNTIME_ERROR_KIND.ActorNotFound)(error) ? create() : errAsync(error)));
+}
+
+/**
+ * Why the session machine did not take a message, as a pool error. The machine's guard is the last word, not a
+ * second decision: with the caller's access decided before, a permission reason shows up here only when the
+ * sender's role changed in between (or when an in-process caller passed no admission).
+ */
+function messageNotTaken(snapshot: SnapshotFrom<typeof sessionMachine>, userId: string, turnId: string): PoolError {
+  const sessionId = snapshot.context.sessionId;
+  const refusal = messageRefusal(snapshot, userId);
+  if (refusal === 'session-closed') return { kind: POOL_ERROR_KIND.SessionClosed, sessionId, state: snapshot.value };
+  if (refusal === 'not-a-participant' || refusal === 'read-only') return { kind: POOL_ERROR_KIND.NotParticipant, sessionId, userId, action: 'send messages' };
+  return { kind: POOL_ERROR_KIND.MessageRefused, sessionId, reason: refusal ?? `turn ${turnId} is already running or queued` };
 }

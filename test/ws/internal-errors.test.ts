@@ -37,14 +37,14 @@ describe('websocket handler exceptions', () => {
     const id = (await api.pool.create({ tenant: 'acme', userId: 'ada', options: DEFAULT_AGENT_OPTIONS, limits: {}, metadata: {} }))._unsafeUnwrap().sessionId;
     const client = await WsClient.hello(`${api.wsUrl}${PATH}`, { userId: 'ada', tenant: 'acme' });
     const pool = api.pool as unknown as Record<string, unknown>;
-    const realSnapshot = pool['snapshot'];
+    const realCurrent = pool['current'];
     pool['send'] = boom;
     client.send({ type: 'send', session: id, text: 'hi', clientMsgId: 'c1', ref: 's1' });
     expect(await client.next((frame) => frame['ref'] === 's1')).toMatchObject({ type: 'error', code: 'internal_error' });
-    pool['snapshot'] = () => new ResultAsync(Promise.reject(new Error('boom: a rejected promise')));
+    pool['current'] = () => new ResultAsync(Promise.reject(new Error('boom: a rejected promise')));
     client.send({ type: 'subscribe', session: id, ref: 'sub1' });
     expect(await client.next((frame) => frame['ref'] === 'sub1')).toMatchObject({ type: 'error', code: 'internal_error' });
-    pool['snapshot'] = realSnapshot;
+    pool['current'] = realCurrent;
     await stillServes(client, 'u1');
     expect(await wsInternalErrors(api)).toBe(2);
     expect((await fetch(`${api.url}/api/v1/sessions/${id}`, { headers: { 'x-user-id': 'ada', 'x-tenant-id': 'acme' } })).status).toBe(200);

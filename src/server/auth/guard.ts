@@ -10,14 +10,17 @@ import { can, type Identity, type Permission } from './identity.js';
 /** A handler that knows who is calling. */
 export type IdentifiedHandler = (context: RequestContext, identity: Identity) => HttpResponseSpec | ApiError | Promise<HttpResponseSpec | ApiError>;
 
+/** `forbidden` when `identity`'s role lacks `permission` (the same answer over REST and WebSocket), else `null`. */
+export function permissionProblem(identity: Identity, permission: Permission): ApiError | null {
+  return can(identity, permission) ? null : apiError(API_ERROR_CODES.forbidden, `role ${identity.role} may not do this (needs ${permission})`);
+}
+
 /** Wraps `handler` so it only runs for an authenticated caller holding `permission`. */
 export function guarded(authenticator: Authenticator, permission: Permission, handler: IdentifiedHandler): RouteHandler {
   return async (context) => {
     const identity = await authenticator.fromHeaders(context.headers);
     if (identity.isErr()) return identity.error;
-    if (!can(identity.value, permission)) {
-      return apiError(API_ERROR_CODES.forbidden, `role ${identity.value.role} may not do this (needs ${permission})`);
-    }
-    return handler(context, identity.value);
+    const problem = permissionProblem(identity.value, permission);
+    return problem ?? handler(context, identity.value);
   };
 }

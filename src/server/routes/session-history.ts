@@ -8,14 +8,14 @@ import { POOL_ERROR_KIND } from '../../pool/index.js';
 import { isRuntimeErrorOf, recordedAt, replayStream, RUNTIME_ERROR_KIND, RUNTIME_EVENT_TYPE } from '../../runtime/index.js';
 import { formatStoreError, isStreamNotFound, type RecordedEvent } from '../../store/index.js';
 import type { ApiDeps } from '../api-deps.js';
-import { PERMISSION } from '../auth/index.js';
 import { API_ERROR_CODES, apiError } from '../errors.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
+import { COMMAND_PERMISSION, SESSION_COMMAND, sessionNotFound } from '../session-access.js';
+import { runSessionCommand } from '../session-commands.js';
+import { sessionStream } from '../session-lookup.js';
 import { EVENTS_PAGE, EventPage, EventsQuery, StateAt, StateQuery, type SessionEvent } from './schemas.js';
-import { SESSION_ACTION, sessionNotFound } from './session-access.js';
 import { SESSIONS_PATH } from './session-lifecycle.js';
-import { findSessionFor, sessionStream } from './session-lookup.js';
 import { declareRoute } from './session-route.js';
 import { sessionView } from './session-view.js';
 
@@ -35,7 +35,7 @@ export function sessionHistoryRoutes(deps: ApiDeps): Route[] {
     declareRoute(auth, {
       method: 'GET',
       pattern: `${SESSIONS_PATH}/:id/events`,
-      permission: PERMISSION.readSessions,
+      permission: COMMAND_PERMISSION.view,
       query: EventsQuery,
       docs: {
         summary: 'A page of the session\'s stored events, oldest first',
@@ -46,7 +46,7 @@ export function sessionHistoryRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, query }) => {
         const id = context.params['id'] ?? '';
-        const found = await findSessionFor(deps, id, identity, SESSION_ACTION.view);
+        const found = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view });
         if (found.isErr()) return found.error;
         const limit = query.limit ?? EVENTS_PAGE.default;
         const read = await store.readStream(sessionStream(id), { from: BigInt(query.from ?? 0), maxCount: limit + 1 });
@@ -63,7 +63,7 @@ export function sessionHistoryRoutes(deps: ApiDeps): Route[] {
     declareRoute(auth, {
       method: 'GET',
       pattern: `${SESSIONS_PATH}/:id/state`,
-      permission: PERMISSION.readSessions,
+      permission: COMMAND_PERMISSION.view,
       query: StateQuery,
       docs: {
         summary: 'The session as of a revision (replayed from its stream); the latest without `at`',
@@ -74,7 +74,7 @@ export function sessionHistoryRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, query }) => {
         const id = context.params['id'] ?? '';
-        const found = await findSessionFor(deps, id, identity, SESSION_ACTION.view);
+        const found = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view });
         if (found.isErr()) return found.error;
         const replayed = await replayStream(store, sessionStream(id), query.at === undefined ? {} : { at: BigInt(query.at) });
         if (replayed.isErr()) {

@@ -3,12 +3,12 @@ import fastJson from 'fast-json-stringify';
 import type { SessionRequest } from '../../pool/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import { PERMISSION } from '../auth/index.js';
-import { API_ERROR_CODES, apiError } from '../errors.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
+import { COMMAND_PERMISSION, SESSION_COMMAND } from '../session-access.js';
+import { runSessionCommand } from '../session-commands.js';
+import { findSession } from '../session-lookup.js';
 import { CreatedSession, CreateSessionBody, SessionView, TerminatedSession } from './schemas.js';
-import { SESSION_ACTION } from './session-access.js';
-import { findLiveSessionFor, findSession, findSessionFor } from './session-lookup.js';
 import { declareRoute } from './session-route.js';
 import { sessionView } from './session-view.js';
 
@@ -72,10 +72,10 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
     declareRoute(auth, {
       method: 'GET',
       pattern: `${SESSIONS_PATH}/:id`,
-      permission: PERMISSION.readSessions,
+      permission: COMMAND_PERMISSION.view,
       docs: { summary: 'A session: state, participants, options, usage', tags: TAGS, params: { id: 'Session id' }, responses: { 200: { description: 'The session', schema: SessionView } }, errors: [404] },
       handle: async ({ context, identity }) => {
-        const found = await findSessionFor(deps, context.params['id'] ?? '', identity, SESSION_ACTION.view);
+        const found = await runSessionCommand(deps, identity, context.params['id'] ?? '', { kind: SESSION_COMMAND.view });
         if (found.isErr()) return found.error;
         return { status: 200, serialize: serializeView, body: sessionView(found.value, found.value.revision) };
       },
@@ -83,7 +83,7 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
     declareRoute(auth, {
       method: 'DELETE',
       pattern: `${SESSIONS_PATH}/:id`,
-      permission: PERMISSION.useSessions,
+      permission: COMMAND_PERMISSION.terminate,
       docs: {
         summary: 'Terminate a session (its owner, or an operator of its tenant)',
         description: 'A session that already ended stays readable; terminating it again is `409 conflict`.',
@@ -94,11 +94,8 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity }) => {
         const id = context.params['id'] ?? '';
-        const found = await findLiveSessionFor(deps, id, identity, SESSION_ACTION.manage);
-        if (found.isErr()) return found.error;
-        const terminated = await pool.terminate(id, `terminated by ${identity.userId}`);
-        if (terminated.isErr()) return poolErrorToApi(terminated.error, deps.clock.now());
-        if (!terminated.value) return apiError(API_ERROR_CODES.conflict, `session ${id} could not be terminated now`);
+        const terminated = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.terminate });
+        if (terminated.isErr()) return terminated.error;
         return { status: 200, serialize: serializeTerminated, body: { id, state: 'terminated' } };
       },
     }),

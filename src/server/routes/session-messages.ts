@@ -1,27 +1,25 @@
 /** `POST /sessions/:id/messages` and `POST /sessions/:id/interrupt`: talking to a session's agent. */
 import fastJson from 'fast-json-stringify';
 import type { ApiDeps } from '../api-deps.js';
-import { interruptsAsOperator, PERMISSION } from '../auth/index.js';
 import type { Route } from '../http/types.js';
-import { poolErrorToApi } from '../pool-errors.js';
+import { COMMAND_PERMISSION, SESSION_COMMAND } from '../session-access.js';
+import { runSessionCommand } from '../session-commands.js';
 import { AcceptedMessage, InterruptOutcome, SendMessageBody } from './schemas.js';
-import { SESSION_ACTION } from './session-access.js';
 import { SESSIONS_PATH } from './session-lifecycle.js';
-import { findLiveSessionFor } from './session-lookup.js';
 import { declareRoute } from './session-route.js';
 
 const TAGS = ['messages'];
 const serializeAccepted = fastJson(AcceptedMessage);
 const serializeInterrupt = fastJson(InterruptOutcome);
 
-/** Sending messages and interrupting turns (owners and editors). */
+/** Sending messages and interrupting turns (owners and editors; operators interrupt too), through the shared session-command path. */
 export function sessionMessageRoutes(deps: ApiDeps): Route[] {
-  const { pool, auth } = deps;
+  const { auth } = deps;
   return [
     declareRoute(auth, {
       method: 'POST',
       pattern: `${SESSIONS_PATH}/:id/messages`,
-      permission: PERMISSION.useSessions,
+      permission: COMMAND_PERMISSION.send,
       body: SendMessageBody,
       docs: {
         summary: 'Send a message; answered once it is durably accepted',
@@ -32,11 +30,9 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
         errors: [403, 404, 409, 429],
       },
       handle: async ({ context, identity, body }) => {
-        const id = context.params['id'] ?? '';
-        const found = await findLiveSessionFor(deps, id, identity, SESSION_ACTION.write);
-        if (found.isErr()) return found.error;
-        const sent = await pool.send(id, { userId: identity.userId, text: body.text, clientMsgId: body.clientMsgId ?? null });
-        if (sent.isErr()) return poolErrorToApi(sent.error, deps.clock.now());
+        const command = { kind: SESSION_COMMAND.send, text: body.text, clientMsgId: body.clientMsgId ?? null } as const;
+        const sent = await runSessionCommand(deps, identity, context.params['id'] ?? '', command);
+        if (sent.isErr()) return sent.error;
         const { turnId, revision, duplicate } = sent.value;
         return { status: 202, serialize: serializeAccepted, body: { turnId, revision: Number(revision), duplicate } };
       },
@@ -44,7 +40,7 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
     declareRoute(auth, {
       method: 'POST',
       pattern: `${SESSIONS_PATH}/:id/interrupt`,
-      permission: PERMISSION.useSessions,
+      permission: COMMAND_PERMISSION.interrupt,
       docs: {
         summary: 'Interrupt the running turn',
         tags: TAGS,
@@ -53,13 +49,9 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
         errors: [403, 404, 409],
       },
       handle: async ({ context, identity }) => {
-        const id = context.params['id'] ?? '';
-        // Operators may stop a turn in any session of their tenant without taking part in it.
-        const asOperator = interruptsAsOperator(identity);
-        const found = await findLiveSessionFor(deps, id, identity, asOperator ? SESSION_ACTION.manage : SESSION_ACTION.write);
-        if (found.isErr()) return found.error;
-        const interrupted = await pool.interrupt(id, identity.userId, { asOperator });
-        if (interrupted.isErr()) return poolErrorToApi(interrupted.error, deps.clock.now());
+        // Operators may stop a turn in any session of their tenant without taking part in it (session-access.ts).
+        const interrupted = await runSessionCommand(deps, identity, context.params['id'] ?? '', { kind: SESSION_COMMAND.interrupt });
+        if (interrupted.isErr()) return interrupted.error;
         return { status: 202, serialize: serializeInterrupt, body: { interrupted: interrupted.value } };
       },
     }),

@@ -11,9 +11,10 @@ import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import type { HttpResponseSpec, Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
 import { AddParticipantBody, ParticipantList } from './schemas.js';
-import { SESSION_ACTION } from './session-access.js';
+import { SESSION_ACTION } from '../session-access.js';
+import { sessionFor } from '../session-commands.js';
+import { findSession } from '../session-lookup.js';
 import { SESSIONS_PATH } from './session-lifecycle.js';
-import { findLiveSessionFor, findSession } from './session-lookup.js';
 import { declareRoute } from './session-route.js';
 
 const TAGS = ['participants'];
@@ -46,7 +47,7 @@ export function sessionParticipantRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, body }) => {
         const id = context.params['id'] ?? '';
-        const found = await findLiveSessionFor(deps, id, identity, SESSION_ACTION.manage);
+        const found = await sessionFor(deps, identity, id, SESSION_ACTION.manage, true);
         if (found.isErr()) return found.error;
         const current = roleOf(found.value.context, body.userId);
         if (current === 'owner') return apiError(API_ERROR_CODES.conflict, `${body.userId} owns session ${id}; the owner's role cannot change`);
@@ -71,7 +72,7 @@ export function sessionParticipantRoutes(deps: ApiDeps): Route[] {
       handle: async ({ context, identity }) => {
         const id = context.params['id'] ?? '';
         const userId = context.params['userId'] ?? '';
-        const found = await findLiveSessionFor(deps, id, identity, removalAction(identity, userId));
+        const found = await sessionFor(deps, identity, id, removalAction(identity, userId), true);
         if (found.isErr()) return found.error;
         const role = roleOf(found.value.context, userId);
         if (role === null) return apiError(API_ERROR_CODES.notFound, `${userId} is not a participant of session ${id}`);

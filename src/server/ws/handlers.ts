@@ -1,16 +1,17 @@
 /**
  * What the server does with each client frame: `hello` establishes the identity (frames that arrive while it is
  * checked wait for it, in order), then `subscribe`/`unsubscribe` follow sessions through the feed, `send` and
- * `interrupt` go to the pool, and `presence` updates the session's presence. Every refusal is an `error` frame
+ * `interrupt` go to the pool, and `presence` updates the session's presence. `subscribe`, `send` and `interrupt`
+ * take the session-command path the REST routes take (`session-commands.ts`): one access decision, one answer. Every refusal is an `error` frame
  * with a stable code and the frame's `ref`; every handler runs under `hub.guard`, so an exception (a bug) is an
  * `internal_error` frame with that `ref`, never a crash.
  */
-import { errAsync, okAsync, type Result, type ResultAsync } from 'neverthrow';
+import { okAsync, type Result } from 'neverthrow';
 import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
-import { interruptsAsOperator, type Identity } from '../auth/index.js';
+import type { Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
-import { poolErrorToApi } from '../pool-errors.js';
-import { interruptRefusal, readRefusal, sendRefusal, type SessionScope } from './access.js';
+import { SESSION_COMMAND } from '../session-access.js';
+import { runSessionCommand } from '../session-commands.js';
 import { ackFrame, interruptedFrame, subscribedFrame, unsubscribedFrame, welcomeFrame } from './frames.js';
 import type { Connection, FrameHandler, HubContext } from './hub.js';
 import {
@@ -97,22 +98,11 @@ async function hello(hub: HubContext, connection: Connection, frame: HelloFrame)
   for (const text of pending) handleFrame(hub, connection, text);
 }
 
-/** The session's tenant and participants, or the error to answer with (`not_found` for an unknown session). */
-function sessionScope(hub: HubContext, sessionId: string): ResultAsync<SessionScope, ApiError> {
-  return hub.deps.pool
-    .snapshot(sessionId)
-    .mapErr((error) => poolErrorToApi(error, hub.deps.clock.now()))
-    .map(({ context }) => ({ sessionId: context.sessionId, tenant: context.tenant, participants: context.participants }));
-}
-
 async function subscribe(hub: HubContext, connection: Connection, identity: Identity, frame: SubscribeFrame): Promise<void> {
   const { session, ref } = frame;
-  const scope = await sessionScope(hub, session).andThen((found) => {
-    const refusal = readRefusal(identity, found);
-    return refusal === null ? okAsync(found) : errAsync(refusal);
-  });
+  const seen = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.view });
   if (connection.closed) return;
-  if (scope.isErr()) return hub.sendError(connection, scope.error, ref);
+  if (seen.isErr()) return hub.sendError(connection, seen.error, ref);
   connection.subscriptions.get(session)?.stop();
   const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
   // The feed calls these from its one dispatch loop: guarded, so a bug here cannot stop other subscribers' events.
@@ -147,24 +137,14 @@ function unsubscribe(hub: HubContext, connection: Connection, frame: Unsubscribe
 
 async function send(hub: HubContext, connection: Connection, identity: Identity, frame: SendFrame): Promise<void> {
   const { session, text, clientMsgId, ref } = frame;
-  const sent = await sessionScope(hub, session)
-    .andThen((scope) => {
-      const refusal = sendRefusal(identity, scope);
-      return refusal === null ? okAsync(scope) : errAsync(refusal);
-    })
-    .andThen(() => hub.deps.pool.send(session, { userId: identity.userId, text, clientMsgId }).mapErr((error) => poolErrorToApi(error, hub.deps.clock.now())));
+  const sent = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.send, text, clientMsgId });
   if (sent.isErr()) return hub.sendError(connection, sent.error, ref);
   hub.send(connection, ackFrame({ clientMsgId, turnId: sent.value.turnId, revision: sent.value.revision, duplicate: sent.value.duplicate, ref }));
 }
 
 async function interrupt(hub: HubContext, connection: Connection, identity: Identity, frame: InterruptFrame): Promise<void> {
   const { session, ref } = frame;
-  const accepted = await sessionScope(hub, session)
-    .andThen((scope) => {
-      const refusal = interruptRefusal(identity, scope);
-      return refusal === null ? okAsync(scope) : errAsync(refusal);
-    })
-    .andThen(() => hub.deps.pool.interrupt(session, identity.userId, { asOperator: interruptsAsOperator(identity) }).mapErr((error) => poolErrorToApi(error, hub.deps.clock.now())));
+  const accepted = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.interrupt });
   if (accepted.isErr()) return hub.sendError(connection, accepted.error, ref);
   hub.send(connection, interruptedFrame(session, accepted.value, ref));
 }
