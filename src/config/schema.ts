@@ -48,7 +48,7 @@ const Flag = (description: string) => Type.Boolean({ description });
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SERVER_ROLES = ['admin', 'operator', 'user', 'viewer'] as const;
 
-/** Placement strategies of the session pool (kept equal to `PLACEMENT_STRATEGIES` of `src/pool/placement.ts` by a test). */
+/** Placement strategies of the session pool (kept equal to `PLACEMENT_STRATEGIES` of `src/pool/sessions/placement.ts` by a test). */
 export const PLACEMENT_STRATEGY_NAMES = ['least_loaded', 'round_robin', 'weighted'] as const;
 
 /** A string restricted to the given values, typed as their union. */

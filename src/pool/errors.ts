@@ -4,7 +4,7 @@
  */
 import { describeAgentError, type AgentError } from '../agent/index.js';
 import { formatRuntimeError, type RuntimeError } from '../runtime/index.js';
-import { describeExtensionError, type ExtensionError } from './extension-errors.js';
+import { describeExtensionError, type ExtensionError } from './extensions/extension-errors.js';
 
 /** `kind` of every pool error. */
 export const POOL_ERROR_KIND = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../config/index.js';
 import { PLACEMENT_STRATEGY_NAMES } from '../config/schema.js';
 import { poolSettings } from './options.js';
-import { PLACEMENT_STRATEGIES } from './placement.js';
+import { PLACEMENT_STRATEGIES } from './sessions/placement.js';
 
 const config = (overrides: Record<string, string | number | boolean> = {}): Config =>
   loadConfig({ overrides: Object.entries(overrides).map(([key, value]) => ({ path: key.split('.'), value, label: key })) })._unsafeUnwrap().config;

@@ -4,8 +4,8 @@
  */
 import type { BreakerOptions, PoolScalingOptions, SessionLimits } from '../../machines/index.js';
 import type { Config } from '../config/index.js';
-import type { PlacementStrategy } from './placement.js';
-import type { RetryBudgetOptions, RetryClassOptions, RetryErrorClass } from './retry-policy.js';
+import type { PlacementStrategy } from './sessions/placement.js';
+import type { RetryBudgetOptions, RetryClassOptions, RetryErrorClass } from './resilience/retry-policy.js';
 
 /** Everything the pool reads from config. */
 export interface PoolSettings {

@@ -6,15 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import type { AgentOptions } from '../../machines/index.js';
-import type { AgentConversation, AgentError } from '../agent/index.js';
-import type { Clock } from '../runtime/index.js';
+import type { AgentOptions } from '../../../machines/index.js';
+import type { AgentConversation, AgentError } from '../../agent/index.js';
+import type { Clock } from '../../runtime/index.js';
 import type { AgentHandle, AgentLauncher } from './agent-port.js';
-import type { BreakerGuard } from './breaker-guard.js';
-import { agentFailure, POOL_ERROR_KIND, type PoolError } from './errors.js';
+import type { BreakerGuard } from '../resilience/breaker-guard.js';
+import { agentFailure, POOL_ERROR_KIND, type PoolError } from '../errors.js';
 import { ProcessSlots, type Reservation } from './process-slots.js';
 import { launchOptions, profileKey } from './profile.js';
-import { isRetryGiveUp, retryResultAsync, type RetryErrorClass, type RetryPolicy } from './retry-policy.js';
+import { isRetryGiveUp, retryResultAsync, type RetryErrorClass, type RetryPolicy } from '../resilience/retry-policy.js';
 import { WarmSet } from './warm-set.js';
 
 /** A ready process and where it came from. */

@@ -13,10 +13,10 @@
  * is forgotten, and the breaker's probe timeout bounds a probe turn that never reports at all.
  */
 import { okAsync, type ResultAsync } from 'neverthrow';
-import type { BreakerStateValue } from '../../machines/index.js';
-import type { ApiRetryEvent, ResultEvent } from '../agent/index.js';
+import type { BreakerStateValue } from '../../../machines/index.js';
+import type { ApiRetryEvent, ResultEvent } from '../../agent/index.js';
 import type { BreakerGuard } from './breaker-guard.js';
-import type { PoolError } from './errors.js';
+import type { PoolError } from '../errors.js';
 
 /** What one piece of a turn says about the API. */
 export type ApiOutcome = { readonly kind: 'answered' } | { readonly kind: 'failed'; readonly errorKind: string } | { readonly kind: 'inconclusive' };

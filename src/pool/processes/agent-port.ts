@@ -3,7 +3,7 @@
  * can an in-process stand-in (benchmarks measure the pool's own cost without thousands of child processes).
  */
 import type { Result, ResultAsync } from 'neverthrow';
-import type { AgentError, AgentEventListener, AgentLaunchOptions, ExitInfo, ReadyEvent, ReapReport } from '../agent/index.js';
+import type { AgentError, AgentEventListener, AgentLaunchOptions, ExitInfo, ReadyEvent, ReapReport } from '../../agent/index.js';
 
 /** One running agent as the pool drives it. */
 export interface AgentHandle {

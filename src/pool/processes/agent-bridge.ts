@@ -9,15 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
-import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
-import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../agent/index.js';
-import type { Clock, RuntimeError, SessionEffects } from '../runtime/index.js';
-import type { ApiTurnBreaker } from './api-breaker.js';
-import { describePoolError, type PoolError } from './errors.js';
-import type { ExtensionFault } from './extension-errors.js';
-import type { ProcessorChain } from './message-processors.js';
+import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type SessionEvent, type SessionStateValue } from '../../../machines/index.js';
+import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../../agent/index.js';
+import type { Clock, RuntimeError, SessionEffects } from '../../runtime/index.js';
+import type { ApiTurnBreaker } from '../resilience/api-breaker.js';
+import { describePoolError, type PoolError } from '../errors.js';
+import type { ExtensionFault } from '../extensions/extension-errors.js';
+import type { ProcessorChain } from '../extensions/message-processors.js';
 import { startFailureIsPermanent, type ProcessSupply, type SuppliedProcess } from './process-supply.js';
-import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from './session-index.js';
+import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from '../sessions/session-index.js';
 import { TextDeltas } from './text-deltas.js';
 
 /** Things the bridge tells the pool about (for its listeners and metrics). */

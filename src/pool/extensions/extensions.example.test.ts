@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EXTENSION_ERROR_KIND } from './extension-errors.js';
 import { createHandlerRegistry, rejectRequest, type PoolHandler } from './handlers.js';
 import { createProcessorChain, type MessageProcessor } from './message-processors.js';
-import type { SessionLease, SessionRequest } from './request.js';
+import type { SessionLease, SessionRequest } from '../sessions/request.js';
 
 // ---- the example ----
 

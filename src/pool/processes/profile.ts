@@ -3,8 +3,8 @@
  * A warm process (started with no conversation) may be handed to any request with the same profile key; the
  * tenant is part of the key because a process runs with its tenant's config directory.
  */
-import type { AgentOptions } from '../../machines/index.js';
-import type { AgentConversation, AgentLaunchOptions } from '../agent/index.js';
+import type { AgentOptions } from '../../../machines/index.js';
+import type { AgentConversation, AgentLaunchOptions } from '../../agent/index.js';
 
 /** A stable key for `tenant` + `options`: equal keys mean one process fits both. */
 export function profileKey(tenant: string, options: AgentOptions): string {

@@ -3,11 +3,11 @@
  * status need (tenant, owner, profile, last known state, activity), plus — while it is resident — its actor
  * handle and attached agent process. A hibernated session costs only its index entry.
  */
-import type { TextDeltas } from './text-deltas.js';
-import type { SessionStateValue, sessionMachine } from '../../machines/index.js';
-import type { SessionInputMapper } from '../agent/index.js';
-import type { PersistedActor } from '../runtime/index.js';
-import type { AgentHandle } from './agent-port.js';
+import type { TextDeltas } from '../processes/text-deltas.js';
+import type { SessionStateValue, sessionMachine } from '../../../machines/index.js';
+import type { SessionInputMapper } from '../../agent/index.js';
+import type { PersistedActor } from '../../runtime/index.js';
+import type { AgentHandle } from '../processes/agent-port.js';
 
 /** A hosted session actor. */
 export type SessionActor = PersistedActor<typeof sessionMachine>;

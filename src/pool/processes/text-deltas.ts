@@ -5,7 +5,7 @@
  * latency (the batch is flushed on the next turn of the event loop, or before any other event of the process),
  * keeps the order, and bounds the events per turn by the reads instead of the tokens.
  */
-import type { AgentOutputEvent } from '../../machines/index.js';
+import type { AgentOutputEvent } from '../../../machines/index.js';
 
 /** The pending deltas of one process: the first one's event, and the text of all of them. */
 export class TextDeltas {

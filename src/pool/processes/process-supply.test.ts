@@ -1,14 +1,14 @@
 import { errAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import type { AgentError } from '../agent/index.js';
-import { BREAKER_ACTOR, createActorHost } from '../runtime/index.js';
-import { MemoryEventStore } from '../store/index.js';
+import type { AgentError } from '../../agent/index.js';
+import { BREAKER_ACTOR, createActorHost } from '../../runtime/index.js';
+import { MemoryEventStore } from '../../store/index.js';
 import type { AgentHandle, AgentLauncher } from './agent-port.js';
-import { BreakerGuard } from './breaker-guard.js';
+import { BreakerGuard } from '../resilience/breaker-guard.js';
 import { ProcessSlots } from './process-slots.js';
 import { DEFAULT_AGENT_OPTIONS } from './profile.js';
 import { ProcessSupply } from './process-supply.js';
-import { backoffCeilingMs, backoffFloorMs, createRetryPolicy, DEFAULT_RETRY_OPTIONS } from './retry-policy.js';
+import { backoffCeilingMs, backoffFloorMs, createRetryPolicy, DEFAULT_RETRY_OPTIONS } from '../resilience/retry-policy.js';
 import { WarmSet } from './warm-set.js';
 
 /** A launcher whose every spawn fails with `error`, recording when it was asked (by the injected clock). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SESSION_EVENT, type AgentOutputEvent } from '../../machines/index.js';
+import { SESSION_EVENT, type AgentOutputEvent } from '../../../machines/index.js';
 import { TextDeltas } from './text-deltas.js';
 
 const delta = (turnId: string, text: string, at: number): AgentOutputEvent => ({

@@ -5,16 +5,16 @@
  * - lifetimes: recycle processes older than `max_lifetime` (idle sessions hibernate, warm ones are replaced);
  * - leaks: compare the OS's child processes and the host's resident actors with what the pool owns, and repair.
  */
-import { POOL_EVENT, scalingDecision, type PoolContext, type PoolEvent } from '../../machines/index.js';
+import { POOL_EVENT, scalingDecision, type PoolContext, type PoolEvent } from '../../../machines/index.js';
 import { groupRss, liveProcessCap, type RssEstimator } from './memory.js';
 import { chooseEvictions, overLifetime } from './eviction.js';
-import type { PoolSettings } from './options.js';
+import type { PoolSettings } from '../options.js';
 import { childProcesses, compareCensus, processGroupsAlive } from './process-census.js';
-import type { ProcessSlots } from './process-slots.js';
-import type { ProcessSupply } from './process-supply.js';
-import { EVICTABLE_STATES, type SessionEntry } from './session-index.js';
-import type { WarmSet } from './warm-set.js';
-import { signalGroup } from '../agent/process-group.js';
+import type { ProcessSlots } from '../processes/process-slots.js';
+import type { ProcessSupply } from '../processes/process-supply.js';
+import { EVICTABLE_STATES, type SessionEntry } from '../sessions/session-index.js';
+import type { WarmSet } from '../processes/warm-set.js';
+import { signalGroup } from '../../agent/process-group.js';
 
 /** How maintenance looks at the operating system. */
 export interface MaintenanceProbes {

@@ -4,7 +4,7 @@
  * permission of its own. A refusal comes back untouched, wrapped in {@link Refused}, beside the pool's own errors.
  */
 import type { SnapshotFrom } from 'xstate';
-import type { sessionMachine } from '../../machines/index.js';
+import type { sessionMachine } from '../../../machines/index.js';
 
 /** A session's snapshot, as an admission sees it. */
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;

@@ -3,7 +3,7 @@
  * the pool may fill, how many live processes that budget allows, and a running estimate of one process's
  * footprint (a Claude Code CLI holds about 240 MB) to size the cap before any has been measured.
  */
-import { groupMembers, readRss } from '../agent/process-group.js';
+import { groupMembers, readRss } from '../../agent/process-group.js';
 
 /** Resident set size of `pid` in bytes, or undefined when the process is gone. */
 export function readProcessRss(pid: number): number | undefined {

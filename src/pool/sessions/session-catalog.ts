@@ -7,10 +7,10 @@
  * page at a time, not all at once.
  */
 import { okAsync, ResultAsync } from 'neverthrow';
-import { SESSION_STATES, type SessionInput, type SessionStateValue } from '../../machines/index.js';
-import { poolSessionRecords, type PoolSessionsState } from '../../projections/index.js';
-import type { EventStore, StoreError } from '../store/index.js';
-import { STREAM_PREFIX } from '../runtime/index.js';
+import { SESSION_STATES, type SessionInput, type SessionStateValue } from '../../../machines/index.js';
+import { poolSessionRecords, type PoolSessionsState } from '../../../projections/index.js';
+import type { EventStore, StoreError } from '../../store/index.js';
+import { STREAM_PREFIX } from '../../runtime/index.js';
 
 /** What the index needs of a stored session. */
 export interface StoredSession {

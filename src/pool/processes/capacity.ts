@@ -5,13 +5,13 @@
  * recently active idle session (recorded as `SessionEvicted`).
  */
 import type { ResultAsync } from 'neverthrow';
-import { POOL_EVENT, type AgentOptions, type EvictionReason, type PoolEvent } from '../../machines/index.js';
+import { POOL_EVENT, type AgentOptions, type EvictionReason, type PoolEvent } from '../../../machines/index.js';
 import type { AgentHandle } from './agent-port.js';
 import type { ProfileDemand } from './demand.js';
-import type { PoolError } from './errors.js';
+import type { PoolError } from '../errors.js';
 import type { ProcessSupply } from './process-supply.js';
 import { profileKey } from './profile.js';
-import { EVICTABLE_STATES, type SessionIndex } from './session-index.js';
+import { EVICTABLE_STATES, type SessionIndex } from '../sessions/session-index.js';
 import type { WarmSet } from './warm-set.js';
 
 /** What capacity management works with. */

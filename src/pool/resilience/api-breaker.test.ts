@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BREAKER_PERSISTED_NAME as B } from '../../machines/index.js';
-import { AGENT_EVENT, type ApiRetryEvent, type ResultEvent } from '../agent/index.js';
-import { BREAKER_ACTOR, createActorHost, RUNTIME_EVENT_TYPE } from '../runtime/index.js';
-import { MemoryEventStore } from '../store/index.js';
+import { BREAKER_PERSISTED_NAME as B } from '../../../machines/index.js';
+import { AGENT_EVENT, type ApiRetryEvent, type ResultEvent } from '../../agent/index.js';
+import { BREAKER_ACTOR, createActorHost, RUNTIME_EVENT_TYPE } from '../../runtime/index.js';
+import { MemoryEventStore } from '../../store/index.js';
 import { ApiTurnBreaker, resultOutcome } from './api-breaker.js';
 import { BreakerGuard } from './breaker-guard.js';
 

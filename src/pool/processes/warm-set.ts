@@ -2,8 +2,8 @@
  * Warm agent processes: started and ready, with no conversation yet, grouped by launch profile. A warm
  * process that dies is forgotten at once; taking one hands it over with its event subscription removed.
  */
-import { AGENT_EVENT } from '../agent/index.js';
-import type { AgentOptions } from '../../machines/index.js';
+import { AGENT_EVENT } from '../../agent/index.js';
+import type { AgentOptions } from '../../../machines/index.js';
 import type { AgentHandle } from './agent-port.js';
 
 /** A ready process waiting for a session. */

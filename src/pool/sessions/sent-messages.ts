@@ -9,9 +9,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { errAsync, okAsync, ResultAsync, type Result } from 'neverthrow';
-import { SESSION_PERSISTED_NAME } from '../../machines/index.js';
-import { STREAM_PREFIX } from '../runtime/index.js';
-import type { EventStore, StoreError } from '../store/index.js';
+import { SESSION_PERSISTED_NAME } from '../../../machines/index.js';
+import { STREAM_PREFIX } from '../../runtime/index.js';
+import type { EventStore, StoreError } from '../../store/index.js';
 
 /** An accepted message: its turn and the revision of its `MessageAccepted`. */
 export interface Accepted {

@@ -3,7 +3,7 @@
  * create adds to its profile's score; scores halve every `halfLifeMs`, so the pool follows a shift of demand
  * (another tenant, another model) within minutes. With no demand yet, the default profile.
  */
-import type { AgentOptions } from '../../machines/index.js';
+import type { AgentOptions } from '../../../machines/index.js';
 import { DEFAULT_AGENT_OPTIONS, DEFAULT_TENANT, profileKey } from './profile.js';
 
 interface Demand {

@@ -17,7 +17,7 @@ import {
   type ExtensionFault,
   type HandlerHook,
 } from './extension-errors.js';
-import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
+import { sessionRequestProblem, type SessionLease, type SessionRequest } from '../sessions/request.js';
 
 /** What a hook is told besides its input: its own registered name, when it started, and its timeout signal. */
 export interface HookContext {

@@ -6,9 +6,9 @@
  * is reported, never thrown at the caller.
  */
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { admission, BREAKER_EVENT, type BreakerOptions, type BreakerStateValue, type circuitBreakerMachine } from '../../machines/index.js';
-import { SEND_OUTCOME, type Clock, type PersistedActor, type RuntimeError } from '../runtime/index.js';
-import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from './errors.js';
+import { admission, BREAKER_EVENT, type BreakerOptions, type BreakerStateValue, type circuitBreakerMachine } from '../../../machines/index.js';
+import { SEND_OUTCOME, type Clock, type PersistedActor, type RuntimeError } from '../../runtime/index.js';
+import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from '../errors.js';
 
 type BreakerActor = PersistedActor<typeof circuitBreakerMachine>;
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeExtensionError, EXTENSION_ERROR_KIND as K, isExtensionError, type ExtensionError } from './extension-errors.js';
 import { createHandlerRegistry, isHandlerRejection, rejectRequest, type HookContext, type PoolHandler } from './handlers.js';
-import type { SessionLease, SessionRequest } from './request.js';
+import type { SessionLease, SessionRequest } from '../sessions/request.js';
 
 const request: SessionRequest = {
   tenant: 'acme',

@@ -3,7 +3,7 @@
  * hands one to a user. Plain readonly data; {@link sessionRequestProblem} checks the shape of a request that a
  * handler returned, since handlers are third-party code and TypeScript types do not survive `any`.
  */
-import { isSafeSegment, type AgentOptions, type PermissionMode, type SessionLimits } from '../../machines/index.js';
+import { isSafeSegment, type AgentOptions, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
 
 /** A request for a session, as pool handlers see and may rewrite it. */
 export interface SessionRequest {

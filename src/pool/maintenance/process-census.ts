@@ -5,7 +5,7 @@
  * does not is a process that died without the pool noticing.
  */
 import { readdirSync } from 'node:fs';
-import { readCmdline, readStat } from '../agent/process-group.js';
+import { readCmdline, readStat } from '../../agent/process-group.js';
 
 /** One live child process as the OS sees it. */
 export interface ChildProcessInfo {

@@ -8,8 +8,8 @@
  * every session entering or leaving `recovering` is reported to the pool stream (`RecoveryReported`).
  */
 import type { ResultAsync } from 'neverthrow';
-import { POOL_EVENT, SESSION_EVENT, type PoolEvent, type RecoveryOutcome, type SessionEvent, type SessionStateValue } from '../../machines/index.js';
-import type { PoolError } from './errors.js';
+import { POOL_EVENT, SESSION_EVENT, type PoolEvent, type RecoveryOutcome, type SessionEvent, type SessionStateValue } from '../../../machines/index.js';
+import type { PoolError } from '../errors.js';
 
 /** What the orchestrator needs from the pool. */
 export interface RecoveryHooks {
