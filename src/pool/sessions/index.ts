@@ -1,0 +1,7 @@
+/** Sessions as the pool tracks them: the index, the stored catalogue, requests and leases, placement, admission, idempotent sends. Re-exports only. */
+export * from './session-index.js';
+export * from './session-catalog.js';
+export * from './request.js';
+export * from './admission.js';
+export * from './placement.js';
+export * from './sent-messages.js';
