@@ -1,20 +1,22 @@
 /**
  * Where session processes come from: a warm process of the right profile when one waits, otherwise a fresh
  * start — a slot under the process cap, admission by the spawn circuit breaker, then spawn and wait until the
- * process accepts input, retried with back-off by error class. Every process it starts gives its slot back when
- * it exits, whoever stopped it. It also keeps the warm set filled (prewarm) and retires warm processes.
+ * process accepts input, retried with back-off by error class: each step a policy of `resilience/spawn-policies.ts`,
+ * composed in one line (`startWith`). Every process it starts gives its slot back when it exits, whoever stopped it. It also keeps the warm set filled (prewarm) and retires warm processes.
  */
 import { randomUUID } from 'node:crypto';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import type { AgentOptions } from '../../../machines/index.js';
-import type { AgentConversation, AgentError } from '../../agent/index.js';
+import type { AgentConversation, AgentError, AgentLaunchOptions } from '../../agent/index.js';
 import type { Clock } from '../../runtime/index.js';
 import type { AgentHandle, AgentLauncher } from './agent-port.js';
 import type { BreakerGuard } from '../resilience/breaker-guard.js';
 import { agentFailure, POOL_ERROR_KIND, type PoolError } from '../errors.js';
-import { ProcessSlots, type Reservation } from './process-slots.js';
+import type { ProcessSlots } from './process-slots.js';
 import { launchOptions, profileKey } from './profile.js';
-import { isRetryGiveUp, retryResultAsync, type RetryErrorClass, type RetryPolicy } from '../resilience/retry-policy.js';
+import { attemptNumber, wrap, type Attempt, type Policy } from '../resilience/policy.js';
+import type { RetryErrorClass, RetryPolicy } from '../resilience/retry-policy.js';
+import { breakerAdmission, retryByClass, slot, whileOpen } from '../resilience/spawn-policies.js';
 import { WarmSet } from './warm-set.js';
 
 /** A ready process and where it came from. */
@@ -77,7 +79,34 @@ export class ProcessSupply {
   #prewarming = 0;
   #closed = false;
 
-  constructor(private readonly deps: ProcessSupplyDeps) {}
+  // The spawn policies, outermost first in `startWith`: retry by failure class, refuse once closed, hold a slot
+  // (waiting for one, or only a free one for a prewarm), breaker admission.
+  readonly #retry: Policy<PoolError>;
+  readonly #whileOpen: Policy<PoolError>;
+  readonly #waitForSlot: Policy<PoolError>;
+  readonly #freeSlotNow: Policy<PoolError>;
+  readonly #breaker: Policy<PoolError>;
+
+  constructor(private readonly deps: ProcessSupplyDeps) {
+    const { clock, slots } = deps;
+    this.#retry = retryByClass(deps.retry, {
+      now: () => clock.now(),
+      sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      classify: (error) => (error.kind === POOL_ERROR_KIND.Agent ? startErrorClass(error.error) : null),
+      onRetry: (info) => {
+        if (info.error.kind === POOL_ERROR_KIND.Agent) deps.onRetry?.({ ...info, error: info.error.error });
+      },
+      gaveUp: ({ attempts, reason, lastError }) =>
+        lastError.kind === POOL_ERROR_KIND.Agent ? { kind: POOL_ERROR_KIND.AgentStartFailed, attempts, reason, error: lastError.error } : lastError,
+    });
+    this.#whileOpen = whileOpen(() => this.#closed);
+    const release = (): void => slots.release();
+    this.#waitForSlot = slot(() => slots.reserve(deps.slotWaitMs), release);
+    this.#freeSlotNow = slot(() => Promise.resolve(slots.tryReserve() ? { ok: true } : { ok: false, live: slots.used, cap: slots.cap }), release);
+    this.#breaker = breakerAdmission(deps.spawnBreaker, clock, (error) =>
+      error.kind === POOL_ERROR_KIND.Agent && startErrorClass(error.error) !== null ? error.error.kind : null,
+    );
+  }
 
   /** Processes started by this supply that have not exited yet (warm and attached). */
   get live(): ReadonlySet<AgentHandle> {
@@ -118,8 +147,7 @@ export class ProcessSupply {
     if (this.#closed || this.deps.slots.free === 0) return false;
     this.#prewarming += 1;
     const startedAt = this.deps.clock.now();
-    const reserve = (): Promise<Reservation> => Promise.resolve(this.deps.slots.tryReserve() ? { ok: true } : { ok: false, live: this.deps.slots.used, cap: this.deps.slots.cap });
-    void this.startWith(reserve, tenant, options, { mode: 'new', sessionId: randomUUID() })
+    void this.startWith(this.#freeSlotNow, tenant, options, { mode: 'new', sessionId: randomUUID() })
       .map((handle) => {
         if (this.#closed) void handle.stop();
         else this.deps.warm.add({ handle, tenant, options, profile: profileKey(tenant, options), startedAt });
@@ -158,7 +186,7 @@ export class ProcessSupply {
   }
 
   private start(tenant: string, options: AgentOptions, conversation: AgentConversation): ResultAsync<AgentHandle, PoolError> {
-    return this.startWith(() => this.deps.slots.reserve(this.deps.slotWaitMs), tenant, options, conversation);
+    return this.startWith(this.#waitForSlot, tenant, options, conversation);
   }
 
   /** Counts `started` as in flight until it settles (close waits for it). */
@@ -170,65 +198,27 @@ export class ProcessSupply {
   }
 
   /**
-   * Starts a ready process, retrying by error class. Each attempt holds a slot from `reserve`: given back at
-   * once when nothing was spawned, otherwise when the spawned process exits (a failed start kills it).
+   * Starts a ready process through the spawn policies (see the constructor): each attempt holds a slot from
+   * `slotPolicy`, given back at once when nothing was spawned, otherwise when the spawned process exits (a failed
+   * ready-wait kills it).
    */
-  private startWith(
-    reserve: () => Promise<Reservation>,
-    tenant: string,
-    options: AgentOptions,
-    conversation: AgentConversation,
-  ): ResultAsync<AgentHandle, PoolError> {
-    const { clock, retry, spawnBreaker, slots } = this.deps;
-    const attempt = (): ResultAsync<AgentHandle, PoolError> => {
-      if (this.#closed) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
-      return ResultAsync.fromSafePromise(reserve()).andThen((reservation) => {
-        if (!reservation.ok) return errAsync<AgentHandle, PoolError>({ kind: POOL_ERROR_KIND.PoolExhausted, live: reservation.live, cap: reservation.cap });
-        const admitted = spawnBreaker.admit().orElse((error) => {
-          slots.release();
-          return errAsync(error);
-        });
-        return admitted.andThen((admittedAs) => {
-          const began = clock.now();
-          return this.deps.launcher
-            .spawn(launchOptions(tenant, options, conversation, this.deps.partialMessages === true))
-            .orElse((error) => {
-              slots.release();
-              return errAsync(error);
-            })
-            .andThen((handle) => {
-              this.#track(handle);
-              return new ResultAsync(handle.ready())
-                .map(() => handle)
-                .orElse((error) => ResultAsync.fromSafePromise(handle.kill()).andThen(() => errAsync(error)));
-            })
-            .map((handle) => {
-              spawnBreaker.succeeded(clock.now() - began);
-              return handle;
-            })
-            .mapErr((error) => {
-              if (startErrorClass(error) !== null) spawnBreaker.failed(clock.now() - began, error.kind);
-              // Not a spawn failure the breaker counts (a missing command, bad options): a probe must still end.
-              else if (admittedAs === 'probe') spawnBreaker.abandoned(`the start failed before spawning: ${error.kind}`);
-              return agentFailure(error);
-            });
-        });
-      });
-    };
-    const classify = (error: PoolError): RetryErrorClass | null => (error.kind === POOL_ERROR_KIND.Agent ? startErrorClass(error.error) : null);
-    return this.#inFlight(retryResultAsync(retry, attempt, classify, {
-      now: () => clock.now(),
-      sleep: this.deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      onRetry: (info) => {
-        if (info.error.kind === POOL_ERROR_KIND.Agent) this.deps.onRetry?.({ ...info, error: info.error.error });
-      },
-    }).mapErr((error): PoolError => {
-      if (!isRetryGiveUp(error)) return error;
-      const last = error.lastError;
-      return last.kind === POOL_ERROR_KIND.Agent
-        ? { kind: POOL_ERROR_KIND.AgentStartFailed, attempts: error.attempts, reason: error.reason, error: last.error }
-        : last;
-    }));
+  private startWith(slotPolicy: Policy<PoolError>, tenant: string, options: AgentOptions, conversation: AgentConversation): ResultAsync<AgentHandle, PoolError> {
+    const launch = launchOptions(tenant, options, conversation, this.deps.partialMessages === true);
+    return this.#inFlight(wrap(this.#retry, this.#whileOpen, slotPolicy, this.#breaker).run(attemptNumber(0), (attempt) => this.#spawnReady(launch, attempt)));
+  }
+
+  /** Spawns one process (which then holds the attempt's slot until it exits) and waits until it accepts input; kills it if it never does. */
+  #spawnReady(launch: AgentLaunchOptions, attempt: Attempt): ResultAsync<AgentHandle, PoolError> {
+    return this.deps.launcher
+      .spawn(launch)
+      .andThen((handle) => {
+        this.#track(handle);
+        attempt.handedOver = true;
+        return new ResultAsync(handle.ready())
+          .map(() => handle)
+          .orElse((error) => ResultAsync.fromSafePromise(handle.kill()).andThen(() => errAsync(error)));
+      })
+      .mapErr(agentFailure);
   }
 
   /** Counts `handle` as live until it exits, then gives its slot back. */
