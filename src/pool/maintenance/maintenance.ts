@@ -186,12 +186,22 @@ export class PoolMaintenance {
 
   /** Up to `count` idle sessions with a process, least recently active first. */
   evictionCandidates(count: number): string[] {
-    return chooseEvictions(this.#candidates(), count, { evictableStates: EVICTABLE_STATES });
+    return evictionCandidates(this.hooks.entries(), count);
   }
 
   #candidates() {
-    return [...this.hooks.entries()]
-      .filter((entry) => entry.agent !== null)
-      .map((entry) => ({ id: entry.sessionId, state: entry.state, lastActiveAt: entry.lastActiveAt, startedAt: entry.agent!.startedAt }));
+    return withProcess(this.hooks.entries());
   }
+}
+
+/** The sessions of `entries` that have a process, as eviction candidates. */
+function withProcess(entries: Iterable<SessionEntry>) {
+  return [...entries]
+    .filter((entry) => entry.agent !== null)
+    .map((entry) => ({ id: entry.sessionId, state: entry.state, lastActiveAt: entry.lastActiveAt, startedAt: entry.agent!.startedAt }));
+}
+
+/** Up to `count` idle sessions of `entries` with a process, least recently active first. */
+export function evictionCandidates(entries: Iterable<SessionEntry>, count: number): string[] {
+  return chooseEvictions(withProcess(entries), count, { evictableStates: EVICTABLE_STATES });
 }

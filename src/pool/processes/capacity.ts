@@ -1,16 +1,12 @@
 /**
- * Keeping live processes where the pool wants them: towards the pool machine's target (prewarming the most
- * demanded launch profile, or retiring warm processes), taking back processes that never took a turn, and making
- * room under the cap for a session that needs a process — retire a warm process first, else hibernate the least
- * recently active idle session (recorded as `SessionEvicted`).
+ * Making room under the cap for a session that needs a process: retire a warm process first, else hibernate the
+ * least recently active idle session (recorded as `SessionEvicted`). Following the pool machine's target is
+ * `warm-target.ts`.
  */
 import type { ResultAsync } from 'neverthrow';
-import { POOL_EVENT, type AgentOptions, type EvictionReason, type PoolEvent } from '../../../machines/index.js';
-import type { AgentHandle } from './agent-port.js';
-import type { ProfileDemand } from './demand.js';
+import { POOL_EVENT, type EvictionReason, type PoolEvent } from '../../../machines/index.js';
 import type { PoolError } from '../errors.js';
 import type { ProcessSupply } from './process-supply.js';
-import { profileKey } from './profile.js';
 import { EVICTABLE_STATES, type SessionIndex } from '../sessions/session-index.js';
 import type { WarmSet } from './warm-set.js';
 
@@ -19,11 +15,7 @@ export interface CapacityDeps {
   readonly supply: ProcessSupply;
   readonly warm: WarmSet;
   readonly index: SessionIndex;
-  readonly demand: ProfileDemand;
-  /** The pool machine's target number of live processes. */
-  readonly target: () => number;
   readonly now: () => number;
-  readonly closed: () => boolean;
   /** Up to `count` idle sessions with a process, least recently active first. */
   readonly evictionCandidates: (count: number) => string[];
   readonly hibernate: (sessionId: string, reason: string) => ResultAsync<boolean, PoolError>;
@@ -31,33 +23,12 @@ export interface CapacityDeps {
   readonly logger: { warn(object: object, message?: string): void };
 }
 
-/** Capacity management of one pool. */
+/** Room under the cap, for one pool. */
 export class Capacity {
   /** Session evictions asked for whose process has not been told to stop yet. */
   #evicting = 0;
 
   constructor(private readonly deps: CapacityDeps) {}
-
-  /** Brings live processes towards the target: prewarm the most demanded profile, or retire warm ones. */
-  reconcile(): void {
-    const { supply, warm, demand } = this.deps;
-    if (this.deps.closed()) return;
-    const target = this.deps.target();
-    const live = supply.staying;
-    if (live < target) {
-      const { tenant, options } = demand.top(this.deps.now());
-      for (let i = live; i < target; i++) if (!supply.prewarm(tenant, options)) break;
-    } else if (live > target && warm.size > 0) {
-      supply.retireWarm(Math.min(warm.size, live - target));
-    }
-  }
-
-  /** Takes a process that never got a turn back as warm, while the pool is not above its target. */
-  offerWarm(handle: AgentHandle, tenant: string, options: AgentOptions, startedAt: number): boolean {
-    if (this.deps.closed() || this.deps.supply.staying > this.deps.target()) return false;
-    this.deps.warm.add({ handle, tenant, options, profile: profileKey(tenant, options), startedAt });
-    return true;
-  }
 
   /** Whether a slot could be freed: a warm process to retire or an idle session to hibernate. */
   canMakeRoom(): boolean {

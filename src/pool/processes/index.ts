@@ -5,6 +5,7 @@ export * from './process-slots.js';
 export * from './warm-set.js';
 export * from './demand.js';
 export * from './capacity.js';
+export * from './warm-target.js';
 export * from './process-supply.js';
 export * from './text-deltas.js';
 export * from './agent-bridge.js';

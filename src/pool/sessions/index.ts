@@ -5,3 +5,7 @@ export * from './request.js';
 export * from './admission.js';
 export * from './placement.js';
 export * from './sent-messages.js';
+export * from './session-actors.js';
+export * from './session-commands.js';
+export * from './leases.js';
+export * from './commit-follower.js';
