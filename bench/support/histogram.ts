@@ -26,7 +26,8 @@ export class Histogram {
   /** Records `value` (negative values count as 0; values beyond ~2^40 as the largest bucket) `count` times. */
   record(value: number, count = 1): void {
     const v = value > 0 ? value : 0;
-    this.#counts[bucketOf(v)] += count;
+    const bucket = bucketOf(v);
+    this.#counts[bucket] = (this.#counts[bucket] as number) + count;
     this.#total += count;
     this.#sum += v * count;
     if (v < this.#min) this.#min = v;
