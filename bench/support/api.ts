@@ -162,6 +162,8 @@ export interface ReceivedFrame {
   readonly turnId?: string;
   readonly code?: string;
   readonly message?: string;
+  /** The `ref` of the client frame this answers, when it had one. */
+  readonly ref?: string;
 }
 
 /** One `ws` client connection that has said `hello`: frames out as objects, frames in parsed, to one listener. */
