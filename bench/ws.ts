@@ -48,6 +48,8 @@ const WARMUP_SECONDS = 0.5;
 const P99_TARGET_MS = 5;
 /** How long unanswered messages are waited for after the last scheduled send. */
 const DRAIN_MS = 10_000;
+/** A closed-loop turn not ended in this long is given up (counted). */
+const TURN_TIMEOUT_MS = 10_000;
 /** Connections opened at once: below the server's per-address cap on connections that have not said hello (32). */
 const CONNECT_CONCURRENCY = 16;
 
@@ -135,6 +137,7 @@ async function fanOutRun(subscribers: number): Promise<{ messages: number; deliv
   const startAt = performance.now() + WARMUP_SECONDS * 1000;
   const endAt = startAt + FANOUT_SECONDS * 1000;
   let messages = 0;
+  let timedOut = 0;
   let cpuBefore = 0;
   let cpuAfter = 0;
   const window = (async () => {
@@ -152,10 +155,14 @@ async function fanOutRun(subscribers: number): Promise<{ messages: number; deliv
     state.completed.set(index, new Set());
     while (performance.now() < endAt) {
       const clientMsgId = randomUUID();
+      let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
+        // A turn whose end never comes (a dropped connection) must not stop the run: given up after a while.
+        timer = setTimeout(() => ((timedOut += 1), resolve()), TURN_TIMEOUT_MS);
         state.turns.set(index, { clientMsgId, resolve });
         client.send({ type: CLIENT_FRAME.send, session, text: `fan-out ${messages}`, clientMsgId });
       });
+      clearTimeout(timer);
       state.turns.delete(index);
       const now = performance.now();
       if (now >= startAt && now < endAt) messages += 1;
@@ -167,7 +174,8 @@ async function fanOutRun(subscribers: number): Promise<{ messages: number; deliv
   console.log(
     `ws fan-out ${subscribers} subscriber${subscribers === 1 ? ' ' : 's'} per session: ${fmt(result.deliveries / result.elapsed).padStart(7)} deliveries/s,` +
       ` ${fmt(result.messages / result.elapsed)} messages/s (closed loop, ${SESSIONS} senders), server CPU ${(result.cpuMicros / Math.max(1, result.deliveries)).toFixed(1)} µs/delivery,` +
-      ` ${fmt(result.cpuMicros / Math.max(1, result.messages))} µs/message (${(result.deliveries / Math.max(1, result.messages)).toFixed(1)} deliveries/message)`,
+      ` ${fmt(result.cpuMicros / Math.max(1, result.messages))} µs/message (${(result.deliveries / Math.max(1, result.messages)).toFixed(1)} deliveries/message)` +
+      `${timedOut === 0 ? '' : `; ${timedOut} turns given up after ${TURN_TIMEOUT_MS / 1000}s`}; connections closed by the server: ${clients.filter((client) => client.socket.readyState !== client.socket.OPEN).length}`,
   );
   return result;
 }
