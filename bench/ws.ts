@@ -2,22 +2,23 @@
  * WebSocket benchmark: 1,000 `ws` connections on 100 sessions (connection i says `hello` as the owner of session
  * i mod 100) against the API server in a CHILD process (in-process agent, durable SQLite store): with 2 cores, a
  * server sharing its event loop with 1,000 clients would measure the clients' JSON parsing as server latency.
- * Server CPU is the child's `process.cpuUsage()`. Three parts, on the same server and connections:
- * 1. Fan-out: one sender per session (its first connection) in a closed loop — `send`, wait for its ack and its
- *    turn's `TurnCompleted`, send again — with 1 and then 10 subscribers per session (the other 900 connections
- *    subscribe for the second run). Reports deliveries (event frames received by all subscribers) per second, and
- *    server CPU per extra delivery: the growth of CPU per message from 1 to 10 subscribers over the growth of
- *    deliveries per message (the appends, the same in both runs, cancel out). Beside it the same fan-out done by a
- *    raw uWebSockets.js server (`support/raw-uws.ts`: one frame serialised once and `publish`ed to a topic of 10
- *    subscribers): the raw limit.
- * 2. Latency, open loop: at a fixed offered rate (`BENCH_WS_RATES`, default 1,000 and 5,000 messages/s), sends
- *    are scheduled by the clock, round-robin over the 1,000 connections, whatever the acks do; send→ack latency is
- *    measured from each message's SCHEDULED time (so a stalled sender or server cannot hide its backlog:
- *    no coordinated omission) into a histogram (`support/histogram.ts`): p50/p99/p999/max against the target
- *    (p99 ≤5 ms). One subscriber per session meanwhile (`BENCH_WS_LATENCY_SUBSCRIBERS`), so events are fanned out
- *    while the client process can still read everything. A message refused (an `error` frame, e.g. the session's
- *    queue is full) is counted apart; one without an answer 10 s after the last send counts as unacked, at its
- *    latency so far.
+ * Server CPU is the child's `process.cpuUsage()`. Three parts, on the same server and connections, run in the
+ * order 2, 1, 3 (the cost runs first, on a server without backlog, after a 2 s warm-up that does not count):
+ * 1. Latency, open loop: at a fixed offered rate (`BENCH_WS_RATES`, default 1,000 and 5,000 messages/s), sends
+ *    are scheduled by the clock, round-robin over the 1,000 connections, whatever the answers do; send→ack latency
+ *    is measured from each message's SCHEDULED time (a stalled sender or server cannot hide its backlog: no
+ *    coordinated omission) into a histogram (`support/histogram.ts`): p50/p99/p999/max against the target (p99
+ *    ≤5 ms). One subscriber per session meanwhile (`BENCH_WS_LATENCY_SUBSCRIBERS`), so events are fanned out while
+ *    the client process can still read everything. A message refused (an `error` frame, e.g. the session's queue is
+ *    full) is counted apart; one unanswered 10 s after the last send counts as unacked, at its wait so far.
+ * 2. Fan-out cost: the same open loop at a low fixed rate (`BENCH_WS_FANOUT_RATE`, 200/s), alternately with 1 and
+ *    10 subscribers per session (the other 900 connections subscribe and unsubscribe): the same messages, so the
+ *    appends cancel out and the growth of server CPU over the growth of deliveries (event frames received) is the
+ *    CPU per extra delivery; the median of `BENCH_WS_FANOUT_PAIRS` (3) pairs, with their range.
+ * 3. Fan-out throughput: one sender per session in a closed loop (send, wait for its ack and its turn's
+ *    `TurnCompleted`, send again) with 10 subscribers per session: deliveries/s. Beside it the same closed loop
+ *    against a raw uWebSockets.js server (`support/raw-uws.ts`: one frame serialised once and `publish`ed to a topic
+ *    of 10 subscribers), the raw limit of both figures.
  * Run with `npx tsx bench/ws.ts [seconds]` (fan-out runs last max(seconds, 5) s, latency runs
  * max(seconds, `BENCH_WS_MIN_SECONDS` = 10) s); `BENCH_WS_CONNECTIONS=1000`, `BENCH_WS_SESSIONS=100`,
  * `BENCH_DURABILITY=normal`, `BENCH_PROFILE=<dir>` for a V8 CPU profile of the server over the whole run
@@ -45,6 +46,14 @@ const PROFILE_DIR = process.env['BENCH_PROFILE'];
 const FANOUT_SECONDS = Math.max(seconds, 5);
 const LATENCY_SECONDS = Math.max(seconds, Number(process.env['BENCH_WS_MIN_SECONDS'] ?? '10'));
 const WARMUP_SECONDS = 0.5;
+/** Offered rate of the fan-out cost runs: well below what the server sustains, so both runs do the same work. */
+const FANOUT_RATE = Number(process.env['BENCH_WS_FANOUT_RATE'] ?? '200');
+/** Pairs of (1 subscriber, 10 subscribers) fan-out cost runs, alternated so that a change in load hits both. */
+const FANOUT_PAIRS = Number(process.env['BENCH_WS_FANOUT_PAIRS'] ?? '3');
+/** The warm-up before the fan-out cost runs (JIT, caches), not counted. */
+const WARMUP_RUN_SECONDS = 2;
+/** Pause after a run, for the last events to arrive and queued turns to finish. */
+const SETTLE_MS = 1_000;
 const P99_TARGET_MS = 5;
 /** How long unanswered messages are waited for after the last scheduled send. */
 const DRAIN_MS = 10_000;
@@ -88,9 +97,11 @@ const state = {
   scheduled: new Map<string, Scheduled>(),
   latency: new Histogram(),
   refused: 0,
+  unsubscribed: 0,
 };
 
 function onFrame(index: number, frame: ReceivedFrame, at: number): void {
+  if (frame.type === SERVER_FRAME.unsubscribed) state.unsubscribed += 1;
   if (frame.type === SERVER_FRAME.event) {
     if (state.counting) state.deliveries += 1;
     const turnId = frame.data?.turnId;
@@ -180,16 +191,35 @@ async function fanOutRun(subscribers: number): Promise<{ messages: number; deliv
   return result;
 }
 
-/** One open-loop run at `rate` messages/s for {@link LATENCY_SECONDS}: send→ack latency from the scheduled time. */
-async function latencyRun(rate: number): Promise<void> {
+/** What one open-loop run measured. */
+interface OpenLoop {
+  readonly offered: number;
+  readonly sendSeconds: number;
+  readonly lateSends: number;
+  readonly unacked: number;
+  readonly refused: number;
+  readonly errors: number;
+  /** Event frames received by all connections from the first send until the last answer (and a settling pause). */
+  readonly deliveries: number;
+  readonly cpuMicros: number;
+  readonly latency: Histogram;
+  readonly serverLoop: string;
+}
+
+/**
+ * Sends at `rate` messages/s for `duration` seconds, scheduled by the clock (round-robin over the connections,
+ * whatever the answers do), then waits up to {@link DRAIN_MS} for the answers. Each ack's latency is taken from
+ * the message's scheduled time; messages still unanswered count at their wait so far.
+ */
+async function openLoop(rate: number, duration: number): Promise<OpenLoop> {
   state.latency = new Histogram();
   state.scheduled.clear();
   state.refused = 0;
   const errorsBefore = state.errors;
-  const total = Math.round(rate * LATENCY_SECONDS);
+  const total = Math.round(rate * duration);
   const cpuBefore = (await serverCpu()).micros;
-  clientLoop.reset();
-  clientLoop.enable();
+  state.deliveries = 0;
+  state.counting = true;
   const started = performance.now();
   let sent = 0;
   let lateSends = 0;
@@ -203,8 +233,7 @@ async function latencyRun(rate: number): Promise<void> {
       (clients[index] as BenchClient).send({ type: CLIENT_FRAME.send, session: server.sessions[index % SESSIONS]?.sessionId, text: `message ${sent}`, clientMsgId, ref: clientMsgId });
       sent += 1;
     }
-    const nextDue = started + (sent * 1000) / rate;
-    const wait = nextDue - performance.now();
+    const wait = started + (sent * 1000) / rate - performance.now();
     await (wait >= 1 ? sleep(wait) : new Promise((resolve) => setImmediate(resolve)));
   }
   const sendSeconds = (performance.now() - started) / 1000;
@@ -214,9 +243,31 @@ async function latencyRun(rate: number): Promise<void> {
   const now = performance.now();
   for (const { dueAt } of state.scheduled.values()) state.latency.record((now - dueAt) * 1000);
   state.scheduled.clear();
+  // The last turns' events follow their acks: let them arrive before the window closes.
+  await sleep(SETTLE_MS);
+  state.counting = false;
   const { micros: cpuAfter, loop } = await serverCpu();
+  return {
+    offered: total,
+    sendSeconds,
+    lateSends,
+    unacked,
+    refused: state.refused,
+    errors: state.errors - errorsBefore,
+    deliveries: state.deliveries,
+    cpuMicros: cpuAfter - cpuBefore,
+    latency: state.latency,
+    serverLoop: loop,
+  };
+}
+
+/** One latency run at `rate` messages/s for {@link LATENCY_SECONDS}: send→ack from the scheduled time. */
+async function latencyRun(rate: number): Promise<void> {
+  clientLoop.reset();
+  clientLoop.enable();
+  const run = await openLoop(rate, LATENCY_SECONDS);
   clientLoop.disable();
-  const h = state.latency;
+  const h = run.latency;
   const ms = (micros: number): string => (micros / 1000).toFixed(2);
   const p99 = h.quantile(0.99) / 1000;
   console.log(
@@ -224,15 +275,75 @@ async function latencyRun(rate: number): Promise<void> {
       ` p999 ${ms(h.quantile(0.999))} ms, max ${ms(h.max)} ms (target p99 ≤${P99_TARGET_MS} ms: ${p99 <= P99_TARGET_MS ? 'PASS' : 'FAIL'})`,
   );
   console.log(
-    `  ${fmt(total)} messages offered in ${sendSeconds.toFixed(1)}s (${fmt(total / sendSeconds)}/s; ${lateSends} sent >1 ms after their time), ${fmt(h.count - unacked)} acked,` +
-      ` ${state.refused} refused, ${unacked} unacked after ${DRAIN_MS / 1000}s (counted at their wait so far); error frames ${state.errors - errorsBefore};` +
-      ` server CPU ${fmt((cpuAfter - cpuBefore) / Math.max(1, total))} µs/message; ${loop}; client event-loop p99 ${(clientLoop.percentile(99) / 1e6).toFixed(1)} ms`,
+    `  ${fmt(run.offered)} messages offered in ${run.sendSeconds.toFixed(1)}s (${fmt(run.offered / run.sendSeconds)}/s; ${run.lateSends} sent >1 ms after their time), ${fmt(h.count - run.unacked)} acked,` +
+      ` ${run.refused} refused, ${run.unacked} unacked after ${DRAIN_MS / 1000}s (counted at their wait so far); error frames ${run.errors};` +
+      ` server CPU ${fmt(run.cpuMicros / Math.max(1, run.offered))} µs/message; ${run.serverLoop}; client event-loop p99 ${(clientLoop.percentile(99) / 1e6).toFixed(1)} ms`,
   );
   reportFigure({
     id: rate === 1000 ? 'latency.1000' : 'latency.5000',
     value: p99,
-    detail: `p50 ${ms(h.quantile(0.5))}, p999 ${ms(h.quantile(0.999))}, max ${ms(h.max)} ms; ${state.refused} refused, ${unacked} unacked; ${LATENCY_SUBSCRIBERS} subscriber/session; ${LATENCY_SECONDS}s`,
+    detail: `p50 ${ms(h.quantile(0.5))}, p999 ${ms(h.quantile(0.999))}, max ${ms(h.max)} ms; ${run.refused} refused, ${run.unacked} unacked of ${fmt(run.offered)}; ${LATENCY_SUBSCRIBERS} subscriber/session; ${LATENCY_SECONDS}s`,
   });
+}
+
+/**
+ * The server's CPU per extra delivery: open-loop runs at {@link FANOUT_RATE} messages/s, alternately with `few`
+ * and `many` subscribers per session, the same messages in each so that the appends cancel out; each pair gives
+ * (CPU with many − CPU with few) / (deliveries with many − deliveries with few), and the figure is the median of
+ * {@link FANOUT_PAIRS} pairs (their range is printed: on a machine busy with other work it can be wide).
+ */
+async function fanOutCost(few: number, many: number): Promise<{ perDelivery: number; detail: string }> {
+  const estimates: number[] = [];
+  const perMessage: Record<number, number[]> = { [few]: [], [many]: [] };
+  let deliveriesPerMessage: Record<number, number> = {};
+  for (let pair = 0; pair < FANOUT_PAIRS; pair++) {
+    const runs: Record<number, OpenLoop> = {};
+    for (const subscribers of [few, many]) {
+      await setSubscribers(subscribers);
+      const run = await openLoop(FANOUT_RATE, FANOUT_SECONDS);
+      runs[subscribers] = run;
+      perMessage[subscribers]?.push(run.cpuMicros / Math.max(1, run.offered));
+      console.log(
+        `  fan-out cost run ${pair + 1}, ${String(subscribers).padStart(2)} subscriber${subscribers === 1 ? ' ' : 's'} per session: ${fmt(run.offered)} messages at ${FANOUT_RATE}/s,` +
+          ` ${fmt(run.deliveries)} deliveries, server CPU ${fmt(run.cpuMicros / Math.max(1, run.offered))} µs/message; ${run.refused} refused, ${run.unacked} unacked`,
+      );
+    }
+    const a = runs[few] as OpenLoop;
+    const b = runs[many] as OpenLoop;
+    estimates.push((b.cpuMicros - a.cpuMicros) / Math.max(1, b.deliveries - a.deliveries));
+    deliveriesPerMessage = { [few]: a.deliveries / Math.max(1, a.offered), [many]: b.deliveries / Math.max(1, b.offered) };
+  }
+  const sorted = [...estimates].sort((x, y) => x - y);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as number;
+  const mean = (values: readonly number[]): string => fmt(values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length));
+  return {
+    perDelivery: median,
+    detail:
+      `median of ${estimates.length} pairs (range ${(sorted[0] as number).toFixed(1)} to ${(sorted.at(-1) as number).toFixed(1)} µs) of ${few}→${many} subscribers per session at ${FANOUT_RATE} messages/s:` +
+      ` ${mean(perMessage[few] ?? [])}→${mean(perMessage[many] ?? [])} µs/message, ${(deliveriesPerMessage[few] ?? 0).toFixed(1)}→${(deliveriesPerMessage[many] ?? 0).toFixed(1)} deliveries/message`,
+  };
+}
+
+let subscribedPerSession = 0;
+
+/** Subscribes or unsubscribes connections so that each session has `subscribers` (the connections i < subscribers × sessions). */
+async function setSubscribers(subscribers: number): Promise<void> {
+  const want = Math.min(CONNECTIONS, SESSIONS * subscribers);
+  const have = Math.min(CONNECTIONS, SESSIONS * subscribedPerSession);
+  if (want > have) {
+    await forEachConcurrently(have, want, async (index) => {
+      const client = clients[index] as BenchClient;
+      await client.subscribe(server.sessions[index % SESSIONS]?.sessionId as string);
+      client.onFrame((frame, at) => onFrame(index, frame, at));
+    });
+  } else if (want < have) {
+    const target = state.unsubscribed + (have - want);
+    for (let index = want; index < have; index++) (clients[index] as BenchClient).send({ type: CLIENT_FRAME.unsubscribe, session: server.sessions[index % SESSIONS]?.sessionId });
+    const deadline = performance.now() + 30_000;
+    while (state.unsubscribed < target && performance.now() < deadline) await sleep(10);
+  }
+  subscribedPerSession = subscribers;
+  await sleep(SETTLE_MS);
 }
 
 /** The raw limit of fan-out: the same closed loop against a raw uWS server publishing one frame per message to a topic. */
@@ -301,12 +412,6 @@ try {
     client.onFrame((frame, at) => onFrame(index, frame, at));
     clients[index] = client;
   });
-  const subscribe = (from: number, to: number): Promise<void> =>
-    forEachConcurrently(from, Math.min(to, CONNECTIONS), async (index) => {
-      const client = clients[index] as BenchClient;
-      await client.subscribe(server.sessions[index % SESSIONS]?.sessionId as string);
-      client.onFrame((frame, at) => onFrame(index, frame, at));
-    });
   console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   console.log(
     `websocket, server in a child process (in-process agent, sqlite durability ${BENCH_DURABILITY}): ${CONNECTIONS} connections on ${SESSIONS} sessions,` +
@@ -317,27 +422,27 @@ try {
     profiling = true;
   }
 
-  await subscribe(0, SESSIONS * LATENCY_SUBSCRIBERS);
-  const one = await fanOutRun(LATENCY_SUBSCRIBERS);
-  for (const rate of RATES) await latencyRun(rate);
   const subscribersOf = Math.floor(CONNECTIONS / SESSIONS);
-  await subscribe(SESSIONS * LATENCY_SUBSCRIBERS, SESSIONS * subscribersOf);
+  // The fan-out cost first, on a server with no backlog (after a warm-up run that does not count); then latency.
+  await setSubscribers(1);
+  await openLoop(FANOUT_RATE, WARMUP_RUN_SECONDS);
+  const cost = await fanOutCost(1, subscribersOf);
+  await setSubscribers(LATENCY_SUBSCRIBERS);
+  for (const rate of RATES) await latencyRun(rate);
+  await setSubscribers(subscribersOf);
   const many = await fanOutRun(subscribersOf);
-  const perMessage = (run: { messages: number }, value: number): number => value / Math.max(1, run.messages);
-  const extraDeliveries = perMessage(many, many.deliveries) - perMessage(one, one.deliveries);
-  const perExtraDelivery = (perMessage(many, many.cpuMicros) - perMessage(one, one.cpuMicros)) / Math.max(1e-9, extraDeliveries);
   const raw = await rawFanOut(subscribersOf);
   const rawPerDelivery = raw.cpuMicros / Math.max(1, raw.deliveries);
   console.log(
-    `ws fan-out cost: ${perExtraDelivery.toFixed(1)} µs of server CPU per extra delivery (${LATENCY_SUBSCRIBERS}→${subscribersOf} subscribers per session),` +
-      ` ${(perExtraDelivery / rawPerDelivery).toFixed(1)}× the raw uWS publish's ${rawPerDelivery.toFixed(1)} µs`,
+    `ws fan-out cost: ${cost.perDelivery.toFixed(1)} µs of server CPU per extra delivery (${cost.detail}),` +
+      ` ${(cost.perDelivery / rawPerDelivery).toFixed(1)}× the raw uWS publish's ${rawPerDelivery.toFixed(1)} µs`,
   );
   reportFigure({ id: 'fanout.rate', value: many.deliveries / many.elapsed, raw: raw.deliveries / raw.elapsed, detail: `${fmt(many.messages / many.elapsed)} messages/s closed loop, ${subscribersOf} subscribers each` });
   reportFigure({
     id: 'fanout.cpu',
-    value: perExtraDelivery,
+    value: cost.perDelivery,
     raw: rawPerDelivery,
-    detail: `all server CPU per delivery at ${subscribersOf} subscribers: ${(many.cpuMicros / Math.max(1, many.deliveries)).toFixed(1)} µs (appends included); raw = uWS topic publish`,
+    detail: `${cost.detail}; all server CPU per delivery in the closed loop: ${(many.cpuMicros / Math.max(1, many.deliveries)).toFixed(1)} µs (appends included); raw = uWS topic publish`,
   });
 } finally {
   if (profiling && PROFILE_DIR !== undefined) {
