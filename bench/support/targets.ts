@@ -196,7 +196,7 @@ export function buildTable(figures: readonly Figure[]): TableRow[] {
       ourTarget: target.ours?.text ?? '—',
       measured: figure?.value ?? null,
       unit: target.unit,
-      measuredText: figure === undefined ? 'not measured' : `${formatNumber(figure.value, decimals)} ${target.unit}`,
+      measuredText: figure === undefined ? 'not measured' : `${formatNumber(figure.value, decimals)}${target.unit === '×' ? '' : ' '}${target.unit}`,
       ratioToRaw: ratio,
       rawText: ratio === null || figure?.raw === undefined ? '—' : `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2)}× (raw ${formatNumber(figure.raw, decimals)})`,
       verdict,
