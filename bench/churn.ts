@@ -19,6 +19,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { childProcesses } from '../src/pool/index.js';
+import { reportFigure } from './support/figures.js';
 import { benchRequest, openBenchPool, StateWaiter, until } from './support/bench-pool.js';
 
 const CHURNS = Number(process.env['BENCH_CHURNS'] ?? '100000');
@@ -151,6 +152,12 @@ async function main(): Promise<void> {
       ` (${(growth / churned).toFixed(1)} B/churn), fds ${first.fds}→${last.fds}, child processes ${first.children}→${last.children};` +
       ` ${Math.round(CHURNS / elapsed).toLocaleString('en-US')} churns/s, ${spawned} processes spawned, ${refused} creates refused while full and retried, ${failures} failures, ${hung} hung; target flat: ${flat && failures + hung === 0 ? 'PASS' : 'FAIL'}`,
   );
+  reportFigure({
+    id: 'churn.heap',
+    value: growth / 1024,
+    met: flat && failures + hung === 0,
+    detail: `${CHURNS.toLocaleString('en-US')} churns; fds ${first.fds}→${last.fds}, children ${first.children}→${last.children}; ${failures} failures, ${hung} hung`,
+  });
   const after = childProcesses().length;
   console.log(`  after close: ${after} child processes`);
 }

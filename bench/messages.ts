@@ -10,6 +10,13 @@
  *   it, `send` frames; a message counts on its `ack` plus its turn's `TurnCompleted` event frame. CPU is the
  *   server process's alone.
  * - `bare`: as `pool` but the pool alone, without the API server, hub and projections (their cost is the difference).
+ * - `agent`: as `ws` with 20 sessions (`BENCH_AGENT_SESSIONS`) for `BENCH_AGENT_SECONDS` (default 20), first over
+ *   the in-process agent, then with the fake claude as real child processes (stdout lines parsed, stdin written,
+ *   partial messages on), as production runs: server CPU per message (and, apart, the fake claude processes' CPU
+ *   from `/proc`), messages/s and send→TurnCompleted latency (target ≤200 µs server CPU per message). Full
+ *   durability only (left out of the `normal` rerun).
+ * Each `ws` run is preceded by a raw uWebSockets.js echo (`support/raw-uws.ts`: JSON parse + one JSON reply) driven
+ * the same way by as many client loops, so the WS figure is also printed as a multiple of it (target ≤6×).
  * Reports messages/s, appends/s and server CPU µs per message against the targets (≥10,000 messages/s, ≤100 µs).
  * Run with `npx tsx bench/messages.ts [seconds]`; `BENCH_MESSAGES_SESSIONS=64,256`, `BENCH_MESSAGES_VIA=bare,pool,ws`,
  * `BENCH_DURABILITY=full|normal` (unset: full, then the same again with normal in a child process), and `BENCH_PROFILE=<dir>` to write a V8 CPU profile of the server over each measured
@@ -24,9 +31,14 @@ import { SESSION_PERSISTED_NAME } from '../machines/index.js';
 import { CLIENT_FRAME, SERVER_FRAME } from '../src/server/ws/protocol.js';
 import type { SessionPool } from '../src/pool/index.js';
 import type { EventStore } from '../src/store/index.js';
+import { reportFigure } from './support/figures.js';
+import { Histogram } from './support/histogram.js';
+import { cpuBetween, descendantsCpu } from './support/proc-cpu.js';
+import { spawnRawUws } from './support/raw-uws.js';
 import {
   benchApiOverrides,
   connectBenchClient,
+  openFrameSocket,
   createReadySessions,
   sampleServer,
   spawnBenchApi,
@@ -34,13 +46,20 @@ import {
   windowProfiler,
   type BenchClient,
   type BenchSession,
+  type FrameSocket,
   type ServerSample,
 } from './support/api.js';
-import { BENCH_DURABILITY, openBenchPool } from './support/bench-pool.js';
+import { BENCH_DURABILITY, openBenchPool, type BenchAgent } from './support/bench-pool.js';
 
 const seconds = Number(process.argv[2] ?? '3');
 const SIZES = (process.env['BENCH_MESSAGES_SESSIONS'] ?? '64,256').split(',').filter(Boolean).map(Number);
-const VIA = (process.env['BENCH_MESSAGES_VIA'] ?? 'bare,pool,ws').split(',').filter(Boolean);
+const VIA = (process.env['BENCH_MESSAGES_VIA'] ?? 'bare,pool,ws,agent').split(',').filter(Boolean);
+const AGENT_SESSIONS = Number(process.env['BENCH_AGENT_SESSIONS'] ?? '20');
+const AGENT_SECONDS = Number(process.env['BENCH_AGENT_SECONDS'] ?? '20');
+const AGENT_CPU_TARGET_US = 200;
+const MULTIPLE_TARGET = 6;
+/** The session count of the table's WS figure (issue 12: 256 sessions, durable appends). */
+const TABLE_SESSIONS = 256;
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
 if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
 const MESSAGES_TARGET_PER_SECOND = 10_000;
@@ -75,6 +94,7 @@ function report(via: string, sessions: number, tally: Tally, cpuWhose: string): 
 
 /** Runs `loop` for every session until the deadline; counts only what completes inside the measured window. */
 async function measure(
+  seconds: number,
   sessions: number,
   sample: () => Promise<ServerSample>,
   profile: { start(): Promise<void>; stop(path: string): Promise<void> } | null,
@@ -129,6 +149,7 @@ async function viaPool(sessions: number, bare: boolean): Promise<void> {
   try {
     const deadline = performance.now() + (WARMUP_SECONDS + seconds) * 1000;
     const tally = await measure(
+      seconds,
       sessions,
       () => sampleServer(api.store),
       PROFILE_DIR === undefined ? null : windowProfiler(),
@@ -187,21 +208,42 @@ function wsTurn(client: BenchClient, sessionId: string, text: string, state: { a
   });
 }
 
-async function viaWebSocket(sessions: number): Promise<void> {
-  const server = await spawnBenchApi({ sessions });
+/** What a WebSocket run measured: the tally, and each counted turn's send→TurnCompleted latency (µs). */
+interface WsRun {
+  readonly tally: Tally;
+  readonly latency: Histogram;
+  /** CPU (µs) of the server's child processes (the agents) over the measured window. */
+  readonly agentCpuMicros: number;
+}
+
+/** `sessions` WebSocket client loops against a server process over `agent`, for `duration` seconds. */
+async function measureWebSocket(sessions: number, agent: BenchAgent, duration: number): Promise<WsRun> {
+  const server = await spawnBenchApi({ sessions, agent });
   const clients: BenchClient[] = [];
+  const latency = new Histogram();
+  const pid = server.child.pid as number;
+  let agentsBefore = new Map<number, number>();
+  let agentsAfter = new Map<number, number>();
+  let samples = 0;
   try {
     for (const { sessionId, owner } of server.sessions) {
       const client = await connectBenchClient(server.wsUrl, owner);
       await client.subscribe(sessionId);
       clients.push(client);
     }
-    const deadline = performance.now() + (WARMUP_SECONDS + seconds) * 1000;
+    const deadline = performance.now() + (WARMUP_SECONDS + duration) * 1000;
     const tally = await measure(
+      duration,
       sessions,
-      () => server.sample(),
+      async () => {
+        const sample = await server.sample();
+        // The first call opens the window, the second closes it.
+        if (samples++ === 0) agentsBefore = descendantsCpu(pid);
+        else agentsAfter = descendantsCpu(pid);
+        return sample;
+      },
       PROFILE_DIR === undefined ? null : { start: () => server.profileStart(), stop: (path) => server.profileStop(path) },
-      `messages-ws-${sessions}-${BENCH_DURABILITY}`,
+      `messages-ws-${agent}-${sessions}-${BENCH_DURABILITY}`,
       async (index, counting) => {
         const client = clients[index] as BenchClient;
         const { sessionId } = server.sessions[index] as (typeof server.sessions)[number];
@@ -210,9 +252,11 @@ async function viaWebSocket(sessions: number): Promise<void> {
         let failures = 0;
         while (performance.now() < deadline) {
           const state = { appends: 0, failed: false };
+          const sentAt = performance.now();
           await wsTurn(client, sessionId, `message ${messages}`, state);
           if (state.failed) failures += 1;
           else if (counting()) {
+            latency.record((performance.now() - sentAt) * 1000);
             messages += 1;
             appends += state.appends;
           }
@@ -220,20 +264,109 @@ async function viaWebSocket(sessions: number): Promise<void> {
         return { messages, appends, failures };
       },
     );
-    report('ws', sessions, tally, 'server process alone; clients in this process');
+    return { tally, latency, agentCpuMicros: agentsAfter.size === 0 ? 0 : cpuBetween(agentsBefore, agentsAfter) };
   } finally {
     await Promise.all(clients.map((client) => client.close()));
     await server.close();
   }
 }
 
+/** Sends one frame to the raw server and resolves on its reply. */
+function echoTurn(socket: FrameSocket, text: string): Promise<void> {
+  const clientMsgId = randomUUID();
+  return new Promise((resolve) => {
+    socket.onFrame((frame) => {
+      if (frame.clientMsgId === clientMsgId) resolve();
+    });
+    socket.send({ type: CLIENT_FRAME.send, session: 'echo', text, clientMsgId });
+  });
+}
+
+/** The raw limit: `clients` loops of send → reply against a minimal uWS server (JSON parse + one JSON reply). */
+async function rawEcho(clients: number): Promise<Tally> {
+  const raw = await spawnRawUws();
+  const sockets: FrameSocket[] = [];
+  try {
+    for (let i = 0; i < clients; i++) sockets.push(await openFrameSocket(raw.wsUrl));
+    const deadline = performance.now() + (WARMUP_SECONDS + seconds) * 1000;
+    const sample = (): Promise<ServerSample> => Promise.resolve({ cpu: { user: raw.cpuMicros(), system: 0 }, head: 0n, loopDelay: null });
+    const tally = await measure(seconds, clients, sample, null, '', async (index, counting) => {
+      const socket = sockets[index] as FrameSocket;
+      let messages = 0;
+      while (performance.now() < deadline) {
+        await echoTurn(socket, `message ${messages}`);
+        if (counting()) messages += 1;
+      }
+      return { messages, appends: 0, failures: 0 };
+    });
+    console.log(
+      `messages echo ${String(clients).padStart(4)} clients:  ${Math.round(tally.messages / tally.elapsedSeconds).toLocaleString('en-US').padStart(6)} messages/s,` +
+        ` ${(tally.cpuMicros / Math.max(1, tally.messages)).toFixed(1)} µs CPU/message (raw uWebSockets.js echo in a child process: JSON parse + one JSON reply; CPU from /proc)`,
+    );
+    return tally;
+  } finally {
+    await Promise.all(sockets.map((socket) => socket.close()));
+    await raw.close();
+  }
+}
+
+async function viaWebSocket(sessions: number): Promise<void> {
+  const echo = await rawEcho(sessions);
+  const { tally } = await measureWebSocket(sessions, 'in-process', seconds);
+  report('ws', sessions, tally, 'server process alone; clients in this process');
+  const perMessage = tally.cpuMicros / Math.max(1, tally.messages);
+  const echoPerMessage = echo.cpuMicros / Math.max(1, echo.messages);
+  const multiple = perMessage / echoPerMessage;
+  console.log(
+    `  ws CPU/message = ${multiple.toFixed(1)}× the raw uWS echo's ${echoPerMessage.toFixed(1)} µs in the same run (target ≤${MULTIPLE_TARGET}×: ${multiple <= MULTIPLE_TARGET ? 'PASS' : 'FAIL'})`,
+  );
+  if (sessions !== TABLE_SESSIONS || BENCH_DURABILITY !== 'full') return;
+  const rate = tally.messages / tally.elapsedSeconds;
+  const echoRate = echo.messages / echo.elapsedSeconds;
+  reportFigure({ id: 'ws.rate', value: rate, raw: echoRate, detail: `${tally.failures} failures; raw = uWS echo messages/s with as many client loops` });
+  reportFigure({ id: 'ws.cpu', value: perMessage, raw: echoPerMessage });
+  reportFigure({ id: 'ws.multiple', value: multiple, detail: `raw uWS echo ${echoPerMessage.toFixed(1)} µs/message in the same run` });
+}
+
+/** The agent path: the same WebSocket loop with 20 sessions, in-process agent then fake claude child processes. */
+async function viaAgentPath(): Promise<void> {
+  const runs: Array<[BenchAgent, WsRun]> = [];
+  for (const agent of ['in-process', 'fake-claude'] as const) runs.push([agent, await measureWebSocket(AGENT_SESSIONS, agent, AGENT_SECONDS)]);
+  for (const [agent, { tally, latency, agentCpuMicros }] of runs) {
+    const perMessage = tally.cpuMicros / Math.max(1, tally.messages);
+    const verdict = agent === 'fake-claude' ? ` (target ≤${AGENT_CPU_TARGET_US}: ${perMessage <= AGENT_CPU_TARGET_US ? 'PASS' : 'FAIL'})` : '';
+    const ms = (micros: number): string => (micros / 1000).toFixed(2);
+    console.log(
+      `messages agent ${agent.padEnd(11)} ${AGENT_SESSIONS} sessions: ${Math.round(tally.messages / tally.elapsedSeconds).toLocaleString('en-US').padStart(6)} messages/s,` +
+        ` ${Math.round(perMessage)} µs server CPU/message${verdict}` +
+        (agent === 'fake-claude' ? `, fake claude processes ${Math.round(agentCpuMicros / Math.max(1, tally.messages))} µs/message` : '') +
+        `; send→TurnCompleted p50 ${ms(latency.quantile(0.5))} ms, p99 ${ms(latency.quantile(0.99))} ms, mean ${ms(latency.mean)} ms`,
+    );
+    console.log(`  ${tally.messages} messages in ${tally.elapsedSeconds.toFixed(1)}s; failures: ${tally.failures}`);
+  }
+  const [, inProcess] = runs[0] as [BenchAgent, WsRun];
+  const [, claude] = runs[1] as [BenchAgent, WsRun];
+  const inProcessPerMessage = inProcess.tally.cpuMicros / Math.max(1, inProcess.tally.messages);
+  const messages = Math.max(1, claude.tally.messages);
+  const detail = `in-process agent, same ${AGENT_SESSIONS} clients: ${Math.round(inProcessPerMessage)} µs; ${claude.tally.failures} failures; ${AGENT_SECONDS}s`;
+  reportFigure({ id: 'agent.cpu', value: claude.tally.cpuMicros / messages, detail });
+  reportFigure({ id: 'agent.children', value: claude.agentCpuMicros / messages, detail: 'from /proc, the server\'s descendants' });
+  reportFigure({ id: 'agent.rate', value: claude.tally.messages / claude.tally.elapsedSeconds, detail: `in-process agent: ${Math.round(inProcess.tally.messages / inProcess.tally.elapsedSeconds).toLocaleString('en-US')}/s` });
+  reportFigure({ id: 'agent.p50', value: claude.latency.quantile(0.5) / 1000, detail: `p99 ${(claude.latency.quantile(0.99) / 1000).toFixed(2)} ms` });
+  reportFigure({ id: 'agent.mean', value: claude.latency.mean / 1000 });
+}
+
 console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
 console.log(`messages end to end, in-process agent, sqlite store (durability ${BENCH_DURABILITY}), ${seconds}s per run after ${WARMUP_SECONDS}s warm-up; one client loop per session`);
 for (const via of VIA) {
+  if (via === 'agent') {
+    if (BENCH_DURABILITY === 'full') await viaAgentPath();
+    continue;
+  }
   for (const sessions of SIZES) {
     if (via === 'pool' || via === 'bare') await viaPool(sessions, via === 'bare');
     else if (via === 'ws') await viaWebSocket(sessions);
-    else throw new Error(`unknown BENCH_MESSAGES_VIA ${via} (pool, bare, ws)`);
+    else throw new Error(`unknown BENCH_MESSAGES_VIA ${via} (pool, bare, ws, agent)`);
   }
 }
 

@@ -15,6 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
+import { reportFigure } from './support/figures.js';
 import { BENCH_DURABILITY, benchRequest, openBenchPool, quantile, StateWaiter, until, type BenchAgent } from './support/bench-pool.js';
 
 const seconds = Number(process.argv[2] ?? '3');
@@ -83,6 +84,7 @@ async function createDestroyRun(agent: BenchAgent): Promise<void> {
       `create/destroy ${agent.padEnd(11)} ${LOOPS} loops: ${Math.round(rate).toLocaleString('en-US').padStart(6)} pairs/s` +
         ` (${pairs} create+terminate pairs in ${elapsed.toFixed(1)}s, ${Math.round((cpu.user + cpu.system) / Math.max(1, pairs))} µs CPU/pair)${verdict}`,
     );
+    if (agent === 'fake-claude') reportFigure({ id: 'pool.createDestroy', value: rate, detail: `create→ready p99 ${quantile(latencies, 0.99).toFixed(2)} ms; ${failures} failures` });
     console.log(
       `  create→ready p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p99 ${quantile(latencies, 0.99).toFixed(2)} ms;` +
         ` processes spawned during the run: ${bench.spawned() - spawnedBefore}, reused: ${reused}; failures: ${failures}; warm at end: ${pool.status().processes.warm}, live ${pool.status().processes.live}, cap ${pool.status().cap}, target ${pool.status().target}`,
@@ -145,6 +147,10 @@ async function heapRun(n: number): Promise<void> {
     const mb = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
     const verdict = (kb: number, target: number): string => `${kb.toFixed(1).padStart(6)} KB/session (target ≤${target} KB: ${kb <= target ? 'PASS' : 'FAIL'})`;
     console.log(`heap ${n.toLocaleString('en-US').padStart(6)} sessions: resident   ${verdict(resident, RESIDENT_TARGET_KB)}, ${residentCount} actors resident, heap ${mb(baseline)} → ${mb(residentHeap)}, created in ${fillSeconds.toFixed(1)}s`);
+    // The table keeps the last (largest) run's figures: HEAP_SIZES ascend by default.
+    reportFigure({ id: 'pool.concurrent', value: residentCount, detail: `all resident at once with their (in-process) agents, ${n.toLocaleString('en-US')} created` });
+    reportFigure({ id: 'pool.resident', value: resident, detail: `${n.toLocaleString('en-US')} sessions` });
+    reportFigure({ id: 'pool.hibernated', value: hibernatedKb, detail: `${n.toLocaleString('en-US')} sessions` });
     console.log(`heap ${n.toLocaleString('en-US').padStart(6)} sessions: hibernated ${verdict(hibernatedKb, HIBERNATED_TARGET_KB)}, ${hibernatedCount} hibernated, heap ${mb(hibernatedHeap)}, hibernated in ${sleepSeconds.toFixed(1)}s`);
   } finally {
     await bench.close();

@@ -31,6 +31,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reportFigure } from './support/figures.js';
 import { primeCheckpoints } from './support/restart-checkpoints.js';
 import { benchTempDir, buildRestartStore } from './support/restart-store.js';
 
@@ -408,6 +409,7 @@ console.log(
     ` best ${ms(best)}, median ${ms(mid)} (target ≤${ms(TARGET_MS)}: ${pass ? 'PASS' : 'FAIL'}); empty store ${ms(empty.readyMs)};` +
     ` RSS once ready ${mb(median(runs.map((run) => run.rssKb)) * 1024)} (empty store ${mb(empty.rssKb * 1024)})`,
 );
+reportFigure({ id: 'restart.median', value: mid, detail: `runs ${times.map((time) => ms(time)).join(', ')}; empty store ${ms(empty.readyMs)}; ${TAIL.toLocaleString('en-US')}-event tail after checkpoints` });
 
 if (!pass || PROFILE_DIR !== undefined) {
   const dir = PROFILE_DIR === undefined ? join(temp.dir, 'profile') : resolve(PROFILE_DIR);

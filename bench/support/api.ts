@@ -1,6 +1,6 @@
 /**
  * The API server for end-to-end benchmarks: the whole API (`createApiServer`, projections host, WebSocket hub) over
- * a session pool with the in-process agent and a durable SQLite store in a temporary directory (see
+ * a session pool with the in-process agent (or the fake claude as child processes) and a durable SQLite store in a temporary directory (see
  * `bench-pool.ts`), with N sessions created and ready. Either in this process ({@link startBenchApi}) or in a child
  * process of its own ({@link spawnBenchApi}: this file run as a script, driven over IPC), so that clients and
  * server do not share one event loop and the server's `process.cpuUsage()` is the server's alone.
@@ -23,7 +23,7 @@ import type { ApiDeps } from '../../src/server/api-deps.js';
 import { createAuthenticator } from '../../src/server/auth/index.js';
 import { CLIENT_FRAME, SERVER_FRAME, WS_PATH } from '../../src/server/ws/protocol.js';
 import type { EventStore } from '../../src/store/index.js';
-import { benchConfig, benchRequest, openBenchPool, StateWaiter } from './bench-pool.js';
+import { benchConfig, benchRequest, openBenchPool, StateWaiter, type BenchAgent } from './bench-pool.js';
 
 /** A session made for the benchmark and its owner (the user a client must name to send to it). */
 export interface BenchSession {
@@ -34,6 +34,8 @@ export interface BenchSession {
 /** What to start: how many sessions, and config overrides on top of the benchmark's. */
 export interface BenchApiOptions {
   readonly sessions: number;
+  /** The agent behind the sessions: the in-process stand-in (default) or the fake claude as child processes. */
+  readonly agent?: BenchAgent;
   readonly overrides?: Record<string, string | number | boolean>;
 }
 
@@ -115,10 +117,10 @@ export async function createReadySessions(pool: SessionPool, n: number): Promise
   return sessions;
 }
 
-/** Starts the API in this process over a fresh in-process-agent pool with `options.sessions` ready sessions. */
+/** Starts the API in this process over a fresh pool (in-process agent unless `options.agent`) with `options.sessions` ready sessions. */
 export async function startBenchApi(options: BenchApiOptions): Promise<BenchApi> {
   const overrides = benchApiOverrides(options);
-  const bench = await openBenchPool('in-process', overrides);
+  const bench = await openBenchPool(options.agent ?? 'in-process', overrides);
   const config = benchConfig({ ...overrides, 'server.shutdown_timeout': '1s' });
   const projections = createProjectionHost(bench.store, { projections: storeProjections() });
   (await projections.start())._unsafeUnwrap();
@@ -160,48 +162,62 @@ export interface ReceivedFrame {
   readonly turnId?: string;
   readonly code?: string;
   readonly message?: string;
+  /** The `ref` of the client frame this answers, when it had one. */
+  readonly ref?: string;
 }
 
 /** One `ws` client connection that has said `hello`: frames out as objects, frames in parsed, to one listener. */
-export interface BenchClient {
+export interface BenchClient extends FrameSocket {
+  /** Subscribes to live events of `sessionId`; resolves on `subscribed`. */
+  subscribe(sessionId: string): Promise<void>;
+}
+
+/** A bare WebSocket client: JSON frames out, frames in parsed and handed to one listener with their arrival time. */
+export interface FrameSocket {
   readonly socket: WebSocket;
   /** Sets the listener of every frame received (replacing the previous one). */
   onFrame(listener: (frame: ReceivedFrame, receivedAt: number) => void): void;
   send(frame: Record<string, unknown>): void;
-  /** Subscribes to live events of `sessionId`; resolves on `subscribed`. */
-  subscribe(sessionId: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Opens a connection to `wsUrl` + {@link WS_PATH}, says `hello` as `userId` and resolves on `welcome`. */
-export async function connectBenchClient(wsUrl: string, userId: string): Promise<BenchClient> {
-  const socket = new WebSocket(`${wsUrl}${WS_PATH}`, { perMessageDeflate: false });
+/** Opens a WebSocket to `url` (no compression) and resolves once it is open; speaks no protocol of its own. */
+export async function openFrameSocket(url: string): Promise<FrameSocket> {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
   let listener: (frame: ReceivedFrame, receivedAt: number) => void = () => undefined;
   socket.on('message', (data) => {
     const receivedAt = performance.now();
     listener(JSON.parse(String(data)) as ReceivedFrame, receivedAt);
   });
   await once(socket, 'open');
-  const awaitFrame = (type: string, send: Record<string, unknown>): Promise<void> =>
-    new Promise((resolve, reject) => {
-      listener = (frame) => {
-        if (frame.type === type) resolve();
-        else if (frame.type === SERVER_FRAME.error) reject(new Error(`${frame.code ?? ''}: ${frame.message ?? ''}`));
-      };
-      socket.send(JSON.stringify(send));
-    });
-  await awaitFrame(SERVER_FRAME.welcome, { type: CLIENT_FRAME.hello, userId });
   return {
     socket,
     onFrame: (next) => void (listener = next),
     send: (frame) => socket.send(JSON.stringify(frame)),
-    subscribe: (sessionId) => awaitFrame(SERVER_FRAME.subscribed, { type: CLIENT_FRAME.subscribe, session: sessionId }),
     close: async () => {
       if (socket.readyState === WebSocket.CLOSED) return;
       const closed = once(socket, 'close');
       socket.close();
       await closed;
     },
+  };
+}
+
+/** Opens a connection to `wsUrl` + {@link WS_PATH}, says `hello` as `userId` and resolves on `welcome`. */
+export async function connectBenchClient(wsUrl: string, userId: string): Promise<BenchClient> {
+  const client = await openFrameSocket(`${wsUrl}${WS_PATH}`);
+  const awaitFrame = (type: string, send: Record<string, unknown>): Promise<void> =>
+    new Promise((resolve, reject) => {
+      client.onFrame((frame) => {
+        if (frame.type === type) resolve();
+        else if (frame.type === SERVER_FRAME.error) reject(new Error(`${frame.code ?? ''}: ${frame.message ?? ''}`));
+      });
+      client.send(send);
+    });
+  await awaitFrame(SERVER_FRAME.welcome, { type: CLIENT_FRAME.hello, userId });
+  return {
+    ...client,
+    subscribe: (sessionId) => awaitFrame(SERVER_FRAME.subscribed, { type: CLIENT_FRAME.subscribe, session: sessionId }),
   };
 }
 
