@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'machines/**/*.test.ts', 'projections/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'machines/**/*.test.ts', 'projections/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     // Integration tests start real servers and child processes; keep a generous ceiling but fail hung tests.
     testTimeout: 20_000,
     hookTimeout: 20_000,
