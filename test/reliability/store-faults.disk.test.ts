@@ -52,11 +52,16 @@ if (!canMount) console.warn('store-faults.disk: mount is not permitted here; the
 function fill(dir: string): string {
   const file = join(dir, 'filler');
   const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
   try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    // Down to the last byte: a disk with a few KB left would still take a small write (the health probe's).
+    for (const size of [64 * 1024, 4 * 1024, 512, 1]) {
+      const chunk = Buffer.alloc(size, 1);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+    }
   } finally {
     closeSync(fd);
   }
