@@ -14,6 +14,26 @@ import { startOverloadedApi, type OverloadedApi } from '../support/overloaded-ap
 const REAL_CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const present = existsSync(REAL_CLAUDE);
 
+/**
+ * A pool running the real CLI against `api` (the agents' environment holds no other Anthropic or Claude Code
+ * setting), whose breakers open after two failures for `openDuration`; `extraEnv` is added to the agents' environment.
+ */
+async function openRealClaudePool(api: OverloadedApi, openDuration: string, extraEnv: Record<string, string> = {}) {
+  const opened = await openTestPool({
+    'agent.command': REAL_CLAUDE,
+    'agent.start_timeout': '20s',
+    'agent.stall_timeout': '20s',
+    'agent.turn_timeout': '30s',
+    'agent.kill_grace': '1s',
+    'error_recovery.circuit_breaker.consecutive_failure_threshold': 2,
+    'error_recovery.circuit_breaker.open_duration': openDuration,
+  });
+  const { env } = opened;
+  for (const key of Object.keys(env)) if (key.startsWith('ANTHROPIC_') || key.startsWith('CLAUDE_')) delete env[key];
+  Object.assign(env, api.env, extraEnv);
+  return opened;
+}
+
 describe.skipIf(!present)('contract: the real Claude Code CLI in the pool', () => {
   let api: OverloadedApi;
 
@@ -24,17 +44,7 @@ describe.skipIf(!present)('contract: the real Claude Code CLI in the pool', () =
   afterAll(() => api.close());
 
   it('feeds api_retry lines to the anthropic-api breaker, which opens and refuses further messages', async () => {
-    const { pool, store, env } = await openTestPool({
-      'agent.command': REAL_CLAUDE,
-      'agent.start_timeout': '20s',
-      'agent.stall_timeout': '20s',
-      'agent.turn_timeout': '30s',
-      'agent.kill_grace': '1s',
-      'error_recovery.circuit_breaker.consecutive_failure_threshold': 2,
-      'error_recovery.circuit_breaker.open_duration': '1m',
-    });
-    for (const key of Object.keys(env)) if (key.startsWith('ANTHROPIC_') || key.startsWith('CLAUDE_')) delete env[key];
-    Object.assign(env, api.env);
+    const { pool, store } = await openRealClaudePool(api, '1m');
     const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
     const ready = await waitForState(pool, sessionId, 'ready', () => true, 25_000);
     expect(ready.context.claudeSessionId).toBe(sessionId);
@@ -48,18 +58,8 @@ describe.skipIf(!present)('contract: the real Claude Code CLI in the pool', () =
   }, 60_000);
 
   it('does not stick in halfOpen: the next message is a probe, and its failed turn re-opens the breaker (issue 11, defect 4)', async () => {
-    const { pool, store, env } = await openTestPool({
-      'agent.command': REAL_CLAUDE,
-      'agent.start_timeout': '20s',
-      'agent.stall_timeout': '20s',
-      'agent.turn_timeout': '30s',
-      'agent.kill_grace': '1s',
-      'error_recovery.circuit_breaker.consecutive_failure_threshold': 2,
-      'error_recovery.circuit_breaker.open_duration': '1s',
-    });
-    for (const key of Object.keys(env)) if (key.startsWith('ANTHROPIC_') || key.startsWith('CLAUDE_')) delete env[key];
     // Two retries per request, so a turn ends in seconds with the CLI's API-error result instead of minutes.
-    Object.assign(env, api.env, { CLAUDE_CODE_MAX_RETRIES: '2' });
+    const { pool, store } = await openRealClaudePool(api, '1s', { CLAUDE_CODE_MAX_RETRIES: '2' });
     const state = (): string | undefined => pool.status().breakers[POOL_BREAKERS.api];
     const { sessionId } = (await pool.create(request()))._unsafeUnwrap();
     await waitForState(pool, sessionId, 'ready', () => true, 25_000);
