@@ -2,6 +2,7 @@
  * Options of one circuit breaker and their defaults. Values are trusted here: the config module
  * validates them before a breaker is created.
  */
+import { mergeOptions, sameOptions } from './options.js';
 
 /** Thresholds and timings of a circuit breaker (all durations in milliseconds). */
 export interface BreakerOptions {
@@ -54,12 +55,10 @@ export interface BreakerInput extends Partial<BreakerOptions> {
 
 /** `options` with every key it leaves out at its default (a stored breaker may predate an option). */
 export function completeBreakerOptions(options: Partial<BreakerOptions>): BreakerOptions {
-  const defined = Object.entries(options).filter(([key, value]) => value !== undefined && Object.hasOwn(DEFAULT_BREAKER_OPTIONS, key));
-  return { ...DEFAULT_BREAKER_OPTIONS, ...(Object.fromEntries(defined) as Partial<BreakerOptions>) };
+  return mergeOptions(DEFAULT_BREAKER_OPTIONS, options);
 }
 
-/** Whether `a` and `b` set every breaker option alike (key order does not matter). */
+/** Whether `a` and `b` set every breaker option alike, once completed (key order does not matter). */
 export function sameBreakerOptions(a: Partial<BreakerOptions>, b: Partial<BreakerOptions>): boolean {
-  const [x, y] = [completeBreakerOptions(a), completeBreakerOptions(b)];
-  return (Object.keys(DEFAULT_BREAKER_OPTIONS) as (keyof BreakerOptions)[]).every((key) => x[key] === y[key]);
+  return sameOptions(DEFAULT_BREAKER_OPTIONS, completeBreakerOptions(a), completeBreakerOptions(b));
 }

@@ -2,6 +2,7 @@
  * Scaling options of one session pool and their defaults. Values are trusted here: the config module
  * validates them (`session_pool` in the config schema) before a pool is created or reconfigured.
  */
+import { mergeOptions, sameOptions } from './options.js';
 
 /** Bounds and auto-scaling rules of a pool (durations in milliseconds, thresholds as 0–1 ratios). */
 export interface PoolScalingOptions {
@@ -43,16 +44,12 @@ export interface PoolInput {
   options: Partial<PoolScalingOptions>;
 }
 
-/**
- * `base` with every option `overrides` sets to a value. Keys left out or `undefined` keep their value and
- * unknown keys are dropped, so the context stays plain JSON with exactly the option keys.
- */
+/** `base` with every scaling option `overrides` sets to a value (see {@link mergeOptions}). */
 export function mergePoolOptions(base: Readonly<PoolScalingOptions>, overrides: Partial<PoolScalingOptions>): PoolScalingOptions {
-  const defined = Object.entries(overrides).filter(([key, value]) => value !== undefined && Object.hasOwn(base, key));
-  return { ...base, ...(Object.fromEntries(defined) as Partial<PoolScalingOptions>) };
+  return mergeOptions(base, overrides);
 }
 
 /** Whether `a` and `b` set every scaling option alike (key order does not matter). */
 export function samePoolOptions(a: Readonly<PoolScalingOptions>, b: Readonly<PoolScalingOptions>): boolean {
-  return (Object.keys(DEFAULT_POOL_SCALING_OPTIONS) as (keyof PoolScalingOptions)[]).every((key) => a[key] === b[key]);
+  return sameOptions(DEFAULT_POOL_SCALING_OPTIONS, a, b);
 }
