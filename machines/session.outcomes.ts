@@ -13,14 +13,17 @@ export interface SessionOutcome {
   data: TurnAbortedData;
 }
 
+/** The action whose params are the turns a step ends. */
+const ABORT_TURNS = 'abortTurns';
+
 /** The session machine's actions that are recorded as outcome events, never performed. */
-export const SESSION_RECORDED_ACTIONS: readonly string[] = ['abortTurns'];
+export const SESSION_RECORDED_ACTIONS: readonly string[] = [ABORT_TURNS];
 
 /** The outcome events of one step's `actions` (XState's executable actions), in order; `at` is the event's time. */
 export function sessionOutcomes(actions: readonly { type: string; params?: unknown }[], at: number): SessionOutcome[] {
   const outcomes: SessionOutcome[] = [];
   for (const action of actions) {
-    if (action.type !== 'abortTurns') continue;
+    if (action.type !== ABORT_TURNS) continue;
     const { turnIds, reason } = action.params as AbortTurnsParams;
     for (const turnId of turnIds) outcomes.push({ type: SESSION_OUTCOME_NAME.TURN_ABORTED, data: { turnId, reason, at } });
   }

@@ -278,9 +278,9 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
   }
 
   /** Actions to perform: the step's, less those the kind records as outcome events. */
-  #performable<T extends ExecutableAction>(actions: readonly T[]): T[] {
+  #performable<T extends ExecutableAction>(actions: readonly T[]): readonly T[] {
     const recorded = this.kind.outcomes.actions;
-    return recorded.length === 0 ? [...actions] : actions.filter((action) => !recorded.includes(action.type));
+    return recorded.length === 0 ? actions : actions.filter((action) => !recorded.includes(action.type));
   }
 
   async #snapshotIfDue(commit: Commit<TMachine>): Promise<void> {
