@@ -7,3 +7,6 @@ export { ENV_VARIABLES, CONFIG_FILE_VARIABLE } from './sources.js';
 export { ConfigSchema, LOG_LEVELS, type RawConfig, type ConfigValues } from './schema.js';
 export { PACKAGE_ROOT, PACKAGE_VERSION, DEFAULT_CONFIG_FILE, FAKE_CLAUDE_COMMAND } from './package-info.js';
 export { parseDuration, formatDuration, parseByteSize, formatByteSize } from './units.js';
+export { readJwtKeyMaterial, type JwtKeyMaterial } from './jwt-keys.js';
+export { isLoopbackHost } from './loopback.js';
+export { formatKeyPath } from './paths.js';

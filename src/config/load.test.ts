@@ -73,12 +73,12 @@ describe('the documented advanced profile', () => {
 });
 
 describe('precedence: flags > environment > file > defaults', () => {
-  const file = yamlFile('server:\n  port: 9000\n  host: 0.0.0.0\nlogging:\n  level: warn\n');
+  const file = yamlFile('server:\n  port: 9000\n  host: 127.0.0.2\nlogging:\n  level: warn\n');
 
   it('a file overrides the defaults and keeps the rest', () => {
     const config = load({ file });
     expect(config.server.port).toBe(9000);
-    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.server.host).toBe('127.0.0.2');
     expect(config.server.shutdown_timeout).toBe(10_000);
   });
 
@@ -86,7 +86,7 @@ describe('precedence: flags > environment > file > defaults', () => {
     const config = load({ file, env: { AICLI_PORT: '9100', AICLI__LOGGING__LEVEL: 'debug' } });
     expect(config.server.port).toBe(9100);
     expect(config.logging.level).toBe('debug');
-    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.server.host).toBe('127.0.0.2');
   });
 
   it('flags override environment variables', () => {
@@ -245,7 +245,7 @@ describe('bad input names the source, the key and what was expected', () => {
 
   it('auth enabled with a short secret', () => {
     const file = yamlFile('auth:\n  enabled: true\n  jwt:\n    secret: short\n');
-    expect(failure({ file })).toBe(`${file}: auth.jwt.secret: must be at least 32 characters when auth is enabled without api_keys`);
+    expect(failure({ file })).toBe(`${file}: auth.jwt.secret: must be at least 32 bytes, got 5 (generate one with "openssl rand -base64 48")`);
   });
 
   it('a malformed api key entry, pointing into the list', () => {

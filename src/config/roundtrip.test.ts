@@ -85,6 +85,8 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     }),
     authEnabled: fc.boolean(),
     secret: fc.string({ minLength: 32, maxLength: 48 }),
+    jwtLifetime: ms(1_000, 2_592_000_000),
+    loopback: fc.constantFrom('127.0.0.1', '::1', 'localhost', '127.8.9.10'),
     rest: fc.record({
       advanced_features: fc.boolean(),
       host: nonEmpty,
@@ -122,10 +124,11 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     }),
     pool: poolKeys,
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, rest: r, pool: p }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p }) => ({
     advanced_features: r.advanced_features,
     server: {
-      host: r.host,
+      // An open server binds loopback only (a rule).
+      host: authEnabled ? r.host : loopback,
       port: r.port,
       max_body_size: r.max_body_size,
       shutdown_timeout: r.shutdown_timeout,
@@ -141,7 +144,11 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     },
     store: { url: r.url },
     agent: { command: r.command, args: r.args, start_timeout: r.start_timeout, turn_timeout: r.turn_timeout, stall_timeout: r.stall_timeout, kill_grace: r.kill_grace, ...p.agent },
-    auth: { enabled: authEnabled, jwt: { secret, issuer: r.issuer, audience: r.audience }, api_keys: apiKeys },
+    auth: {
+      enabled: authEnabled,
+      jwt: { algorithm: 'HS256' as const, secret, public_key_file: '', jwks_file: '', issuer: r.issuer, audience: r.audience, max_lifetime: jwtLifetime },
+      api_keys: apiKeys,
+    },
     logging: { level: r.level },
     session_pool: {
       min_size: Math.min(...sizes),

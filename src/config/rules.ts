@@ -5,10 +5,9 @@
 import { accessSync, constants } from 'node:fs';
 // The URL parser alone, not the store index: validating a config must not load the SQLite adapter.
 import { parseStoreUrl } from '../store/url.js';
+import { checkAuthRules } from './auth-rules.js';
 import type { ConfigValues } from './schema.js';
 import type { SchemaIssue } from './validate.js';
-
-const MIN_JWT_SECRET_LENGTH = 32;
 
 /** Returns the cross-key problems of an otherwise valid configuration. */
 export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
@@ -55,13 +54,7 @@ export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
     });
   }
 
-  if (auth.enabled && auth.api_keys.length === 0 && auth.jwt.secret.length < MIN_JWT_SECRET_LENGTH) {
-    issues.push({
-      path: ['auth', 'jwt', 'secret'],
-      message: `must be at least ${MIN_JWT_SECRET_LENGTH} characters when auth is enabled without api_keys`,
-      blame: auth.jwt.secret === '' ? ['auth', 'enabled'] : ['auth', 'jwt', 'secret'],
-    });
-  }
+  issues.push(...checkAuthRules(config));
   const store = parseStoreUrl(config.store.url);
   if (store.isErr() && store.error.kind === 'InvalidStoreUrl') {
     issues.push({ path: ['store', 'url'], message: `${store.error.reason} (accepted: ${store.error.accepted.join(', ')})` });

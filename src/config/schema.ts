@@ -47,6 +47,10 @@ const Flag = (description: string) => Type.Boolean({ description });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SERVER_ROLES = ['admin', 'operator', 'user', 'viewer'] as const;
+/** JWT signing algorithms the server verifies: one shared secret (HS256) or a public key (RS256, ES256). */
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+/** Fewest bytes of an `auth.jwt.secret` (the HS256 key size). */
+export const MIN_JWT_SECRET_BYTES = 32;
 
 /** Placement strategies of the session pool (kept equal to `PLACEMENT_STRATEGIES` of `src/pool/sessions/placement.ts` by a test). */
 export const PLACEMENT_STRATEGY_NAMES = ['least_loaded', 'round_robin', 'weighted'] as const;
@@ -156,10 +160,18 @@ export const ConfigSchema = Type.Object(
     }),
     auth: Section('Authentication of API callers.', {
       enabled: Flag('Require a JWT or an API key on every API call except health.'),
-      jwt: Section('JSON Web Tokens (HS256).', {
-        secret: Text('Shared HMAC secret; at least 32 characters when auth is enabled and no API keys are set.'),
+      jwt: Section('JSON Web Tokens (bearer tokens).', {
+        algorithm: OneOf(JWT_ALGORITHMS, 'The one signing algorithm accepted: HS256 (auth.jwt.secret), RS256 or ES256 (a public key file or a JWKS file).'),
+        secret: Text('Shared HMAC secret for HS256, at least 32 bytes; empty accepts no JWTs.'),
+        public_key_file: Text('PEM public key (SPKI, `BEGIN PUBLIC KEY`) that verifies RS256/ES256 tokens.'),
+        jwks_file: Text('JSON Web Key Set file whose keys verify RS256/ES256 tokens (instead of public_key_file).'),
         issuer: Text('Required `iss` claim; empty to accept any.'),
         audience: Text('Required `aud` claim; empty to accept any.'),
+        max_lifetime: Duration({
+          description: 'Longest validity a token may carry: tokens without `exp`, or whose exp − iat (or exp − now) exceeds this, are refused.',
+          min: 1_000,
+          max: 2_592_000_000,
+        }),
       }),
       api_keys: Type.Array(ApiKey, { description: 'Static API keys, sent as `X-API-Key`.' }),
     }),

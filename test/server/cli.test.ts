@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
@@ -154,6 +154,27 @@ describe('aicli-api configuration errors', () => {
     expect(await run.exited).toBe(78);
     expect(run.output().stderr).toBe('aicli-api: invalid configuration\n  --store: store.url: unknown scheme "foo:" (accepted: sqlite:, memory:, esdb://, esdb+discover://)\n');
     expect(run.output().stdout).toBe('');
+  });
+
+  it('exits 78 naming server.host and the flag when auth is off on a non-loopback address', async () => {
+    const run = runCli(['--port', '0', '--store', 'memory:', '--host', '0.0.0.0']);
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toBe(
+      'aicli-api: invalid configuration\n  --host: server.host: "0.0.0.0" is not a loopback address while auth.enabled is false: every caller who can reach it would be an admin (turn auth on, or bind 127.0.0.1)\n',
+    );
+  });
+
+  it('exits 78 naming the file for a one-character JWT secret, even with API keys configured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aicli-cli-'));
+    try {
+      const file = join(dir, 'weak.yaml');
+      writeFileSync(file, `auth:\n  enabled: true\n  jwt:\n    secret: x\n  api_keys:\n    - { id: ci, key_sha256: ${'a'.repeat(64)}, role: user, tenant: t1 }\n`);
+      const run = runCli(['--port', '0', '--store', 'memory:', '--config', file]);
+      expect(await run.exited).toBe(78);
+      expect(run.output().stderr).toBe(`aicli-api: invalid configuration\n  ${file}: auth.jwt.secret: must be at least 32 bytes, got 1 (generate one with "openssl rand -base64 48")\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 for a malformed --set', async () => {

@@ -9,7 +9,7 @@ const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const KEY = 'ak_test_0123456789';
 const auth = (overrides: Partial<Config['auth']> = {}): Config['auth'] => ({
   enabled: true,
-  jwt: { secret: SECRET, issuer: 'aicli-test', audience: 'aicli' },
+  jwt: { algorithm: 'HS256', secret: SECRET, public_key_file: '', jwks_file: '', issuer: 'aicli-test', audience: 'aicli', max_lifetime: 3_600_000 },
   api_keys: [{ id: 'ci-bot', key_sha256: createHash('sha256').update(KEY).digest('hex'), role: 'operator', tenant: 'acme' }],
   ...overrides,
 });
