@@ -20,7 +20,7 @@ import { createProjectionHost } from '../../src/projections/index.js';
 import { systemClock } from '../../src/runtime/index.js';
 import { createApiServer } from '../../src/server/api.js';
 import type { ApiDeps } from '../../src/server/api-deps.js';
-import { createAuthenticator } from '../../src/server/auth/index.js';
+import { openAuthenticator } from '../../src/server/auth/index.js';
 import { CLIENT_FRAME, SERVER_FRAME, WS_PATH } from '../../src/server/ws/protocol.js';
 import type { EventStore } from '../../src/store/index.js';
 import { benchConfig, benchRequest, openBenchPool, StateWaiter, type BenchAgent } from './bench-pool.js';
@@ -128,7 +128,7 @@ export async function startBenchApi(options: BenchApiOptions): Promise<BenchApi>
     config,
     pool: bench.pool,
     store: bench.store,
-    auth: createAuthenticator(config.auth),
+    auth: (await openAuthenticator(config.auth))._unsafeUnwrap(),
     logger: createLogger('silent'),
     clock: systemClock,
     projections,

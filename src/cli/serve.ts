@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { createApiServer } from '../server/api.js';
-import { createAuthenticator } from '../server/auth/index.js';
+import { openAuthenticator, type Authenticator } from '../server/auth/index.js';
 import { healthRoutes } from '../server/routes/health.js';
 import { POOL_SESSIONS, storeProjections } from '../../projections/index.js';
 import { poolSettings, storedSessionsOf } from '../pool/index.js';
@@ -40,10 +40,19 @@ export interface ServeOptions {
   readonly refold?: boolean;
 }
 
+/** Logged at start when `auth.enabled` is false. */
+export const AUTH_DISABLED_WARNING =
+  'auth.enabled is false: every caller is an admin and names itself; for local development only (the server binds loopback only)';
+
 /** Runs the server until a signal stops it; resolves with the exit code. */
 export async function serve(config: Config, warnings: readonly string[], io: ServeIo, options: ServeOptions = {}): Promise<number> {
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
+  const auth = await openAuthenticator(config.auth);
+  if (auth.isErr()) {
+    for (const problem of auth.error.problems) logger.fatal(`invalid configuration: ${problem}`);
+    return EXIT_CODES.config;
+  }
 
   // Before the store and the pool: a second server on this data directory or store file must neither reap the
   // first one's agents nor write to its store. Held until the server has stopped.
@@ -53,13 +62,13 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
     return EXIT_CODES.failure;
   }
   try {
-    return await serveLocked(config, io, options, logger);
+    return await serveLocked(config, auth.value, io, options, logger);
   } finally {
     locked.value.release();
   }
 }
 
-async function serveLocked(config: Config, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
+async function serveLocked(config: Config, auth: Authenticator, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
   // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
   const opened = await openConfiguredStore(config).andThen((store) =>
     store
@@ -104,7 +113,7 @@ async function serveLocked(config: Config, io: ServeIo, options: ServeOptions, l
   const probes: ReadinessProbe[] = [storeProbe(store, config.store.url), agentCommandProbe(config.agent.command, io.env.PATH)];
   const startedAt = new Date();
   const health = healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes });
-  const api = createApiServer({ config, pool, store, auth: createAuthenticator(config.auth), logger, clock: systemClock, projections }, health);
+  const api = createApiServer({ config, pool, store, auth, logger, clock: systemClock, projections }, health);
   const server = api.http;
 
   const listening = await server.listen();
@@ -122,6 +131,8 @@ async function serveLocked(config: Config, io: ServeIo, options: ServeOptions, l
     { url: address.url, port: address.port, version: PACKAGE_VERSION, profile: config.features.profile, config_file: config.source.file, store: config.store.url },
     `aicli-api ${PACKAGE_VERSION} listening on ${address.url} (${config.features.profile} profile)`,
   );
+  // Config validation refuses auth off on a non-loopback address; on loopback it is allowed, but said out loud.
+  if (!config.auth.enabled) logger.warn({ host: config.server.host }, AUTH_DISABLED_WARNING);
   const status = pool.status();
   logger.info({ pool: { target: status.target, cap: status.cap, sessions: status.sessions.total, agent: config.agent.command } }, 'session pool ready');
 

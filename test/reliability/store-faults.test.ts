@@ -20,7 +20,7 @@ import { poolSettings, SessionPool } from '../../src/pool/index.js';
 import { createProjectionHost } from '../../src/projections/index.js';
 import { systemClock } from '../../src/runtime/index.js';
 import { createApiServer, type ApiServer } from '../../src/server/api.js';
-import { createAuthenticator } from '../../src/server/auth/index.js';
+import { openAuthenticator } from '../../src/server/auth/index.js';
 import { healthRoutes } from '../../src/server/routes/health.js';
 import { MemoryEventStore } from '../../src/store/index.js';
 import { FAKE_CLAUDE } from '../agent/support.js';
@@ -69,7 +69,7 @@ async function startFaultyServer(): Promise<Faulty> {
   (await projections.start())._unsafeUnwrap();
   cleanups.push(() => projections.close());
   const health = healthRoutes({ version: 'test', profile: 'basic', startedAt: new Date(), probes: [storeProbe(store, 'faulty:')] });
-  const server: ApiServer = createApiServer({ config, pool, store, auth: createAuthenticator(config.auth), logger, clock: systemClock, projections }, health);
+  const server: ApiServer = createApiServer({ config, pool, store, auth: (await openAuthenticator(config.auth))._unsafeUnwrap(), logger, clock: systemClock, projections }, health);
   cleanups.push(async () => {
     server.ws.close();
     await server.http.close();

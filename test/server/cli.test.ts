@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
 import { fileURLToPath } from 'node:url';
 import { runCli, startServerProcess } from '../support/server-process.js';
+import { AUTH_DISABLED_WARNING } from '../../src/cli/serve.js';
 
 const ADVANCED = fileURLToPath(new URL('../../config/advanced.yaml', import.meta.url));
 
@@ -42,6 +43,8 @@ describe('aicli-api serve', () => {
     const server = await startServerProcess([`--config=${ADVANCED}`]);
     const warnings = logLines(server.stdout()).filter((line) => line.level === 40).map((line) => line.msg);
     expect(warnings).toContain('session_pool.auto_scaling.enabled is true but has no effect without --enable-advanced-features (or AICLI_ADVANCED_FEATURES=true)');
+    // The default config: auth off, on loopback, said out loud (right after the startup line).
+    await vi.waitFor(() => expect(logLines(server.stdout()).filter((line) => line.level === 40).map((line) => line.msg)).toContain(AUTH_DISABLED_WARNING));
     expect(await health(server.url)).toMatchObject({ profile: 'basic' });
     expect(await server.stop()).toBe(0);
   });

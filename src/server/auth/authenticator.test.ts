@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../config/index.js';
-import { createAuthenticator } from './authenticator.js';
+import { openAuthenticator } from './authenticator.js';
 import { can, PERMISSION, seesTenant } from './identity.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -13,31 +13,30 @@ const auth = (overrides: Partial<Config['auth']> = {}): Config['auth'] => ({
   api_keys: [{ id: 'ci-bot', key_sha256: createHash('sha256').update(KEY).digest('hex'), role: 'operator', tenant: 'acme' }],
   ...overrides,
 });
-const jwt = (claims: Record<string, unknown>, options: { issuer?: string; expires?: string; secret?: string } = {}) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(options.issuer ?? 'aicli-test')
-    .setAudience('aicli')
-    .setExpirationTime(options.expires ?? '1h')
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+const jwt = (claims: Record<string, unknown>, options: { issuer?: string; expires?: string | null; secret?: string } = {}) => {
+  const token = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer(options.issuer ?? 'aicli-test').setAudience('aicli');
+  if (options.expires !== null) token.setExpirationTime(options.expires ?? '1h');
+  return token.sign(new TextEncoder().encode(options.secret ?? SECRET));
+};
+const createAuthenticator = async (config: Config['auth']) => (await openAuthenticator(config))._unsafeUnwrap();
 
 describe('authenticator', () => {
   it('with auth off, callers name themselves and are admins of their tenant', async () => {
-    const open = createAuthenticator(auth({ enabled: false }));
+    const open = await createAuthenticator(auth({ enabled: false }));
     expect((await open.fromHeaders({}))._unsafeUnwrap()).toEqual({ userId: 'anonymous', tenant: 'default', role: 'admin', via: 'open' });
     expect((await open.fromHeaders({ 'x-user-id': 'ada', 'x-tenant-id': 'acme' }))._unsafeUnwrap()).toMatchObject({ userId: 'ada', tenant: 'acme' });
     expect((await open.fromHeaders({ 'x-tenant-id': '../etc' }))._unsafeUnwrapErr()).toMatchObject({ code: 'bad_request' });
   });
 
   it('accepts a configured API key and refuses unknown ones', async () => {
-    const authenticator = createAuthenticator(auth());
+    const authenticator = await createAuthenticator(auth());
     expect((await authenticator.fromHeaders({ 'x-api-key': KEY }))._unsafeUnwrap()).toEqual({ userId: 'ci-bot', tenant: 'acme', role: 'operator', via: 'api_key' });
     expect((await authenticator.fromHeaders({ 'x-api-key': 'nope' }))._unsafeUnwrapErr()).toMatchObject({ code: 'unauthorized', message: 'unknown API key' });
     expect((await authenticator.fromToken(KEY))._unsafeUnwrap().userId).toBe('ci-bot');
   });
 
   it('accepts a valid HS256 JWT with its sub, tenant and role, and refuses bad ones with a reason', async () => {
-    const authenticator = createAuthenticator(auth());
+    const authenticator = await createAuthenticator(auth());
     const good = await jwt({ sub: 'ada', tenant: 'acme', role: 'user' });
     expect((await authenticator.fromHeaders({ authorization: `Bearer ${good}` }))._unsafeUnwrap()).toEqual({ userId: 'ada', tenant: 'acme', role: 'user', via: 'jwt' });
     expect((await authenticator.fromToken(good))._unsafeUnwrap().userId).toBe('ada');
@@ -47,6 +46,9 @@ describe('authenticator', () => {
       [jwt({ sub: 'ada' }, { secret: 'another-secret-another-secret-another' }), 'the token is not valid'],
       [jwt({ sub: 'ada', role: 'root' }), 'the token\'s "role" claim is not admin, operator, user or viewer'],
       [jwt({ tenant: 'acme' }), 'the token has no valid "sub" claim'],
+      // Regression: a token without exp used to be accepted for ever.
+      [jwt({ sub: 'ada' }, { expires: null }), 'the token has no "exp" claim (tokens must expire)'],
+      [jwt({ sub: 'ada' }, { expires: '2h' }), 'the token is valid for longer than this server accepts (at most 1h)'],
     ];
     for (const [token, message] of cases) {
       expect((await authenticator.fromHeaders({ authorization: `Bearer ${await token}` }))._unsafeUnwrapErr()).toEqual({ code: 'unauthorized', message });

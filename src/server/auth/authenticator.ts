@@ -4,16 +4,16 @@
  *   and `x-tenant-id` headers (defaults `anonymous` and `default`) and is an admin. For a single trusted user or
  *   development only; the README says so.
  * - `auth.enabled: true`: an API key (`x-api-key`, matched by SHA-256 against `auth.api_keys`, compared in constant
- *   time) or a JWT (`authorization: Bearer …`, HS256 with `auth.jwt.secret`, `iss`/`aud` checked when configured;
- *   claims `sub` = user, `tenant` (default `default`), `role` (default `user`)). Anything else is `unauthorized`.
+ *   time) or a JWT (`authorization: Bearer …`, checked by {@link JwtVerifier}; claims `sub` = user, `tenant`
+ *   (default `default`), `role` (default `user`)). Anything else is `unauthorized`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { errors as joseErrors, jwtVerify } from 'jose';
 import { err, ok, type Result } from 'neverthrow';
 import { isSafeSegment } from '../../../machines/index.js';
-import type { Config } from '../../config/index.js';
+import { formatKeyPath, readJwtKeyMaterial, type Config } from '../../config/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { isServerRole, type Identity } from './identity.js';
+import { createJwtVerifier, type JwtVerifier } from './jwt-verifier.js';
 
 /** Request headers the authenticator reads (lower-case names). */
 export const AUTH_HEADER = { authorization: 'authorization', apiKey: 'x-api-key', userId: 'x-user-id', tenant: 'x-tenant-id' } as const;
@@ -34,9 +34,29 @@ export interface Authenticator {
 const unauthorized = (message: string): ApiError => apiError(API_ERROR_CODES.unauthorized, message);
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
 
-/** Builds the authenticator for `auth`. */
-export function createAuthenticator(auth: Config['auth']): Authenticator {
-  const secret = new TextEncoder().encode(auth.jwt.secret);
+/** Why an authenticator could not be built: the JWT key named in the configuration cannot be used. */
+export interface AuthSetupError {
+  readonly kind: 'JwtKeyUnusable';
+  /** `auth.jwt.<key>: problem` lines. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Reads the JWT key of `auth` (files included) and builds the authenticator. Config validation has checked the same
+ * key, so an error here means a key file changed or vanished since.
+ */
+export async function openAuthenticator(auth: Config['auth']): Promise<Result<Authenticator, AuthSetupError>> {
+  const material = readJwtKeyMaterial(auth.jwt);
+  if (material.isErr()) return err({ kind: 'JwtKeyUnusable', problems: material.error.map((issue) => `${formatKeyPath(issue.path)}: ${issue.message}`) });
+  try {
+    return ok(createAuthenticator(auth, await createJwtVerifier(auth.jwt, material.value)));
+  } catch (error) {
+    return err({ kind: 'JwtKeyUnusable', problems: [`auth.jwt: the key cannot be imported (${(error as Error).message})`] });
+  }
+}
+
+/** Builds the authenticator for `auth`, verifying JWTs with `verifyJwt`. */
+export function createAuthenticator(auth: Config['auth'], verifyJwt: JwtVerifier): Authenticator {
   const keys = auth.api_keys.map((key) => ({ ...key, digest: Buffer.from(key.key_sha256, 'hex') }));
 
   const open = (userId: string | undefined, tenant: string | undefined): Result<Identity, ApiError> => {
@@ -54,23 +74,15 @@ export function createAuthenticator(auth: Config['auth']): Authenticator {
   };
 
   const byJwt = async (token: string): Promise<Result<Identity, ApiError>> => {
-    if (auth.jwt.secret === '') return err(unauthorized('JWTs are not accepted by this server (no auth.jwt.secret)'));
-    try {
-      const { payload } = await jwtVerify(token, secret, {
-        algorithms: ['HS256'],
-        ...(auth.jwt.issuer === '' ? {} : { issuer: auth.jwt.issuer }),
-        ...(auth.jwt.audience === '' ? {} : { audience: auth.jwt.audience }),
-      });
-      const tenant = payload['tenant'] ?? OPEN_IDENTITY.tenant;
-      const role = payload['role'] ?? 'user';
-      if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) return err(unauthorized('the token has no valid "sub" claim'));
-      if (typeof tenant !== 'string' || !isSafeSegment(tenant)) return err(unauthorized('the token\'s "tenant" claim is not a valid tenant id'));
-      if (!isServerRole(role)) return err(unauthorized('the token\'s "role" claim is not admin, operator, user or viewer'));
-      return ok({ userId: payload.sub, tenant, role, via: 'jwt' });
-    } catch (error) {
-      const reason = error instanceof joseErrors.JWTExpired ? 'the token has expired' : error instanceof joseErrors.JWTClaimValidationFailed ? `the token's claims are not accepted (${error.claim})` : 'the token is not valid';
-      return err(unauthorized(reason));
-    }
+    const verified = await verifyJwt(token);
+    if (verified.isErr()) return err(unauthorized(verified.error));
+    const payload = verified.value;
+    const tenant = payload['tenant'] ?? OPEN_IDENTITY.tenant;
+    const role = payload['role'] ?? 'user';
+    if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) return err(unauthorized('the token has no valid "sub" claim'));
+    if (typeof tenant !== 'string' || !isSafeSegment(tenant)) return err(unauthorized('the token\'s "tenant" claim is not a valid tenant id'));
+    if (!isServerRole(role)) return err(unauthorized('the token\'s "role" claim is not admin, operator, user or viewer'));
+    return ok({ userId: payload.sub, tenant, role, via: 'jwt' });
   };
 
   const fromToken = async (token: string | undefined): Promise<Result<Identity, ApiError>> => {

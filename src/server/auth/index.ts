@@ -2,3 +2,4 @@
 export * from './identity.js';
 export * from './authenticator.js';
 export * from './guard.js';
+export * from './jwt-verifier.js';
