@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SESSION_PERSISTED_NAME } from '../machines/index.js';
 import { CLIENT_FRAME, SERVER_FRAME } from '../src/server/ws/protocol.js';
-import { connectBenchClient, openFrameSocket, spawnBenchApi, type BenchClient, type FrameSocket, type ReceivedFrame } from './support/api.js';
+import { connectBenchClient, openFrameSocket, spawnBenchApi, type BenchApiProcess, type BenchClient, type FrameSocket, type ReceivedFrame } from './support/api.js';
 import { BENCH_DURABILITY } from './support/bench-pool.js';
 import { reportFigure } from './support/figures.js';
 import { Histogram } from './support/histogram.js';
@@ -50,6 +50,8 @@ const WARMUP_SECONDS = 0.5;
 const FANOUT_RATE = Number(process.env['BENCH_WS_FANOUT_RATE'] ?? '200');
 /** Pairs of (1 subscriber, 10 subscribers) fan-out cost runs, alternated so that a change in load hits both. */
 const FANOUT_PAIRS = Number(process.env['BENCH_WS_FANOUT_PAIRS'] ?? '3');
+/** Whether the fan-out cost is also measured on a server fanning out with a per-socket `send` loop (`AICLI_WS_FAN_OUT=send-loop`). */
+const COMPARE_LOOP = process.env['BENCH_WS_COMPARE_LOOP'] !== '0';
 /** The warm-up before the fan-out cost runs (JIT, caches), not counted. */
 const WARMUP_RUN_SECONDS = 2;
 /** Pause after a run, for the last events to arrive and queued turns to finish. */
@@ -132,14 +134,26 @@ function onFrame(index: number, frame: ReceivedFrame, at: number): void {
   }
 }
 
-const server = await spawnBenchApi({ sessions: SESSIONS });
-const clients: BenchClient[] = [];
+/** A server and its connections: the server under test, and the same server fanning out with a per-socket send loop. */
+interface Rig {
+  readonly name: string;
+  readonly server: BenchApiProcess;
+  readonly clients: BenchClient[];
+  subscribedPerSession: number;
+}
+
+const topicRig: Rig = { name: 'uWS topics', server: await spawnBenchApi({ sessions: SESSIONS }), clients: [], subscribedPerSession: 0 };
+const loopRig: Rig | null = COMPARE_LOOP
+  ? { name: 'per-socket send loop', server: await spawnBenchApi({ sessions: SESSIONS }, [], { AICLI_WS_FAN_OUT: 'send-loop' }), clients: [], subscribedPerSession: 0 }
+  : null;
+/** The rig the runs drive (the loop rig only for the fan-out cost comparison). */
+let rig: Rig = topicRig;
 const clientLoop = monitorEventLoopDelay({ resolution: 1 });
 let profiling = false;
 
 /** Server CPU (µs) and event-loop delay since the previous sample. */
 async function serverCpu(): Promise<{ readonly micros: number; readonly loop: string }> {
-  const { cpu, loopDelay } = await server.sample();
+  const { cpu, loopDelay } = await rig.server.sample();
   return { micros: cpu.user + cpu.system, loop: `server event-loop p99 ${loopDelay?.p99Ms.toFixed(1) ?? '?'} ms, max ${loopDelay?.maxMs.toFixed(1) ?? '?'} ms` };
 }
 
@@ -161,8 +175,8 @@ async function fanOutRun(subscribers: number): Promise<{ messages: number; deliv
     cpuAfter = (await serverCpu()).micros;
   })();
   const sender = async (index: number): Promise<void> => {
-    const client = clients[index] as BenchClient;
-    const session = server.sessions[index]?.sessionId as string;
+    const client = rig.clients[index] as BenchClient;
+    const session = rig.server.sessions[index]?.sessionId as string;
     state.completed.set(index, new Set());
     while (performance.now() < endAt) {
       const clientMsgId = randomUUID();
@@ -186,7 +200,7 @@ async function fanOutRun(subscribers: number): Promise<{ messages: number; deliv
     `ws fan-out ${subscribers} subscriber${subscribers === 1 ? ' ' : 's'} per session: ${fmt(result.deliveries / result.elapsed).padStart(7)} deliveries/s,` +
       ` ${fmt(result.messages / result.elapsed)} messages/s (closed loop, ${SESSIONS} senders), server CPU ${(result.cpuMicros / Math.max(1, result.deliveries)).toFixed(1)} µs/delivery,` +
       ` ${fmt(result.cpuMicros / Math.max(1, result.messages))} µs/message (${(result.deliveries / Math.max(1, result.messages)).toFixed(1)} deliveries/message)` +
-      `${timedOut === 0 ? '' : `; ${timedOut} turns given up after ${TURN_TIMEOUT_MS / 1000}s`}; connections closed by the server: ${clients.filter((client) => client.socket.readyState !== client.socket.OPEN).length}`,
+      `${timedOut === 0 ? '' : `; ${timedOut} turns given up after ${TURN_TIMEOUT_MS / 1000}s`}; connections closed by the server: ${rig.clients.filter((client) => client.socket.readyState !== client.socket.OPEN).length}`,
   );
   return result;
 }
@@ -230,7 +244,7 @@ async function openLoop(rate: number, duration: number): Promise<OpenLoop> {
       const index = sent % CONNECTIONS;
       const clientMsgId = randomUUID();
       state.scheduled.set(clientMsgId, { dueAt });
-      (clients[index] as BenchClient).send({ type: CLIENT_FRAME.send, session: server.sessions[index % SESSIONS]?.sessionId, text: `message ${sent}`, clientMsgId, ref: clientMsgId });
+      (rig.clients[index] as BenchClient).send({ type: CLIENT_FRAME.send, session: rig.server.sessions[index % SESSIONS]?.sessionId, text: `message ${sent}`, clientMsgId, ref: clientMsgId });
       sent += 1;
     }
     const wait = started + (sent * 1000) / rate - performance.now();
@@ -292,11 +306,11 @@ async function latencyRun(rate: number): Promise<void> {
  * (CPU with many − CPU with few) / (deliveries with many − deliveries with few), and the figure is the median of
  * {@link FANOUT_PAIRS} pairs (their range is printed: on a machine busy with other work it can be wide).
  */
-async function fanOutCost(few: number, many: number): Promise<{ perDelivery: number; detail: string }> {
+async function fanOutCost(few: number, many: number, pairs = FANOUT_PAIRS): Promise<{ perDelivery: number; detail: string }> {
   const estimates: number[] = [];
   const perMessage: Record<number, number[]> = { [few]: [], [many]: [] };
   let deliveriesPerMessage: Record<number, number> = {};
-  for (let pair = 0; pair < FANOUT_PAIRS; pair++) {
+  for (let pair = 0; pair < pairs; pair++) {
     const runs: Record<number, OpenLoop> = {};
     for (const subscribers of [few, many]) {
       await setSubscribers(subscribers);
@@ -324,25 +338,24 @@ async function fanOutCost(few: number, many: number): Promise<{ perDelivery: num
   };
 }
 
-let subscribedPerSession = 0;
 
 /** Subscribes or unsubscribes connections so that each session has `subscribers` (the connections i < subscribers × sessions). */
 async function setSubscribers(subscribers: number): Promise<void> {
   const want = Math.min(CONNECTIONS, SESSIONS * subscribers);
-  const have = Math.min(CONNECTIONS, SESSIONS * subscribedPerSession);
+  const have = Math.min(CONNECTIONS, SESSIONS * rig.subscribedPerSession);
   if (want > have) {
     await forEachConcurrently(have, want, async (index) => {
-      const client = clients[index] as BenchClient;
-      await client.subscribe(server.sessions[index % SESSIONS]?.sessionId as string);
+      const client = rig.clients[index] as BenchClient;
+      await client.subscribe(rig.server.sessions[index % SESSIONS]?.sessionId as string);
       client.onFrame((frame, at) => onFrame(index, frame, at));
     });
   } else if (want < have) {
     const target = state.unsubscribed + (have - want);
-    for (let index = want; index < have; index++) (clients[index] as BenchClient).send({ type: CLIENT_FRAME.unsubscribe, session: server.sessions[index % SESSIONS]?.sessionId });
+    for (let index = want; index < have; index++) (rig.clients[index] as BenchClient).send({ type: CLIENT_FRAME.unsubscribe, session: rig.server.sessions[index % SESSIONS]?.sessionId });
     const deadline = performance.now() + 30_000;
     while (state.unsubscribed < target && performance.now() < deadline) await sleep(10);
   }
-  subscribedPerSession = subscribers;
+  rig.subscribedPerSession = subscribers;
   await sleep(SETTLE_MS);
 }
 
@@ -405,28 +418,82 @@ async function rawFanOut(subscribers: number): Promise<{ deliveries: number; cpu
   }
 }
 
+/** Median of `values` (the lower middle one). */
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] as number;
+
+/**
+ * The fan-out cost on both rigs, pair by pair in turns (topics, loop, topics, …) so that a change in the machine's
+ * load hits both: the median CPU per extra delivery of each, and the loop's over the topics'.
+ */
+async function compareFanOut(few: number, many: number, loop: Rig): Promise<{ topics: { perDelivery: number; detail: string }; loop: number }> {
+  const estimates = new Map<Rig, number[]>([
+    [topicRig, []],
+    [loop, []],
+  ]);
+  let detail = '';
+  for (let pair = 0; pair < FANOUT_PAIRS; pair++) {
+    for (const each of [topicRig, loop]) {
+      rig = each;
+      console.log(`  ${each.name}:`);
+      const cost = await fanOutCost(few, many, 1);
+      estimates.get(each)?.push(cost.perDelivery);
+      if (each === topicRig) detail = cost.detail;
+    }
+  }
+  rig = topicRig;
+  const topics = estimates.get(topicRig) ?? [];
+  const range = (values: readonly number[]): string => `${Math.min(...values).toFixed(1)} to ${Math.max(...values).toFixed(1)} µs`;
+  const loopMedian = median(estimates.get(loop) ?? []);
+  console.log(
+    `ws fan-out cost per extra delivery, ${CONNECTIONS} connections on ${SESSIONS} sessions: uWS topics ${median(topics).toFixed(1)} µs (range ${range(topics)}),` +
+      ` per-socket send loop ${loopMedian.toFixed(1)} µs (range ${range(estimates.get(loop) ?? [])}): topics ${(loopMedian / median(topics)).toFixed(2)}× cheaper (medians of ${FANOUT_PAIRS} pairs each, in turns)`,
+  );
+  return { topics: { perDelivery: median(topics), detail: `median of ${topics.length} pairs (range ${range(topics)}); last pair: ${detail}` }, loop: loopMedian };
+}
+
+/** Opens {@link CONNECTIONS} connections to `each`'s server. */
+async function connect(each: Rig): Promise<void> {
+  await forEachConcurrently(0, CONNECTIONS, async (index) => {
+    const client = await connectBenchClient(each.server.wsUrl, each.server.sessions[index % SESSIONS]?.owner as string);
+    client.onFrame((frame, at) => onFrame(index, frame, at));
+    each.clients[index] = client;
+  });
+}
+
+/** Closes `each`'s connections and server. */
+async function closeRig(each: Rig): Promise<void> {
+  await Promise.all(each.clients.map((client) => client.close()));
+  await each.server.close();
+}
+
 try {
   const connectStarted = performance.now();
-  await forEachConcurrently(0, CONNECTIONS, async (index) => {
-    const client = await connectBenchClient(server.wsUrl, server.sessions[index % SESSIONS]?.owner as string);
-    client.onFrame((frame, at) => onFrame(index, frame, at));
-    clients[index] = client;
-  });
+  for (const each of loopRig === null ? [topicRig] : [topicRig, loopRig]) await connect(each);
   console.log(`load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
   console.log(
     `websocket, server in a child process (in-process agent, sqlite durability ${BENCH_DURABILITY}): ${CONNECTIONS} connections on ${SESSIONS} sessions,` +
       ` connected in ${((performance.now() - connectStarted) / 1000).toFixed(1)}s; fan-out runs ${FANOUT_SECONDS}s, latency runs ${LATENCY_SECONDS}s each`,
   );
   if (PROFILE_DIR !== undefined) {
-    await server.profileStart();
+    await rig.server.profileStart();
     profiling = true;
   }
 
   const subscribersOf = Math.floor(CONNECTIONS / SESSIONS);
   // The fan-out cost first, on a server with no backlog (after a warm-up run that does not count); then latency.
-  await setSubscribers(1);
-  await openLoop(FANOUT_RATE, WARMUP_RUN_SECONDS);
-  const cost = await fanOutCost(1, subscribersOf);
+  for (const each of loopRig === null ? [topicRig] : [loopRig, topicRig]) {
+    rig = each;
+    await setSubscribers(1);
+    await openLoop(FANOUT_RATE, WARMUP_RUN_SECONDS);
+  }
+  let cost: { perDelivery: number; detail: string };
+  if (loopRig === null) cost = await fanOutCost(1, subscribersOf);
+  else {
+    const compared = await compareFanOut(1, subscribersOf, loopRig);
+    cost = compared.topics;
+    reportFigure({ id: 'fanout.vsLoop', value: compared.loop / compared.topics.perDelivery, detail: `per extra delivery: topics ${compared.topics.perDelivery.toFixed(1)} µs, send loop ${compared.loop.toFixed(1)} µs` });
+    await closeRig(loopRig);
+  }
   await setSubscribers(LATENCY_SUBSCRIBERS);
   for (const rate of RATES) await latencyRun(rate);
   await setSubscribers(subscribersOf);
@@ -447,8 +514,8 @@ try {
 } finally {
   if (profiling && PROFILE_DIR !== undefined) {
     mkdirSync(PROFILE_DIR, { recursive: true });
-    await server.profileStop(join(PROFILE_DIR, `ws-${CONNECTIONS}-${BENCH_DURABILITY}.cpuprofile`));
+    await rig.server.profileStop(join(PROFILE_DIR, `ws-${CONNECTIONS}-${BENCH_DURABILITY}.cpuprofile`));
   }
-  await Promise.all(clients.map((client) => client.close()));
-  await server.close();
+  await closeRig(topicRig);
+  if (loopRig !== null && loopRig.server.child.exitCode === null) await closeRig(loopRig);
 }

@@ -236,12 +236,12 @@ const SELF = fileURLToPath(import.meta.url);
 
 /**
  * Runs {@link startBenchApi} in a child process (`node [execArgv] --import tsx bench/support/api.ts`), e.g. with
- * `['--cpu-prof', '--cpu-prof-dir', dir]`; resolves once its sessions are ready.
+ * `['--cpu-prof', '--cpu-prof-dir', dir]`, with `env` added to this process's; resolves once its sessions are ready.
  */
-export async function spawnBenchApi(options: BenchApiOptions, execArgv: readonly string[] = []): Promise<BenchApiProcess> {
+export async function spawnBenchApi(options: BenchApiOptions, execArgv: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<BenchApiProcess> {
   const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', SELF, JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: process.env,
+    env: { ...process.env, ...env },
   });
   const exited = once(child, 'exit');
   const replies: Array<(message: FromChild) => void> = [];

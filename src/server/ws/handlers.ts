@@ -107,6 +107,7 @@ async function subscribe(hub: HubContext, connection: Connection, identity: Iden
   const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
   // The feed calls these from its one dispatch loop: guarded, so a bug here cannot stop other subscribers' events.
   const handle: FeedHandle = hub.feed.follow(session, start, {
+    connection,
     started: ({ fromRevision, headRevision }) =>
       hub.guard(connection, ref, () => {
         if (!hub.send(connection, subscribedFrame(session, fromRevision, headRevision, ref))) return;

@@ -2,7 +2,9 @@
  * The WebSocket connections of `/api/v1/ws`: the upgrade (connection limit, credentials from the query or
  * headers), one {@link Connection} per socket, the hello gate (caps and timeout for connections that have not said
  * `hello`), the heartbeat, backpressure (a slow consumer is closed, never waited for), close codes, presence
- * broadcasts and the counters behind `hub.status()`. Every uWS handler runs guarded: an exception becomes an
+ * broadcasts and the counters behind `hub.status()`. Session events and presence frames are fanned out with uWS
+ * topics (one per session for events, one for presence): each frame is encoded once and published once; the
+ * subscribers it would take past `max_buffered` are closed first, so no frame is ever dropped silently. Every uWS handler runs guarded: an exception becomes an
  * `internal_error` frame (or close 1011), is logged with the connection id and counted, and the server keeps
  * serving. Frames are handled by `handlers.ts`; session events come from the one {@link SessionFeed}.
  */
@@ -28,7 +30,8 @@ import { HelloGate } from './hello-gate.js';
 import { FrameEncoder, passesBound } from './outbox.js';
 import { PresenceBoard, type ConnectionPresence, type PresenceChange } from './presence.js';
 import { WS_CLOSE, WS_CLOSE_REASON, WS_PATH } from './protocol.js';
-import { SessionFeed, type FeedHandle } from './session-feed.js';
+import { SessionFeed, sessionStream, type FeedHandle, type FeedSink, type LiveChannel } from './session-feed.js';
+import { unflushedCount, UnflushedBytes, UWS_DEFERRED_PUBLISH_BYTES } from './unflushed.js';
 
 /** uWS's own backpressure cap; above our limit so that our check, not a silent drop, decides. */
 const UWS_MAX_BACKPRESSURE = 64 * 1024 * 1024;
@@ -53,6 +56,15 @@ const TOO_LARGE_DROP = 'frame_too_large';
 
 /** `WebSocket.send` result when uWS dropped the message (backpressure over `maxBackpressure`). */
 const SEND_DROPPED = 2;
+
+/**
+ * `AICLI_WS_FAN_OUT=send-loop` fans out with one `send` per subscriber instead of uWS topics: the comparison
+ * `bench/ws.ts` measures topics against. Not a setting for production.
+ */
+const FAN_OUT_ENV = 'AICLI_WS_FAN_OUT';
+
+/** The uWS topic of a session's presence frames (its events go to the topic named after its stream). */
+const presenceTopic = (sessionId: string): string => `presence:${sessionId}`;
 
 /** Counters of the endpoint, for the status endpoint and metrics. */
 export interface WebSocketStatus {
@@ -87,16 +99,23 @@ export class Connection {
   readonly subscriptions = new Map<string, FeedHandle>();
   /** Sessions whose `subscribed` was sent (they receive presence). */
   readonly present = new Set<string>();
+  /** Bytes published to it that uWS may not have written yet (see `unflushed.ts`). */
+  readonly unflushed = unflushedCount();
   closed = false;
   openedAt = 0;
 
   constructor(readonly credentials: UpgradeCredentials) {}
 }
 
+/** A follower of a session feed: a connection's subscription. */
+export interface ConnectionSink extends FeedSink {
+  readonly connection: Connection;
+}
+
 /** What `handlers.ts` is given to act on connections. */
 export interface HubContext {
   readonly deps: ApiDeps;
-  readonly feed: SessionFeed;
+  readonly feed: SessionFeed<ConnectionSink>;
   readonly presence: PresenceBoard;
   readonly pingIntervalMs: number;
   readonly maxPayloadBytes: number;
@@ -137,8 +156,11 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
   const maxPayloadBytes = config.server.max_body_size;
   const heartbeat = new Heartbeat<Connection>(limits.ping_interval, limits.pong_timeout);
   const presence = new PresenceBoard();
-  const feed = new SessionFeed(deps.store, eventFrame, (reason) => logger.warn({ reason }, 'websocket: session feed'));
+  const byTopics = process.env[FAN_OUT_ENV] !== 'send-loop';
   const connections = new Set<Connection>();
+  /** Connections that receive each session's presence frames. */
+  const presentIn = new Map<string, Set<Connection>>();
+  const unflushed = new UnflushedBytes();
   // Connections without credentials wait at a capped gate; those authenticated on the upgrade only have a deadline.
   const waiting = new HelloGate<Connection>({
     timeoutMs: limits.hello_timeout,
@@ -189,7 +211,7 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     try {
       // The frame about to be queued counts: a client it would take past the bound is closed, not fed.
       const bytes = encoder.encode(frame);
-      if (passesBound(ws.getBufferedAmount(), bytes.length, limits.max_buffered) || ws.send(bytes, false) === SEND_DROPPED) {
+      if (passesBound(ws.getBufferedAmount(), bytes.length, limits.max_buffered, unflushed.of(connection.unflushed)) || ws.send(bytes, false) === SEND_DROPPED) {
         end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
         return false;
       }
@@ -200,14 +222,48 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     }
   };
 
+  /**
+   * Sends `frame` to every subscriber of `topic`, who are `members`: encoded once, published once. A member it would
+   * take past `max_buffered` is closed as a slow consumer first (closing leaves the topic), so uWS never drops it.
+   */
+  const publish = (topic: string, frame: string, members: Iterable<Connection>): void => {
+    const bytes = encoder.encode(frame);
+    const deferred = bytes.length < UWS_DEFERRED_PUBLISH_BYTES;
+    let slow: Connection[] | null = null;
+    for (const connection of members) {
+      const ws = connection.ws;
+      if (connection.closed || ws === null) continue;
+      if (passesBound(ws.getBufferedAmount(), bytes.length, limits.max_buffered, unflushed.of(connection.unflushed))) (slow ??= []).push(connection);
+      else if (deferred) unflushed.add(connection.unflushed, bytes.length);
+    }
+    if (slow !== null) for (const connection of slow) end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
+    app.publish(topic, bytes, false);
+  };
+
+  /** Live session events: published to the session's topic, which a follower joins once it has caught up. */
+  const channel: LiveChannel<ConnectionSink> = {
+    join: (sessionId, { connection }) => void (connection.closed ? undefined : connection.ws?.subscribe(sessionStream(sessionId))),
+    leave: (sessionId, { connection }) => void (connection.closed ? undefined : connection.ws?.unsubscribe(sessionStream(sessionId))),
+    publish: (sessionId, frame, sinks) =>
+      publish(
+        sessionStream(sessionId),
+        frame,
+        sinks.map((sink) => sink.connection),
+      ),
+  };
+  const feed = new SessionFeed<ConnectionSink>(deps.store, eventFrame, (reason) => logger.warn({ reason }, 'websocket: session feed'), undefined, byTopics ? { channel } : {});
+
   const fault = (connection: Connection, error: unknown, ref: string | undefined): void => {
     internalError(connection, error, 'frame', false);
     send(connection, errorFrame(apiError(API_ERROR_CODES.internal, 'internal error'), ref));
   };
 
   const broadcastPresence = (sessionId: string, change: PresenceChange): void => {
+    const members = presentIn.get(sessionId);
+    if (members === undefined) return;
     const frame = presenceFrame(sessionId, presence.users(sessionId), change);
-    for (const connection of connections) if (connection.present.has(sessionId)) send(connection, frame);
+    if (byTopics) publish(presenceTopic(sessionId), frame, members);
+    else for (const connection of members) send(connection, frame);
   };
 
   const context: HubContext = {
@@ -222,12 +278,22 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     report,
     setPresence(connection, sessionId, status) {
       if (connection.identity === null || connection.closed) return;
-      connection.present.add(sessionId);
+      if (!connection.present.has(sessionId)) {
+        connection.present.add(sessionId);
+        let members = presentIn.get(sessionId);
+        if (members === undefined) presentIn.set(sessionId, (members = new Set()));
+        members.add(connection);
+        if (byTopics) connection.ws?.subscribe(presenceTopic(sessionId));
+      }
       const change = presence.set(sessionId, connection.identity.userId, connection.id, status);
       if (change !== null) broadcastPresence(sessionId, change);
     },
     leavePresence(connection, sessionId) {
       if (connection.identity === null || !connection.present.delete(sessionId)) return;
+      const members = presentIn.get(sessionId);
+      members?.delete(connection);
+      if (members?.size === 0) presentIn.delete(sessionId);
+      if (byTopics && !connection.closed) connection.ws?.unsubscribe(presenceTopic(sessionId));
       const change = presence.remove(sessionId, connection.identity.userId, connection.id);
       if (change !== null) broadcastPresence(sessionId, change);
     },

@@ -13,6 +13,12 @@ describe('passesBound', () => {
     expect(passesBound(0, 5_000, 1_000)).toBe(false);
   });
 
+  it('counts bytes published but not yet written once the send buffer holds any', () => {
+    expect(passesBound(1, 100, 1_000, 900)).toBe(true);
+    expect(passesBound(1, 100, 1_000, 899)).toBe(false);
+    expect(passesBound(0, 100, 1_000, 5_000)).toBe(false);
+  });
+
   it('never lets a queue that was within the bound grow past it', () => {
     fc.assert(
       fc.property(fc.nat(10_000), fc.nat(10_000), fc.integer({ min: 1, max: 10_000 }), (buffered, frame, bound) => {

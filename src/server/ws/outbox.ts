@@ -5,12 +5,13 @@
  */
 
 /**
- * Whether queuing `frameBytes` more on a connection holding `buffered` bytes would take it past `bound`: such a
- * client is a slow consumer, closed instead. A frame larger than the bound still goes to a client with nothing
- * waiting, or a large event could never be delivered; so a connection holds at most max(bound, one frame).
+ * Whether queuing `frameBytes` more on a connection holding `buffered` bytes in its send buffer (and `unwritten`
+ * bytes published to it that uWS has not written yet, see `unflushed.ts`) would take it past `bound`: such a client
+ * is a slow consumer, closed instead. A frame larger than the bound still goes to a client whose send buffer is
+ * empty (its socket takes what it is given), or a large event could never be delivered.
  */
-export function passesBound(buffered: number, frameBytes: number, bound: number): boolean {
-  return buffered > 0 && buffered + frameBytes > bound;
+export function passesBound(buffered: number, frameBytes: number, bound: number, unwritten = 0): boolean {
+  return buffered > 0 && buffered + unwritten + frameBytes > bound;
 }
 
 /** Encodes frames to UTF-8, remembering the last one: a fan-out loop encodes each frame once. */

@@ -3,7 +3,7 @@ import { ResultAsync } from 'neverthrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore, type EventStore, type RecordedEvent } from '../../store/index.js';
 import { fanOutCost } from './fan-out.js';
-import { SessionFeed, sessionStream, type FeedHandle, type FeedPosition, type FeedStart } from './session-feed.js';
+import { SessionFeed, sessionStream, type FeedHandle, type FeedPosition, type FeedSink, type FeedStart, type LiveChannel } from './session-feed.js';
 import { manualTurns } from './testing/manual-turns.js';
 
 const stores: EventStore[] = [];
@@ -64,6 +64,32 @@ interface Received {
 
 const serialize = (sessionId: string, event: RecordedEvent): string => `${sessionId}:${event.revision}`;
 
+/**
+ * A channel that behaves like uWS topics: `publish` reaches the sinks joined at that moment, whatever list it is
+ * given; it checks that the list is exactly them (the hub checks backpressure on that list).
+ */
+function topicChannel(): LiveChannel<FeedSink> & { readonly joined: Map<string, Set<FeedSink>>; publishes: number; mismatches: number } {
+  const joined = new Map<string, Set<FeedSink>>();
+  const channel = {
+    joined,
+    publishes: 0,
+    mismatches: 0,
+    join: (sessionId: string, sink: FeedSink) => {
+      if (!joined.has(sessionId)) joined.set(sessionId, new Set());
+      joined.get(sessionId)!.add(sink);
+    },
+    leave: (sessionId: string, sink: FeedSink) => void joined.get(sessionId)?.delete(sink),
+    publish: (sessionId: string, frame: string, sinks: readonly FeedSink[]) => {
+      channel.publishes++;
+      const members = joined.get(sessionId) ?? new Set<FeedSink>();
+      if (sinks.length !== members.size || sinks.some((sink) => !members.has(sink))) channel.mismatches++;
+      const event = { revision: BigInt(frame.slice(frame.indexOf(':') + 1)) } as RecordedEvent;
+      for (const sink of members) sink.deliver(frame, event);
+    },
+  };
+  return channel;
+}
+
 describe('session feed', () => {
   it('delivers history from fromRevision then live events, once each and in order, whatever appends race the read', async () => {
     await fc.assert(
@@ -74,11 +100,17 @@ describe('session feed', () => {
         fc.integer({ min: 1, max: 4 }),
         fc.boolean(),
         fc.boolean(),
-        async (initial, from, racing, later, readFirst, sliced) => {
+        fc.boolean(),
+        async (initial, from, racing, later, readFirst, sliced, topics) => {
           const { store, release } = gatedStore(readFirst);
           await append(store, 'a', initial);
           // Sliced: every live event goes out one send per event-loop turn, racing the history read all the more.
-          const feed = new SessionFeed(store, serialize, undefined, undefined, sliced ? { budget: { syncCost: 0, sliceMs: 0, maxPendingCost: Number.POSITIVE_INFINITY } } : {});
+          // Topics: live events are published to the followers that joined once caught up (as uWS topics do).
+          const channel = topicChannel();
+          const feed = new SessionFeed(store, serialize, undefined, undefined, {
+            ...(sliced ? { budget: { syncCost: 0, sliceMs: 0, maxPendingCost: Number.POSITIVE_INFINITY } } : {}),
+            ...(topics ? { channel } : {}),
+          });
           feed.start((await store.headPosition())._unsafeUnwrap());
           // A fromRevision past the end is valid: the follower waits for it, so append until it exists.
           const extra = from === undefined ? 0 : Math.max(0, from + 1 - (initial + racing + later));
@@ -104,10 +136,13 @@ describe('session feed', () => {
           const expected = Array.from({ length: sentinel + 1 - first }, (_, index) => first + index);
           expect(received.revisions).toEqual(expected);
           expect(received.frames).toEqual(expected.map((revision) => `a:${revision}`));
+          expect(channel.mismatches).toBe(0);
+          if (topics && !sliced) expect(channel.publishes).toBeGreaterThan(0);
           await feed.close();
+          expect(channel.joined.get('a')?.size ?? 0).toBe(0);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
@@ -137,6 +172,39 @@ describe('session feed', () => {
     expect(subscriptions).toBe(1);
     await feed.close();
     expect(feed.followed()).toEqual({});
+  });
+
+  it('publishes each live event once to every caught-up follower; a stopped one leaves the channel at once', async () => {
+    const store = new MemoryEventStore();
+    stores.push(store);
+    await append(store, 'a', 2);
+    const channel = topicChannel();
+    const feed = new SessionFeed(store, serialize, undefined, undefined, { channel });
+    feed.start((await store.headPosition())._unsafeUnwrap());
+    const one = collectInto(4);
+    const two = collectInto(4);
+    const leaving = collectInto(4);
+    feed.follow('a', { kind: 'revision', revision: 0n }, one.received.sink);
+    feed.follow('a', { kind: 'head' }, two.received.sink);
+    const handle = feed.follow('a', { kind: 'revision', revision: 1n }, leaving.received.sink);
+    await Promise.all([one.started, two.started, leaving.started]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(channel.joined.get('a')?.size).toBe(3);
+    // A follower catching up while the others are live: it must not get live events before its history.
+    const late = collectInto(4);
+    feed.follow('a', { kind: 'revision', revision: 0n }, late.received.sink);
+    await append(store, 'a', 1);
+    handle.stop();
+    await append(store, 'a', 2);
+    await Promise.all([one.done, two.done, late.done]);
+    expect(channel.joined.get('a')?.size).toBe(3);
+    expect(late.received.revisions).toEqual([0, 1, 2, 3, 4]);
+    expect(one.received.revisions).toEqual([0, 1, 2, 3, 4]);
+    expect(two.received.revisions).toEqual([2, 3, 4]);
+    expect(leaving.received.revisions).toEqual([1, 2]);
+    expect(channel.publishes).toBe(3);
+    expect(channel.mismatches).toBe(0);
+    await feed.close();
   });
 
   it('starts a follower of a session with no events yet at revision 0', async () => {

@@ -3,10 +3,12 @@
  * from the head at start) dispatched synchronously by stream to whoever follows that session. Each follower gets
  * history from its `fromRevision` read with `readStream`, then live events, with no gap and no duplicate: a
  * follower is registered before its history is read, live events that arrive meanwhile are buffered, and only
- * those past the last revision sent are flushed. Delivery is one synchronous call per follower and a live
- * event is serialised once for all of them; nothing in the dispatch loop awaits a client. A live event too large
- * to send to all its followers in one event-loop turn goes out in slices ({@link SlicedFanOut}), and the session's
- * later events queue behind it, so each follower still gets them in order.
+ * those past the last revision sent are flushed. A live event is serialised once for all followers; with a
+ * {@link LiveChannel} (uWS topics) it is published once to the followers that are live (a follower joins the
+ * channel only once its history and buffered events are delivered, and leaves it the moment it stops), otherwise
+ * it is one synchronous call per follower. Nothing in the dispatch loop awaits a client. A live event too large
+ * to send to all its followers in one event-loop turn goes out in slices ({@link SlicedFanOut}, one send per
+ * follower), and the session's later events queue behind it, so each follower still gets them in order.
  */
 import { STREAM_PREFIX } from '../../runtime/index.js';
 import { formatStoreError, READ_DIRECTION, STORE_ERROR_KIND, type EventStore, type RecordedEvent, type Subscription } from '../../store/index.js';
@@ -37,14 +39,37 @@ export interface FeedSink {
 /** Serialises an event of session `sessionId` into the frame clients receive. */
 export type EventSerializer = (sessionId: string, event: RecordedEvent) => string;
 
-interface Follower {
+/**
+ * Delivers live events to many followers of a session at once (uWS topics): a follower {@link join}s once it is
+ * live and {@link leave}s when it stops; {@link publish} reaches exactly the followers joined, once each. It must
+ * not throw for one follower's sake.
+ */
+export interface LiveChannel<S extends FeedSink> {
+  join(sessionId: string, sink: S): void;
+  leave(sessionId: string, sink: S): void;
+  /** Sends `frame` to every joined follower of `sessionId` (`sinks`: all of them, e.g. for backpressure checks). */
+  publish(sessionId: string, frame: string, sinks: readonly S[]): void;
+}
+
+/** How a feed fans out, beside its store and serializer. */
+export interface FeedOptions<S extends FeedSink> {
+  readonly budget?: FanOutBudget;
+  readonly schedule?: Schedule;
+  readonly now?: () => number;
+  /** Publishes live events; without it each live follower's sink gets each event by its own call. */
+  readonly channel?: LiveChannel<S>;
+}
+
+interface Follower<S extends FeedSink> {
   readonly sessionId: string;
-  readonly sink: FeedSink;
+  readonly sink: S;
   /** Live events held back while history is read; `null` once live. */
   buffer: RecordedEvent[] | null;
   /** Revision of the last event delivered (or known to be before the start). */
   last: bigint;
   stopped: boolean;
+  /** On the {@link LiveChannel}. */
+  joined: boolean;
 }
 
 /** A follower's handle. */
@@ -57,14 +82,15 @@ export interface FeedHandle {
 export const sessionStream = (sessionId: string): string => `${STREAM_PREFIX.session}${sessionId}`;
 
 /** Fans one store subscription out to the followers of each session. */
-export class SessionFeed {
-  readonly #followers = new Map<string, Set<Follower>>();
+export class SessionFeed<S extends FeedSink = FeedSink> {
+  readonly #followers = new Map<string, Set<Follower<S>>>();
   #subscription: Subscription | null = null;
   #position = 0n;
   #closed = false;
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
   /** Live deliveries too large for one event-loop turn, sent in slices. */
-  readonly #fanOut: SlicedFanOut<Follower>;
+  readonly #fanOut: SlicedFanOut<Follower<S>>;
+  readonly #channel: LiveChannel<S> | undefined;
   #markStarted!: () => void;
   /** Settles on the first {@link start}: a follower reads its history only then, or an event could fall between. */
   readonly #started = new Promise<void>((resolve) => (this.#markStarted = resolve));
@@ -74,9 +100,10 @@ export class SessionFeed {
     private readonly serialize: EventSerializer,
     private readonly onFault: (reason: string) => void = () => undefined,
     private readonly restartDelayMs = 500,
-    fanOut: { readonly budget?: FanOutBudget; readonly schedule?: Schedule; readonly now?: () => number } = {},
+    options: FeedOptions<S> = {},
   ) {
-    this.#fanOut = new SlicedFanOut((follower, frame, event) => this.#send(follower, frame, event), fanOut.budget, fanOut.schedule, fanOut.now);
+    this.#fanOut = new SlicedFanOut((follower, frame, event) => this.#send(follower, frame, event), options.budget, options.schedule, options.now);
+    this.#channel = options.channel;
   }
 
   /** Starts the one store subscription after `fromPosition` (the head when the endpoint was mounted). */
@@ -124,16 +151,36 @@ export class SessionFeed {
     if (live === 0) return;
     const frame = this.serialize(sessionId, event);
     if (this.#fanOut.fitsNow(event.stream, frame, live)) {
-      for (const follower of followers) if (follower.buffer === null) this.#send(follower, frame, event);
+      if (this.#channel !== undefined) this.#publish(this.#channel, sessionId, followers, frame, event);
+      else for (const follower of followers) if (follower.buffer === null) this.#send(follower, frame, event);
       return;
     }
-    const targets: Follower[] = [];
+    const targets: Follower<S>[] = [];
     for (const follower of followers) if (follower.buffer === null && event.revision > follower.last) targets.push(follower);
     this.#fanOut.enqueue(event.stream, frame, event, targets);
   }
 
+  /** Publishes `frame` once to the joined followers; a live one that could not join gets its own send. */
+  #publish(channel: LiveChannel<S>, sessionId: string, followers: ReadonlySet<Follower<S>>, frame: string, event: RecordedEvent): void {
+    const sinks: S[] = [];
+    for (const follower of followers) {
+      if (follower.buffer !== null) continue;
+      if (!follower.joined) this.#send(follower, frame, event);
+      else if (event.revision > follower.last) {
+        follower.last = event.revision;
+        sinks.push(follower.sink);
+      }
+    }
+    if (sinks.length === 0) return;
+    try {
+      channel.publish(sessionId, frame, sinks);
+    } catch (error) {
+      this.onFault(`publishing an event of session ${sessionId} failed: ${String(error)}`);
+    }
+  }
+
   /** Delivers `event` to `follower` unless it left or has it already; whether it did. A sink that throws is reported, never rethrown. */
-  #send(follower: Follower, frame: string, event: RecordedEvent): boolean {
+  #send(follower: Follower<S>, frame: string, event: RecordedEvent): boolean {
     if (follower.stopped || event.revision <= follower.last) return false;
     follower.last = event.revision;
     try {
@@ -149,14 +196,18 @@ export class SessionFeed {
    * Follows session `sessionId` from `start`: registers at once (so no live event is missed), reads the head and
    * the history, tells the sink where it starts, delivers the history, then flushes buffered live events past it.
    */
-  follow(sessionId: string, start: FeedStart, sink: FeedSink): FeedHandle {
+  follow(sessionId: string, start: FeedStart, sink: S): FeedHandle {
     const stream = sessionStream(sessionId);
-    const follower: Follower = { sessionId, sink, buffer: [], last: -1n, stopped: false };
+    const follower: Follower<S> = { sessionId, sink, buffer: [], last: -1n, stopped: false, joined: false };
     const handle: FeedHandle = {
       stop: () => {
         if (follower.stopped) return;
         follower.stopped = true;
         follower.buffer = null;
+        if (follower.joined) {
+          follower.joined = false;
+          this.#leave(follower);
+        }
         const set = this.#followers.get(stream);
         set?.delete(follower);
         if (set?.size === 0) this.#followers.delete(stream);
@@ -178,7 +229,7 @@ export class SessionFeed {
     return handle;
   }
 
-  async #catchUp(stream: string, start: FeedStart, follower: Follower): Promise<FeedError | null> {
+  async #catchUp(stream: string, start: FeedStart, follower: Follower<S>): Promise<FeedError | null> {
     await this.#started;
     const [head, history] = await Promise.all([
       this.store.readStream(stream, { direction: READ_DIRECTION.backwards, maxCount: 1 }),
@@ -197,10 +248,27 @@ export class SessionFeed {
     const buffered = follower.buffer ?? [];
     follower.buffer = null;
     for (const event of buffered) this.#deliverOnce(follower, event);
+    // Live from here: later events come through the channel, after everything sent above.
+    if (this.#channel !== undefined && !follower.stopped) {
+      try {
+        this.#channel.join(follower.sessionId, follower.sink);
+        follower.joined = true;
+      } catch (error) {
+        this.onFault(`a follower of session ${follower.sessionId} could not join its channel: ${String(error)}`);
+      }
+    }
     return null;
   }
 
-  #deliverOnce(follower: Follower, event: RecordedEvent): void {
+  #leave(follower: Follower<S>): void {
+    try {
+      this.#channel?.leave(follower.sessionId, follower.sink);
+    } catch (error) {
+      this.onFault(`a follower of session ${follower.sessionId} could not leave its channel: ${String(error)}`);
+    }
+  }
+
+  #deliverOnce(follower: Follower<S>, event: RecordedEvent): void {
     if (!follower.stopped && event.revision > follower.last) this.#send(follower, this.serialize(follower.sessionId, event), event);
   }
 
@@ -217,7 +285,13 @@ export class SessionFeed {
     this.#closed = true;
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
     this.#markStarted();
-    for (const set of this.#followers.values()) for (const follower of set) follower.stopped = true;
+    for (const set of this.#followers.values()) {
+      for (const follower of set) {
+        follower.stopped = true;
+        if (follower.joined) this.#leave(follower);
+        follower.joined = false;
+      }
+    }
     this.#followers.clear();
     this.#fanOut.clear();
     const subscription = this.#subscription;
