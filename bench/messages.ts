@@ -338,7 +338,7 @@ async function viaAgentPath(): Promise<void> {
     const ms = (micros: number): string => (micros / 1000).toFixed(2);
     console.log(
       `messages agent ${agent.padEnd(11)} ${AGENT_SESSIONS} sessions: ${Math.round(tally.messages / tally.elapsedSeconds).toLocaleString('en-US').padStart(6)} messages/s,` +
-        ` ${Math.round(perMessage)} µs server CPU/message${verdict}` +
+        ` ${Math.round(perMessage)} µs server CPU/message${verdict}, ${(tally.appends / Math.max(1, tally.messages)).toFixed(2)} session events/message` +
         (agent === 'fake-claude' ? `, fake claude processes ${Math.round(agentCpuMicros / Math.max(1, tally.messages))} µs/message` : '') +
         `; send→TurnCompleted p50 ${ms(latency.quantile(0.5))} ms, p99 ${ms(latency.quantile(0.99))} ms, mean ${ms(latency.mean)} ms`,
     );

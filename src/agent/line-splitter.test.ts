@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from './line-splitter.js';
 
@@ -22,5 +23,25 @@ describe('LineSplitter', () => {
     expect(items).toHaveLength(2);
     expect(items[0]).toMatchObject({ overflow: { bytes: 16 } });
     expect(items[1]).toEqual({ line: '{"ok":1}' });
+  });
+
+  it('gives the same lines and overflows however the bytes are cut into chunks', () => {
+    const line = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constantFrom('', ' ', '\r', '{"a":"é€😀"}\r'));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), fc.integer({ min: 4, max: 40 }), (lines, terminated, cuts, max) => {
+        const bytes = Buffer.from(lines.join('\n') + (terminated ? '\n' : ''));
+        const expected = lines.flatMap((text, index) => {
+          if (!terminated && index === lines.length - 1 && Buffer.byteLength(text) > max) return ['overflow'];
+          if (Buffer.byteLength(text) > max) return ['overflow'];
+          const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
+          return trimmed.trim() === '' ? [] : [trimmed];
+        });
+        const splitter = new LineSplitter(max);
+        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+        const items = [0, ...at].map((from, index) => bytes.subarray(from, at[index] ?? bytes.length)).flatMap((chunk) => splitter.push(chunk));
+        items.push(...splitter.end());
+        expect(items.map((item) => ('line' in item ? item.line : 'overflow'))).toEqual(expected);
+      }),
+    );
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/store/index.js';
 import { openTestPool, request, streamTypes, waitForState } from './support.js';
+
+/** The texts of a session's stored partial-message deltas, in order. */
+async function storedDeltas(store: EventStore, sessionId: string): Promise<string[]> {
+  const events = (await store.readStream(`session-${sessionId}`))._unsafeUnwrap();
+  return events
+    .filter((event) => event.type === 'AgentOutputReceived' && (event.data as { chunkType: string }).chunkType === 'stream_event')
+    .map((event) => (event.data as { content: { text: string } }).content.text);
+}
 
 describe('session pool: a conversation', () => {
   it('creates a session, answers a message, stores the output, and ends with no process left', async () => {
@@ -13,11 +22,12 @@ describe('session pool: a conversation', () => {
     const events = (await store.readStream(`session-${lease.sessionId}`))._unsafeUnwrap();
     const output = events.filter((event) => event.type === 'AgentOutputReceived').map((event) => (event.data as { content?: { text?: string } }).content?.text);
     expect(output).toContain('echo: hello');
-    // With agent.partial_messages (the default) the text also streams as deltas, stored as they arrive (joined per read).
+    // With agent.partial_messages (the default) the text also streams as deltas, stored as they arrive (joined per
+    // read); those read together with the complete message are not stored, so what is stored is a prefix of it.
     const deltas = events
       .filter((event) => event.type === 'AgentOutputReceived' && (event.data as { chunkType: string }).chunkType === 'stream_event')
       .map((event) => (event.data as { content: { text?: string } }).content.text ?? '');
-    expect(deltas.join('')).toBe('echo: hello');
+    expect('echo: hello'.startsWith(deltas.join(''))).toBe(true);
     const completed = events.find((event) => event.type === 'TurnCompleted');
     expect(completed?.data).toMatchObject({ turnId: sent.turnId, isError: false, result: 'echo: hello' });
     expect((await pool.terminate(lease.sessionId, 'done'))._unsafeUnwrap()).toBe(true);
@@ -32,13 +42,23 @@ describe('session pool: a conversation', () => {
     const text = Array.from({ length: 500 }, (_, i) => `word${i}`).join(' ');
     (await pool.send(lease.sessionId, { userId: 'ada', text }))._unsafeUnwrap();
     await waitForState(pool, lease.sessionId, 'idle');
-    const events = (await store.readStream(`session-${lease.sessionId}`))._unsafeUnwrap();
-    const deltas = events
-      .filter((event) => event.type === 'AgentOutputReceived' && (event.data as { chunkType: string }).chunkType === 'stream_event')
-      .map((event) => (event.data as { content: { text: string } }).content.text);
-    expect(deltas.join('')).toBe(`echo: ${text}`);
+    const deltas = await storedDeltas(store, lease.sessionId);
+    expect(`echo: ${text}`.startsWith(deltas.join(''))).toBe(true);
     // The fake agent writes 16-character deltas: over 250 lines, read in a few chunks.
     expect(deltas.length).toBeLessThan(20);
+  });
+
+  it('stores every delta that arrived before the complete message, so a slow answer streams whole', async () => {
+    const { pool, store } = await openTestPool();
+    const lease = (await pool.create(request()))._unsafeUnwrap();
+    await waitForState(pool, lease.sessionId, 'ready');
+    // `::slow 40` makes the fake agent wait 40 ms after each 16-character delta, the complete message included.
+    const text = 'a streamed answer ::slow 40';
+    (await pool.send(lease.sessionId, { userId: 'ada', text }))._unsafeUnwrap();
+    await waitForState(pool, lease.sessionId, 'idle');
+    const deltas = await storedDeltas(store, lease.sessionId);
+    expect(deltas.join('')).toBe(`echo: ${text}`);
+    expect(deltas.length).toBeGreaterThan(1);
   });
 
   it('refuses messages from non-participants and viewers, and to unknown sessions, with typed errors', async () => {

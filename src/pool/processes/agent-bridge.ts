@@ -94,7 +94,8 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
 
   const onAgentEvent = (entry: SessionEntry, agent: AttachedAgent, event: AgentEvent): void => {
     const at = clock.now();
-    if (event.kind !== AGENT_EVENT.STREAM_EVENT) flushDeltas(entry, agent);
+    if (event.kind === AGENT_EVENT.ASSISTANT) flushDeltas(entry, agent, { turnId: agent.currentTurnId, text: event.text });
+    else if (event.kind !== AGENT_EVENT.STREAM_EVENT) flushDeltas(entry, agent);
     switch (event.kind) {
       case AGENT_EVENT.SPAWNED:
       case AGENT_EVENT.READY:
@@ -141,7 +142,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     send(entry.sessionId, { ...output, ...(content === undefined ? {} : { content }) });
   };
 
-  // Partial messages: text deltas are joined per read (see text-deltas.ts).
+  // Partial messages: text deltas are joined per read, and not stored when the complete message came with them (see text-deltas.ts).
   const gatherDelta = (entry: SessionEntry, agent: AttachedAgent, delta: AgentOutputEvent): void => {
     const wasPending = agent.deltas.pending;
     const previous = agent.deltas.add(delta);
@@ -149,8 +150,8 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     if (!wasPending) setImmediate(() => flushDeltas(entry, agent));
   };
 
-  const flushDeltas = (entry: SessionEntry, agent: AttachedAgent): void => {
-    const pending = agent.deltas.take();
+  const flushDeltas = (entry: SessionEntry, agent: AttachedAgent, complete?: { turnId: string | undefined; text: string }): void => {
+    const pending = agent.deltas.take(complete);
     if (pending !== undefined) sendOutput(entry, pending);
   };
 
