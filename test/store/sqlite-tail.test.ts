@@ -62,10 +62,13 @@ describe('SQLite committed tail', () => {
         fc.array(fc.array(appendArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
         fc.record({ maxEvents: fc.integer({ min: 1, max: 12 }), maxBytes: fc.integer({ min: 300, max: 6000 }), maxEventBytes: fc.integer({ min: 300, max: 1200 }) }),
         fc.boolean(),
-        async (ticks, tailLimits, withForeign) => {
+        fc.boolean(),
+        async (ticks, tailLimits, withForeign, lingering) => {
           const file = freshFile();
           const store = open(file, tailLimits);
           const other = withForeign ? open(file) : undefined;
+          // A subscription that reads nothing keeps the tail from dropping what the others have read.
+          if (lingering) cleanup.push(() => store.subscribe().close());
           for (const tick of ticks) {
             // One tick's appends share a batch (group commit); foreign ones commit on the other connection.
             const appends = tick.map(({ stream, events, foreign }) =>
@@ -136,6 +139,8 @@ describe('SQLite committed tail', () => {
   it('keeps only its bounds: older checkpoints and large events are read from SQLite', async () => {
     const file = freshFile();
     const store = open(file, { maxEvents: 8, maxBytes: 1 << 20, maxEventBytes: 2048 });
+    const lingering = store.subscribe();
+    cleanup.push(() => lingering.close());
     const pager = store.subscriptionPager(undefined);
     for (let i = 1; i <= 30; i++) await unwrap(store.append(`s-${i}`, [event('E', { i })], { expectedRevision: 'no_stream' }));
     expect(fromTail(pager(22, 100)._unsafeUnwrap().events)).toBe(true);
@@ -149,5 +154,24 @@ describe('SQLite committed tail', () => {
       ['After', false],
     ]);
     expect(fromTail(pager(31, 100)._unsafeUnwrap().events)).toBe(true);
+  });
+
+  it('drops the events every subscription has read at the next commit', async () => {
+    const store = open(freshFile());
+    const subscription = store.subscribe();
+    cleanup.push(() => subscription.close());
+    const reader = subscription[Symbol.asyncIterator]();
+    const pager = store.subscriptionPager(undefined);
+    await unwrap(store.append('s', [event('A'), event('B')], { expectedRevision: 'no_stream' }));
+    expect([(await reader.next()).value?.type, (await reader.next()).value?.type]).toEqual(['A', 'B']);
+    expect(fromTail(pager(0, 10)._unsafeUnwrap().events)).toBe(true);
+    await unwrap(store.append('s', [event('C')], { expectedRevision: 1n }));
+    const [a, b, c] = pager(0, 10)._unsafeUnwrap().events;
+    expect([a, b, c].map((e) => [e?.type, Object.isFrozen(e)])).toEqual([
+      ['A', false],
+      ['B', false],
+      ['C', false],
+    ]);
+    expect(pager(2, 10)._unsafeUnwrap().events.map((e) => [e.type, Object.isFrozen(e)])).toEqual([['C', true]]);
   });
 });

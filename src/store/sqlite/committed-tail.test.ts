@@ -11,14 +11,15 @@ function harness(limits: TailLimits = LARGE) {
   let version = 1;
   let revision = 0;
   const tail = new CommittedTail(() => version, limits);
-  const commit = (positions: readonly number[], data = '{}', rollBack = false): void => {
+  /** `readThrough`: what every reader has read (none by default: nothing is dropped for that reason). */
+  const commit = (positions: readonly number[], data = '{}', rollBack = false, readThrough = 0): void => {
     tail.batchStarted(version);
     for (const position of positions) {
       const event: EncodedEvent = { id: `id-${position}`, type: 'T', data, metadata: '{}' };
       tail.wrote('s', revision++, [event], 1_000, { nextExpectedRevision: 0n, position: BigInt(position) });
     }
     if (rollBack) tail.discard();
-    else tail.committed();
+    else tail.committed(readThrough);
   };
   return { tail, commit, foreignCommit: () => (version += 1) };
 }
@@ -51,6 +52,19 @@ describe('CommittedTail', () => {
     expect(positionsOf(tail.page(0, 10, ALL))).toEqual([1, 2]);
     expect(tail.page(2, 10, ALL)).toBeUndefined();
     expect(tail.size).toBe(0);
+  });
+
+  it('drops at each commit what every reader has read', () => {
+    const { tail, commit } = harness();
+    commit([1, 2, 3]);
+    commit([4, 5], '{}', false, 2);
+    expect(tail.page(2, 10, ALL)?.events.map((e) => Number(e.position))).toEqual([3, 4, 5]);
+    expect(tail.page(1, 10, ALL)).toBeUndefined();
+    commit([6], '{}', false, 5);
+    expect(tail.size).toBe(1);
+    commit([7], '{}', false, Number.POSITIVE_INFINITY);
+    expect(tail.size).toBe(1);
+    expect(positionsOf(tail.page(6, 10, ALL))).toEqual([7]);
   });
 
   it('forgets a rolled-back batch', () => {

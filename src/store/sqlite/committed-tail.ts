@@ -10,7 +10,9 @@
  * our next rows (the tail then restarts at them), and a commit after our last one changes `PRAGMA data_version`
  * (checked before the tail reports that nothing follows its last event; a change empties it). Events larger than
  * `maxEventBytes` are never kept (they break the run like a gap), and the run is trimmed from its oldest end to
- * `maxEvents` and `maxBytes`, so an idle server holds at most that much.
+ * `maxEvents` and `maxBytes`, so an idle server holds at most that much. At each commit the tail also drops what
+ * every open subscription has read: subscribers near the head keep up, so an event is normally held for one batch
+ * and dies young (held for thousands of events, they outlived the young generation and cost major GCs).
  */
 import { ok } from 'neverthrow';
 import type { EventFilter, AppendResult, RecordedEvent } from '../types.js';
@@ -97,8 +99,10 @@ export class CommittedTail {
     this.#written = [];
   }
 
-  /** The open batch committed: add what it wrote. */
-  committed(): void {
+  /** The open batch committed: drop what every reader has read (`readThrough`), add what the batch wrote. */
+  committed(readThrough: number): void {
+    if (this.size > 0 && readThrough >= this.#first + this.size - 1) this.#clear();
+    else while (this.size > 0 && this.#first <= readThrough) this.#evictOldest();
     const written = this.#written;
     if (written.length === 0) return;
     this.#written = [];

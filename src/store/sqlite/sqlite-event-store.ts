@@ -154,7 +154,7 @@ export class SqliteEventStore implements EventStore {
       },
       beforeCommit: () => this.#flushStaged(),
       afterCommit: () => {
-        this.#tail.committed();
+        this.#tail.committed(this.#registry.lowestCheckpoint());
         this.#registry.notify();
       },
       afterRollback: (cause) => {
