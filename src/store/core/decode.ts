@@ -10,7 +10,10 @@ export interface StoredEvent extends EncodedEvent {
   readonly recordedAt: number;
 }
 
-/** Decodes one stored event; every call returns fresh objects, so callers may mutate what they get. */
+/**
+ * Decodes one stored event; every call returns fresh objects, so callers may mutate what they get (reads do;
+ * subscriptions of the SQLite adapter may hand out shared frozen ones, see {@link decodeFrozenEvent}).
+ */
 export function decodeEvent(row: StoredEvent): RecordedEvent {
   return {
     id: row.id,
@@ -22,4 +25,23 @@ export function decodeEvent(row: StoredEvent): RecordedEvent {
     position: BigInt(row.position),
     recordedAt: new Date(row.recordedAt),
   };
+}
+
+function freezeJson(value: JsonValue): void {
+  if (typeof value !== 'object' || value === null) return;
+  Object.freeze(value);
+  if (Array.isArray(value)) for (const item of value as readonly JsonValue[]) freezeJson(item);
+  else for (const key in value) freezeJson((value as { readonly [key: string]: JsonValue })[key] as JsonValue);
+}
+
+/**
+ * Decodes one stored event into an object shared by many readers: the event, its data and metadata are deeply
+ * frozen, so a reader that tries to change them throws instead of changing what the others see. (`recordedAt`
+ * is a `Date`, whose time a frozen object cannot protect: treat it as read-only too.)
+ */
+export function decodeFrozenEvent(row: StoredEvent): RecordedEvent {
+  const event = decodeEvent(row);
+  freezeJson(event.data);
+  freezeJson(event.metadata);
+  return Object.freeze(event);
 }

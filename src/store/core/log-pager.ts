@@ -21,6 +21,22 @@ export type LogPager = (after: number, limit: number) => Result<LogPage, StoreEr
 
 const PAGE = 1024;
 
+/**
+ * A page over a run of the log held in memory, positions `after + 1 … last` without holes: `pick` returns the
+ * event at a position if it matches the filter. Same {@link LogPage} semantics as the SQLite pager: `scannedTo` is
+ * the last event's position when the page is full, else `last` (or `after` when nothing lies after it).
+ */
+export function scanLog(after: number, last: number, limit: number, pick: (position: number) => RecordedEvent | undefined): LogPage {
+  const events: RecordedEvent[] = [];
+  let position = after;
+  while (position < last && events.length < limit) {
+    position += 1;
+    const event = pick(position);
+    if (event !== undefined) events.push(event);
+  }
+  return { events, scannedTo: position };
+}
+
 /** Reads pages until `maxCount` events (undefined = all) or the end of the log. */
 export function collectPages(pager: LogPager, after: number, maxCount: number | undefined): Result<RecordedEvent[], StoreError> {
   const out: RecordedEvent[] = [];

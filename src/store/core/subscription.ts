@@ -11,6 +11,8 @@ import type { LogPager } from './log-pager.js';
 
 /** Something a store can wake after a commit and end on close. */
 export interface Wakeable {
+  /** The position after which it reads next. */
+  readonly checkpoint: number;
   wake(): void;
   close(): Promise<void>;
 }
@@ -27,6 +29,13 @@ export class SubscriberRegistry {
   /** Removes a subscription. */
   remove(member: Wakeable): void {
     this.#members.delete(member);
+  }
+
+  /** The lowest checkpoint of the open subscriptions (Infinity when none): no one reads at or before it again. */
+  lowestCheckpoint(): number {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const member of this.#members) if (member.checkpoint < lowest) lowest = member.checkpoint;
+    return lowest;
   }
 
   /** Wakes every waiting subscription after a commit. */
@@ -83,6 +92,10 @@ export class CatchUpSubscription implements Subscription, Wakeable {
       return result;
     };
     return { next, return: async () => (await this.close(), DONE) };
+  }
+
+  get checkpoint(): number {
+    return this.#checkpoint;
   }
 
   wake(): void {

@@ -23,7 +23,7 @@ import type {
 } from '../types.js';
 import { decodeEvent, type StoredEvent } from '../core/decode.js';
 import { compileFilter } from '../core/filter.js';
-import { collectPages, type LogPager } from '../core/log-pager.js';
+import { collectPages, scanLog, type LogPager } from '../core/log-pager.js';
 import { toAsync } from '../core/result.js';
 import { ABSENT_HEAD, checkExpected, decideAppend, readWindow, streamExists, type StreamHead } from '../core/stream-state.js';
 import { CatchUpSubscription, failedSubscription, SubscriberRegistry } from '../core/subscription.js';
@@ -126,16 +126,11 @@ export class MemoryEventStore implements EventStore {
 
   #pager(filter: EventFilter | undefined): LogPager {
     const matches = compileFilter(filter);
-    return (after, limit) => {
-      const events: RecordedEvent[] = [];
-      let index = Math.max(0, after);
-      while (index < this.#log.length && events.length < limit) {
-        const stored = this.#log[index] as StoredEvent;
-        if (matches(stored.stream, stored.type)) events.push(decodeEvent(stored));
-        index += 1;
-      }
-      return ok({ events, scannedTo: Math.max(after, index) });
+    const pick = (position: number): RecordedEvent | undefined => {
+      const stored = this.#log[position - 1] as StoredEvent;
+      return matches(stored.stream, stored.type) ? decodeEvent(stored) : undefined;
     };
+    return (after, limit) => ok(scanLog(after, this.#log.length, limit, pick));
   }
 
   readAll(options?: ReadAllOptions): ResultAsync<readonly RecordedEvent[], StoreError> {

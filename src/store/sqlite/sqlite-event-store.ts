@@ -4,7 +4,8 @@
  * batch, appends whose expected revision holds against the cached stream head stage their rows and are inserted
  * together with multi-row statements (see `staged-rows.ts`); the stream index has two tiers, compacted by the
  * writer (see `schema.ts`, `compaction.ts`). Reads run directly on the connection. Subscriptions wake on local
- * commits and poll for commits of other processes.
+ * commits and poll for commits of other processes; near the head they read the events this connection just
+ * committed from memory (see `committed-tail.ts`).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,6 +18,7 @@ import type {
   AppendOptions,
   AppendResult,
   DeleteStreamOptions,
+  EventFilter,
   EventToAppend,
   ExpectedRevision,
   ListStreamsOptions,
@@ -30,7 +32,7 @@ import type {
   Subscription,
 } from '../types.js';
 import { decodeEvent } from '../core/decode.js';
-import { collectPages } from '../core/log-pager.js';
+import { collectPages, type LogPager } from '../core/log-pager.js';
 import { describeCause, toAsync } from '../core/result.js';
 import { checkExpected, decideAppend, readWindow, streamExists, type StreamLookups } from '../core/stream-state.js';
 import { CatchUpSubscription, failedSubscription, SubscriberRegistry } from '../core/subscription.js';
@@ -45,6 +47,7 @@ import {
   validateStreamName,
   type EncodedEvent,
 } from '../core/validate.js';
+import { CommittedTail, DEFAULT_TAIL_LIMITS, tailFirstPager, type TailLimits } from './committed-tail.js';
 import { Compaction, DEFAULT_COMPACTION_THRESHOLD } from './compaction.js';
 import { GroupCommit } from './group-commit.js';
 import { StagedRows, UnstageBatch } from './staged-rows.js';
@@ -71,6 +74,8 @@ export interface SqliteEventStoreOptions {
   readonly compactionThreshold?: number;
   /** Stream heads the writer keeps in memory (default {@link MAX_CACHED_HEADS}); tests use tiny values. */
   readonly headCacheSize?: number;
+  /** Bounds of the committed tail that subscriptions read from memory (default {@link DEFAULT_TAIL_LIMITS}). */
+  readonly tailLimits?: TailLimits;
 }
 
 const DEFAULT_POLL_MS = 100;
@@ -125,6 +130,7 @@ export class SqliteEventStore implements EventStore {
   readonly #lookups: StreamIdLookups;
   readonly #compaction: Compaction;
   readonly #staged: StagedRows;
+  readonly #tail: CommittedTail;
   /** Whether plain appends stage their rows (off while a batch re-runs after a failed flush). */
   #staging = true;
   #closed = false;
@@ -137,15 +143,22 @@ export class SqliteEventStore implements EventStore {
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.#compaction = new Compaction(this.#statements, options.compactionThreshold ?? DEFAULT_COMPACTION_THRESHOLD);
     this.#staged = new StagedRows(db);
+    this.#tail = new CommittedTail(() => this.#dataVersion(), options.tailLimits ?? DEFAULT_TAIL_LIMITS);
     this.#commits = new GroupCommit(db, {
       beforeBatch: (attempt) => {
         this.#staging = attempt === 0;
-        this.#heads.validate();
+        const version = this.#statements.dataVersion.get() as number;
+        this.#heads.validate(version);
+        this.#tail.batchStarted(version);
         this.#compaction.maybeCompact();
       },
       beforeCommit: () => this.#flushStaged(),
-      afterCommit: () => this.#registry.notify(),
+      afterCommit: () => {
+        this.#tail.committed(this.#registry.lowestCheckpoint());
+        this.#registry.notify();
+      },
       afterRollback: (cause) => {
+        this.#tail.discard();
         this.#staged.clear();
         this.#heads.clear();
         this.#compaction.resync();
@@ -186,6 +199,15 @@ export class SqliteEventStore implements EventStore {
     const encoded = encodeEvents(stream, events);
     if (encoded.isErr()) return toAsync(err(encoded.error));
     return this.#commits.enqueue(this.#appendInBatch.bind(this, stream, expected.value, encoded.value));
+  }
+
+  /** `PRAGMA data_version`, or NaN when it cannot be read (the tail then defers to SQLite, which reports why). */
+  #dataVersion(): number {
+    try {
+      return this.#statements.dataVersion.get() as number;
+    } catch {
+      return Number.NaN;
+    }
   }
 
   #ensureStreamId(stream: string, head: CachedHead): number {
@@ -243,6 +265,7 @@ export class SqliteEventStore implements EventStore {
       }
       result = { nextExpectedRevision: BigInt(first + encoded.length - 1), position: BigInt(position) };
     }
+    this.#tail.wrote(stream, first, encoded, recordedAt, result);
     this.#compaction.wrote(encoded.length);
     if (head.softDeleted) statements.reviveStream.run(streamId);
     head.lastRevision = first + encoded.length - 1;
@@ -287,11 +310,19 @@ export class SqliteEventStore implements EventStore {
     const checked = validateLogRead(options);
     if (checked.isErr()) return failedSubscription(checked.error);
     const source = {
-      pager: sqlitePager(this.#db, this.#statements, checked.value.filter),
+      pager: this.subscriptionPager(checked.value.filter),
       registry: this.#registry,
       pollIntervalMs: this.#pollIntervalMs,
     };
     return new CatchUpSubscription(source, Number(checked.value.after));
+  }
+
+  /**
+   * The pager subscriptions read: the committed tail where it can answer, else SQLite (`sqlitePager`, which
+   * `readAll` uses). `filter` must be validated. Public so tests can compare the two.
+   */
+  subscriptionPager(filter: EventFilter | undefined): LogPager {
+    return tailFirstPager(this.#tail, filter, sqlitePager(this.#db, this.#statements, filter));
   }
 
   setStreamMetadata(stream: string, metadata: StreamMetadata): ResultAsync<void, StoreError> {

@@ -46,12 +46,11 @@ export class StreamHeads {
   }
 
   /**
-   * Drops the cache if another connection committed since the last batch, and the oldest heads beyond its
-   * size; call with the write lock held, at the start of a batch (never mid-batch: staged
-   * rows are only in cached heads).
+   * Drops the cache if another connection committed since the last batch (`version`: `PRAGMA data_version` now),
+   * and the oldest heads beyond its size; call with the write lock held, at the start of a batch (never
+   * mid-batch: staged rows are only in cached heads).
    */
-  validate(): void {
-    const version = this.#statements.dataVersion.get() as number;
+  validate(version: number): void {
     if (version !== this.#dataVersion) {
       this.#cache.clear();
       this.#dataVersion = version;
