@@ -1,6 +1,6 @@
 /**
  * A second WebSocket endpoint over a running test API's pool and store, mounted with `mountHub` directly so a test
- * can wrap the frame handler (to watch sends, or to throw) and replace dependencies (a clock that fails), and count
+ * can wrap the frame handler (to watch sends, or to throw), watch topic publishes and replace dependencies (a clock that fails), and count
  * what the hub reports as internal errors. `afterEach` closes every harness started.
  */
 import { afterEach } from 'vitest';
@@ -28,9 +28,22 @@ afterEach(async () => {
 });
 
 /** Mounts a hub with `onFrame` (default: the real handlers) over `api`'s dependencies with `deps` replaced. */
-export async function startHub(api: TestApi, options: { readonly onFrame?: FrameHandler; readonly deps?: Partial<ApiDeps> } = {}): Promise<HubHarness> {
+export async function startHub(
+  api: TestApi,
+  options: { readonly onFrame?: FrameHandler; readonly deps?: Partial<ApiDeps>; readonly afterPublish?: () => void } = {},
+): Promise<HubHarness> {
   const deps: ApiDeps = { ...api.deps, ...options.deps };
   const http = createHttpServer(deps.config, [], deps.logger);
+  const afterPublish = options.afterPublish;
+  if (afterPublish !== undefined) {
+    // Topic fan-out bypasses `send`: a test watching what was queued needs to look after each publish too.
+    const publish = http.app.publish.bind(http.app);
+    http.app.publish = (...args: Parameters<typeof publish>) => {
+      const published = publish(...args);
+      afterPublish();
+      return published;
+    };
+  }
   let internalErrors = 0;
   const hub = mountHub(http.app, deps, options.onFrame ?? handleFrame, { recordInternalError: () => void internalErrors++ });
   started.push({ hub, http });

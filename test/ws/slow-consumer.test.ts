@@ -2,7 +2,8 @@
  * End-to-end backpressure of `/api/v1/ws`: a subscriber that stops reading is closed with 4008 `slow consumer`
  * BEFORE its send buffer passes the bound (the frame about to be queued counts, and is not queued), while a live
  * subscriber of the same session receives every event. The hub's `send` is watched through a wrapped frame handler
- * so the test reads each connection's buffered bytes right after every frame sent to it.
+ * so the test reads each connection's buffered bytes right after every frame sent to it; events reach followers by
+ * uWS topic publish, not `send`, so every connection seen (captured from its own frames) is also read after each publish.
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_OPTIONS } from '../../src/pool/index.js';
@@ -33,9 +34,12 @@ describe('websocket slow consumers', () => {
       if (connection.closed || connection.ws === null) return;
       highWater.set(connection.id, Math.max(highWater.get(connection.id) ?? 0, connection.ws.getBufferedAmount()));
     };
-    const onFrame: FrameHandler = (hub, connection, text) =>
-      handleFrame({ ...hub, send: (target, frame) => { const sent = hub.send(target, frame); if (sent) watch(target); return sent; } }, connection, text);
-    const { wsUrl, hub } = await startHub(api, { onFrame });
+    const seen = new Map<string, Connection>();
+    const onFrame: FrameHandler = (hub, connection, text) => {
+      seen.set(connection.id, connection);
+      return handleFrame({ ...hub, send: (target, frame) => { const sent = hub.send(target, frame); if (sent) watch(target); return sent; } }, connection, text);
+    };
+    const { wsUrl, hub } = await startHub(api, { onFrame, afterPublish: () => seen.forEach(watch) });
     const live = await WsClient.hello(`${wsUrl}${PATH}`, { userId: 'ada', tenant: 'acme' });
     const slow = await WsClient.hello(`${wsUrl}${PATH}`, { userId: 'ada', tenant: 'acme' });
     const slowId = String(slow.frames[0]?.['connectionId']);
