@@ -175,23 +175,33 @@ export function nextMessage(context: SessionContext): QueuedMessage {
   return next;
 }
 
-/** The head of the queue becomes the current turn at `at`, with its turn and stall deadlines. */
+/**
+ * The head of the queue becomes the current turn at `at`, with its turn and stall deadlines armed (the busy
+ * deadline, see `turnDeadline`).
+ */
 export function beginQueuedTurn(context: SessionContext, at: number): Partial<SessionContext> {
   const { turnId, userId, clientMsgId } = nextMessage(context);
   const { turnTimeoutMs, stallTimeoutMs } = context.limits;
-  return {
-    currentTurn: {
-      turnId,
-      userId,
-      clientMsgId,
-      startedAt: at,
-      timeoutAt: at + turnTimeoutMs,
-      stallAt: at + stallTimeoutMs,
-      interruptedAt: null,
-    },
-    queuedMessages: context.queuedMessages.slice(1),
-    lastActivityAt: at,
+  const currentTurn: CurrentTurn = {
+    turnId,
+    userId,
+    clientMsgId,
+    startedAt: at,
+    timeoutAt: at + turnTimeoutMs,
+    stallAt: at + stallTimeoutMs,
+    interruptedAt: null,
   };
+  return { currentTurn, queuedMessages: context.queuedMessages.slice(1), lastActivityAt: at, deadline: turnDeadline(currentTurn) };
+}
+
+/** The message the agent gets next once `message` is queued: the head of the queue, or `message` when it is empty. */
+export function nextAfterEnqueue(context: SessionContext, message: MessageAcceptedEvent): QueuedMessage {
+  return context.queuedMessages[0] ?? { turnId: message.turnId, userId: message.userId, text: message.text, clientMsgId: message.clientMsgId ?? null, acceptedAt: message.at };
+}
+
+/** `message` queued and the head of the queue begun at once, in one update (`enqueue` then `beginQueuedTurn`). */
+export function enqueueAndBegin(context: SessionContext, message: MessageAcceptedEvent): Partial<SessionContext> {
+  return beginQueuedTurn({ ...context, queuedMessages: enqueue(context, message) }, message.at);
 }
 
 /** The busy deadline: whichever of the turn timeout and the stall timeout comes first. */
@@ -208,10 +218,14 @@ export function touchTurn(context: SessionContext, at: number): Partial<SessionC
   return { currentTurn, lastActivityAt: at, deadline: turnDeadline(currentTurn) };
 }
 
-/** Usage and failure counters after the current turn's result. */
+/**
+ * Usage and failure counters after the current turn's result, and the idle deadline armed: the agent rests unless
+ * a queued turn begins next (which arms its own deadline).
+ */
 export function completeTurn(context: SessionContext, event: TurnCompletedEvent): Partial<SessionContext> {
   const { usage } = context;
   return {
+    deadline: deadlineAfter('idleTimeout', event.at, context.limits.idleTimeoutMs),
     currentTurn: null,
     lastActivityAt: event.at,
     usage: {
