@@ -214,7 +214,9 @@ export function turnDeadline(turn: CurrentTurn | null): Deadline<SessionTimerNam
 /** Output at `at` proves the agent alive: the stall deadline moves to `at + stallTimeoutMs`. */
 export function touchTurn(context: SessionContext, at: number): Partial<SessionContext> {
   if (context.currentTurn === null) return {};
-  const currentTurn = { ...context.currentTurn, stallAt: at + context.limits.stallTimeoutMs };
+  const { turnId, userId, clientMsgId, startedAt, timeoutAt, interruptedAt } = context.currentTurn;
+  // Field by field, not `{ ...currentTurn, stallAt }`: this runs for every output chunk (see `withConsecutive`).
+  const currentTurn: CurrentTurn = { turnId, userId, clientMsgId, startedAt, timeoutAt, stallAt: at + context.limits.stallTimeoutMs, interruptedAt };
   return { currentTurn, lastActivityAt: at, deadline: turnDeadline(currentTurn) };
 }
 
@@ -236,8 +238,17 @@ export function completeTurn(context: SessionContext, event: TurnCompletedEvent)
       costUsd: usage.costUsd + event.costUsd,
       turns: usage.turns + 1,
     },
-    failures: event.isError ? context.failures : { ...context.failures, consecutive: 0 },
+    failures: event.isError || context.failures.consecutive === 0 ? context.failures : withConsecutive(context.failures, 0),
   };
+}
+
+/**
+ * `failures` with another `consecutive` count, built field by field: in V8 spreading an object that was itself
+ * made by a spread (as these counters are, turn after turn) is about ten times slower than a literal.
+ */
+function withConsecutive(failures: FailureCounts, consecutive: number): FailureCounts {
+  const { crashes, hangs, stalls, garbage, exits, failedRecoveries } = failures;
+  return { crashes, hangs, stalls, garbage, exits, failedRecoveries, consecutive };
 }
 
 /** The fault an event stands for: an `AGENT_FAULT`, or a fired deadline listed in `TIMER_FAULT`. */
