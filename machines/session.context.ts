@@ -175,23 +175,33 @@ export function nextMessage(context: SessionContext): QueuedMessage {
   return next;
 }
 
-/** The head of the queue becomes the current turn at `at`, with its turn and stall deadlines. */
+/**
+ * The head of the queue becomes the current turn at `at`, with its turn and stall deadlines armed (the busy
+ * deadline, see `turnDeadline`).
+ */
 export function beginQueuedTurn(context: SessionContext, at: number): Partial<SessionContext> {
   const { turnId, userId, clientMsgId } = nextMessage(context);
   const { turnTimeoutMs, stallTimeoutMs } = context.limits;
-  return {
-    currentTurn: {
-      turnId,
-      userId,
-      clientMsgId,
-      startedAt: at,
-      timeoutAt: at + turnTimeoutMs,
-      stallAt: at + stallTimeoutMs,
-      interruptedAt: null,
-    },
-    queuedMessages: context.queuedMessages.slice(1),
-    lastActivityAt: at,
+  const currentTurn: CurrentTurn = {
+    turnId,
+    userId,
+    clientMsgId,
+    startedAt: at,
+    timeoutAt: at + turnTimeoutMs,
+    stallAt: at + stallTimeoutMs,
+    interruptedAt: null,
   };
+  return { currentTurn, queuedMessages: context.queuedMessages.slice(1), lastActivityAt: at, deadline: turnDeadline(currentTurn) };
+}
+
+/** The message the agent gets next once `message` is queued: the head of the queue, or `message` when it is empty. */
+export function nextAfterEnqueue(context: SessionContext, message: MessageAcceptedEvent): QueuedMessage {
+  return context.queuedMessages[0] ?? { turnId: message.turnId, userId: message.userId, text: message.text, clientMsgId: message.clientMsgId ?? null, acceptedAt: message.at };
+}
+
+/** `message` queued and the head of the queue begun at once, in one update (`enqueue` then `beginQueuedTurn`). */
+export function enqueueAndBegin(context: SessionContext, message: MessageAcceptedEvent): Partial<SessionContext> {
+  return beginQueuedTurn({ ...context, queuedMessages: enqueue(context, message) }, message.at);
 }
 
 /** The busy deadline: whichever of the turn timeout and the stall timeout comes first. */
@@ -204,14 +214,20 @@ export function turnDeadline(turn: CurrentTurn | null): Deadline<SessionTimerNam
 /** Output at `at` proves the agent alive: the stall deadline moves to `at + stallTimeoutMs`. */
 export function touchTurn(context: SessionContext, at: number): Partial<SessionContext> {
   if (context.currentTurn === null) return {};
-  const currentTurn = { ...context.currentTurn, stallAt: at + context.limits.stallTimeoutMs };
+  const { turnId, userId, clientMsgId, startedAt, timeoutAt, interruptedAt } = context.currentTurn;
+  // Field by field, not `{ ...currentTurn, stallAt }`: this runs for every output chunk (see `withConsecutive`).
+  const currentTurn: CurrentTurn = { turnId, userId, clientMsgId, startedAt, timeoutAt, stallAt: at + context.limits.stallTimeoutMs, interruptedAt };
   return { currentTurn, lastActivityAt: at, deadline: turnDeadline(currentTurn) };
 }
 
-/** Usage and failure counters after the current turn's result. */
+/**
+ * Usage and failure counters after the current turn's result, and the idle deadline armed: the agent rests unless
+ * a queued turn begins next (which arms its own deadline).
+ */
 export function completeTurn(context: SessionContext, event: TurnCompletedEvent): Partial<SessionContext> {
   const { usage } = context;
   return {
+    deadline: deadlineAfter('idleTimeout', event.at, context.limits.idleTimeoutMs),
     currentTurn: null,
     lastActivityAt: event.at,
     usage: {
@@ -222,8 +238,17 @@ export function completeTurn(context: SessionContext, event: TurnCompletedEvent)
       costUsd: usage.costUsd + event.costUsd,
       turns: usage.turns + 1,
     },
-    failures: event.isError ? context.failures : { ...context.failures, consecutive: 0 },
+    failures: event.isError || context.failures.consecutive === 0 ? context.failures : withConsecutive(context.failures, 0),
   };
+}
+
+/**
+ * `failures` with another `consecutive` count, built field by field: in V8 spreading an object that was itself
+ * made by a spread (as these counters are, turn after turn) is about ten times slower than a literal.
+ */
+function withConsecutive(failures: FailureCounts, consecutive: number): FailureCounts {
+  const { crashes, hangs, stalls, garbage, exits, failedRecoveries } = failures;
+  return { crashes, hangs, stalls, garbage, exits, failedRecoveries, consecutive };
 }
 
 /** The fault an event stands for: an `AGENT_FAULT`, or a fired deadline listed in `TIMER_FAULT`. */

@@ -38,8 +38,8 @@
  */
 import { and, enqueueActions } from 'xstate';
 import { TIMER_ELAPSED } from './deadline.js';
-import { abortedTurns, initialSessionContext, nextMessage, type SessionContext } from './session.context.js';
-import { SESSION_EVENT as E, type SessionEvent, type SessionTimerName } from './session.events.js';
+import { abortedTurns, initialSessionContext, nextAfterEnqueue, nextMessage, type SessionContext } from './session.context.js';
+import { SESSION_EVENT as E, type MessageAcceptedEvent, type SessionEvent, type SessionTimerName } from './session.events.js';
 import { interruptParams, processParams, resumeParams, sessionSetup, spawnParams } from './session.setup.js';
 
 /**
@@ -72,7 +72,7 @@ function faultDeadline<const N extends SessionTimerName>(name: N) {
 
 const recoveryDue = { type: 'due', params: { name: 'recoveryTimeout' } } as const;
 
-/** Send the head of the queue to the agent and make it the current turn. */
+/** Send the head of the queue to the agent and make it the current turn (which arms the busy deadline). */
 const dispatchNext = [
   {
     type: 'sendToAgent',
@@ -101,11 +101,27 @@ const comingUp = {
   [TIMER_ELAPSED]: faultDeadline('startTimeout'),
 } as const;
 
-/** The agent is up and waiting for a message (shared by `ready` and `idle`). */
+/**
+ * The agent is up and waiting for a message (shared by `ready` and `idle`); `ready` arms the idle deadline on
+ * entry, `idle` has it armed by the turn's completion (`completeTurn`), which saves a context update per turn.
+ */
 const waiting = sessionSetup.createStateConfig({
-  entry: { type: 'arm', params: { name: 'idleTimeout' } },
   on: {
-    [E.MESSAGE_ACCEPTED]: { guard: 'mayStartTurn', target: 'busy', actions: ['enqueueMessage', ...dispatchNext] },
+    // `enqueueMessage` then `dispatchNext`, with the queue update and the turn's start in one assignment.
+    [E.MESSAGE_ACCEPTED]: {
+      guard: 'mayStartTurn',
+      target: 'busy',
+      actions: [
+        {
+          type: 'sendToAgent',
+          params: ({ context, event }) => {
+            const { turnId, userId, text } = nextAfterEnqueue(context, event as MessageAcceptedEvent);
+            return { sessionId: context.sessionId, turnId, userId, text };
+          },
+        },
+        'enqueueAndBegin',
+      ],
+    },
     [E.HIBERNATE]: { target: 'hibernated' },
     [TIMER_ELAPSED]: { guard: { type: 'due', params: { name: 'idleTimeout' } }, target: 'hibernated' },
     [E.AGENT_FAULT]: faultTransitions,
@@ -148,10 +164,10 @@ export const sessionMachine = sessionSetup.createMachine({
     },
     ready: {
       ...waiting,
+      entry: { type: 'arm', params: { name: 'idleTimeout' } },
       always: { guard: 'hasQueued', target: 'busy', actions: dispatchNext },
     },
     busy: {
-      entry: 'armTurnDeadline',
       on: {
         [E.AGENT_OUTPUT]: { guard: 'isCurrentTurn', actions: 'touchTurn' },
         [E.TURN_COMPLETED]: turnCompleted,

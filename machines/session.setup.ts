@@ -9,6 +9,7 @@ import { isNonOwnerParticipant, mayAccept, mayChangeRole, mayJoin, mayWrite } fr
 import {
   beginQueuedTurn,
   completeTurn,
+  enqueueAndBegin,
   deadlineAfter,
   enqueue,
   faultOf,
@@ -16,7 +17,6 @@ import {
   recordFault,
   timerLimit,
   touchTurn,
-  turnDeadline,
   type SessionContext,
 } from './session.context.js';
 import { SESSION_EVENT, type SessionEvent, type SessionTimerName } from './session.events.js';
@@ -107,7 +107,7 @@ export const sessionSetup = setup({
         event.type === E.MESSAGE_ACCEPTED ? enqueue(context, event) : context.queuedMessages,
     }),
     beginQueuedTurn: assign(({ context, event }) => beginQueuedTurn(context, event.at)),
-    armTurnDeadline: assign({ deadline: ({ context }) => turnDeadline(context.currentTurn) }),
+    enqueueAndBegin: assign(({ context, event }) => (event.type === E.MESSAGE_ACCEPTED ? enqueueAndBegin(context, event) : {})),
     touchTurn: assign(({ context, event }) => touchTurn(context, event.at)),
     touch: assign({ lastActivityAt: ({ event }) => event.at }),
     completeTurn: assign(({ context, event }) => (event.type === E.TURN_COMPLETED ? completeTurn(context, event) : {})),

@@ -1,14 +1,17 @@
 /**
  * A persistent map from string ids to values for fold states: plain JSON (arrays and objects, `null` for empty
  * slots), so it survives a JSON round trip, and cheap to update without mutation: ids hash into a trie of
- * 32-slot arrays, three levels deep (32,768 leaves), whose leaves are small records; a `set` copies one leaf and
+ * 32-slot arrays, three levels deep (32,768 leaves), whose leaves are small `[id, value, ...]` lists; a `set` copies one leaf and
  * three 32-slot arrays instead of the whole map. A flat record would copy every entry on every event, which makes a
  * replay over thousands of sessions quadratic, and fewer levels make the leaves big enough that copying them
  * dominates a replay over tens of thousands of sessions.
  */
 
-/** One leaf: the entries whose ids hash to it. */
-type Leaf<T> = { readonly [id: string]: T };
+/**
+ * One leaf: the entries whose ids hash to it, as `[id, value, id, value, ...]` in insertion order. Not an object keyed
+ * by id: every distinct id as a key would give V8 a new hidden class, and copying such objects is slow.
+ */
+type Leaf<T> = readonly (string | T)[];
 
 /** A trie node: 32 slots holding child nodes (or, at the last level, leaves), `null` where empty. */
 type Slots = readonly unknown[];
@@ -24,7 +27,7 @@ const FANOUT = 32;
 const BITS = 5;
 const DEPTH = 3;
 
-const emptySlots = (): unknown[] => Array.from({ length: FANOUT }, () => null);
+const emptySlots = (): unknown[] => new Array<unknown>(FANOUT).fill(null);
 
 /** FNV-1a over the id's UTF-16 code units; successive 5-bit groups are the slot at each level. */
 function hashOf(id: string): number {
@@ -45,18 +48,27 @@ function leafOf<T>(map: IdMap<T>, hash: number): Leaf<T> | null {
   return node === null ? null : (node[slotAt(hash, DEPTH - 1)] as Leaf<T> | null);
 }
 
+/** Where `id` sits in `leaf` (the index of its id; its value follows), or -1. */
+function indexIn<T>(leaf: Leaf<T>, id: string): number {
+  for (let i = 0; i < leaf.length; i += 2) if (leaf[i] === id) return i;
+  return -1;
+}
+
 /**
- * `node` with the leaf at the end of `hash`'s path replaced by `update(leaf)`, copying only the nodes on the path;
- * the same node when nothing changed, `null` when it became empty.
+ * The root with the leaf at the end of `hash`'s path replaced by `leaf` (`null`: removed), copying only the nodes
+ * on the path; a node left empty becomes `null` (the root stays an array).
  */
-function withLeaf<T>(node: Slots | null, hash: number, level: number, update: (leaf: Leaf<T> | null) => Leaf<T> | null): Slots | null {
-  const index = slotAt(hash, level);
-  const child = (node?.[index] ?? null) as Slots | Leaf<T> | null;
-  const next = level === DEPTH - 1 ? update(child as Leaf<T> | null) : withLeaf(child as Slots | null, hash, level + 1, update);
-  if (next === child) return node;
-  const copy = node === null ? emptySlots() : [...node];
-  copy[index] = next;
-  return next === null && copy.every((slot) => slot === null) ? null : copy;
+function withLeaf<T>(root: Slots, hash: number, leaf: Leaf<T> | null): Slots {
+  const path: (Slots | null)[] = [root];
+  for (let level = 0; level < DEPTH - 1; level += 1) path.push(((path[level] as Slots | null)?.[slotAt(hash, level)] ?? null) as Slots | null);
+  let child: unknown = leaf;
+  for (let level = DEPTH - 1; level >= 0; level -= 1) {
+    const node = path[level] as Slots | null;
+    const copy = node === null ? emptySlots() : node.slice();
+    copy[slotAt(hash, level)] = child;
+    child = child === null && level > 0 && copy.every((slot) => slot === null) ? null : copy;
+  }
+  return child as Slots;
 }
 
 /** The empty map. */
@@ -65,29 +77,30 @@ export const emptyIdMap = <T>(): IdMap<T> => ({ size: 0, slots: emptySlots() });
 /** The value under `id`, or `undefined`. */
 export function idMapGet<T>(map: IdMap<T>, id: string): T | undefined {
   const leaf = leafOf(map, hashOf(id));
-  return leaf !== null && Object.hasOwn(leaf, id) ? leaf[id] : undefined;
+  if (leaf === null) return undefined;
+  const at = indexIn(leaf, id);
+  return at < 0 ? undefined : (leaf[at + 1] as T);
 }
 
 /** A map with `value` under `id`; `map` is left as it was. */
 export function idMapSet<T>(map: IdMap<T>, id: string, value: T): IdMap<T> {
-  let added = 0;
-  const slots = withLeaf<T>(map.slots, hashOf(id), 0, (leaf) => {
-    if (leaf === null || !Object.hasOwn(leaf, id)) added = 1;
-    return leaf === null ? { [id]: value } : { ...leaf, [id]: value };
-  });
-  return { size: map.size + added, slots: slots ?? emptySlots() };
+  const hash = hashOf(id);
+  const leaf = leafOf(map, hash);
+  const at = leaf === null ? -1 : indexIn(leaf, id);
+  if (at < 0) return { size: map.size + 1, slots: withLeaf<T>(map.slots, hash, leaf === null ? [id, value] : [...leaf, id, value]) };
+  const copy = (leaf as Leaf<T>).slice();
+  copy[at + 1] = value;
+  return { size: map.size, slots: withLeaf<T>(map.slots, hash, copy) };
 }
 
 /** A map without `id` (the same map when it has no such entry). */
 export function idMapDelete<T>(map: IdMap<T>, id: string): IdMap<T> {
   const hash = hashOf(id);
   const leaf = leafOf(map, hash);
-  if (leaf === null || !Object.hasOwn(leaf, id)) return map;
-  const slots = withLeaf<T>(map.slots, hash, 0, () => {
-    const { [id]: _removed, ...rest } = leaf;
-    return Object.keys(rest).length === 0 ? null : rest;
-  });
-  return { size: map.size - 1, slots: slots ?? emptySlots() };
+  const at = leaf === null ? -1 : indexIn(leaf, id);
+  if (at < 0) return map;
+  const rest = (leaf as Leaf<T>).filter((_, index) => index !== at && index !== at + 1);
+  return { size: map.size - 1, slots: withLeaf<T>(map.slots, hash, rest.length === 0 ? null : rest) };
 }
 
 /** Calls `visit` with every leaf under `node` at `level`. */
@@ -102,13 +115,17 @@ function eachLeaf<T>(node: Slots, level: number, visit: (leaf: Leaf<T>) => void)
 /** Every value, in no particular order. */
 export function idMapValues<T>(map: IdMap<T>): T[] {
   const values: T[] = [];
-  eachLeaf<T>(map.slots, 0, (leaf) => values.push(...Object.values(leaf)));
+  eachLeaf<T>(map.slots, 0, (leaf) => {
+    for (let i = 0; i < leaf.length; i += 2) values.push(leaf[i + 1] as T);
+  });
   return values;
 }
 
 /** Every `[id, value]` entry, in no particular order. */
 export function idMapEntries<T>(map: IdMap<T>): [string, T][] {
   const entries: [string, T][] = [];
-  eachLeaf<T>(map.slots, 0, (leaf) => entries.push(...Object.entries(leaf)));
+  eachLeaf<T>(map.slots, 0, (leaf) => {
+    for (let i = 0; i < leaf.length; i += 2) entries.push([leaf[i] as string, leaf[i + 1] as T]);
+  });
   return entries;
 }

@@ -28,7 +28,7 @@ export interface PoolSessionsState {
 export const POOL_SESSIONS = 'pool-sessions';
 
 /** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
-export const POOL_SESSIONS_VERSION = 1;
+export const POOL_SESSIONS_VERSION = 2;
 
 const TERMINATED = 'terminated';
 

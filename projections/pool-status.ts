@@ -61,7 +61,7 @@ export interface PoolStatusState {
 }
 
 /** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
-export const POOL_STATUS_VERSION = 1;
+export const POOL_STATUS_VERSION = 2;
 
 /** Name of the projection. */
 export const POOL_STATUS = 'pool-status';
@@ -121,8 +121,31 @@ function sessionEvent(state: PoolStatusState, sessionId: string, event: Projecte
   if (to === null) return skip(state);
   if (to === before) return state;
   const counts = before === undefined ? state.sessionsByState : bumpCount(state.sessionsByState, before, -1);
-  if (to === TERMINATED) return { ...state, sessionStates: idMapDelete(state.sessionStates, sessionId), sessionsByState: counts };
-  return { ...state, sessionStates: idMapSet(state.sessionStates, sessionId, to), sessionsByState: bumpCount(counts, to, 1) };
+  if (to === TERMINATED) return withSessions(state, idMapDelete(state.sessionStates, sessionId), counts);
+  return withSessions(state, idMapSet(state.sessionStates, sessionId, to), bumpCount(counts, to, 1));
+}
+
+/**
+ * `state` with new session states and counts, built field by field: this runs for most session events, and in V8
+ * spreading an object that was itself made by a spread is about ten times slower than a literal.
+ */
+function withSessions(state: PoolStatusState, sessionStates: IdMap<string>, sessionsByState: { readonly [state: string]: number }): PoolStatusState {
+  return {
+    poolName: state.poolName,
+    created: state.created,
+    poolState: state.poolState,
+    target: state.target,
+    minSize: state.minSize,
+    maxSize: state.maxSize,
+    thresholds: state.thresholds,
+    autoScaling: state.autoScaling,
+    sessionsByState,
+    sessionStates,
+    scaling: state.scaling,
+    evictions: state.evictions,
+    lastLeak: state.lastLeak,
+    skipped: state.skipped,
+  };
 }
 
 /** The option keys of `data` whose values have the default's type; anything else is left out, as an unset key. */

@@ -53,7 +53,7 @@ export interface SessionListState {
 }
 
 /** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
-export const SESSION_LIST_VERSION = 1;
+export const SESSION_LIST_VERSION = 2;
 
 /** Name of the projection. */
 export const SESSION_LIST = 'session-list';
@@ -159,6 +159,31 @@ function change(summary: SessionSummary, event: ProjectedEvent, at: number): Cha
   }
 }
 
+/**
+ * `summary` after one event: `change` over the state, revision, activity and end the event sets. Built field by
+ * field rather than with `{ ...summary, ...change }`: in V8 spreading an object that was itself made by a spread (as a
+ * summary is, event after event) is about ten times slower than a literal.
+ */
+function nextSummary(summary: SessionSummary, change: Partial<SessionSummary>, state: string, revision: string, lastActivityAt: number, endedAt: number | null): SessionSummary {
+  return {
+    sessionId: change.sessionId ?? summary.sessionId,
+    tenant: change.tenant ?? summary.tenant,
+    owner: change.owner ?? summary.owner,
+    state: change.state ?? state,
+    participants: change.participants ?? summary.participants,
+    createdAt: change.createdAt ?? summary.createdAt,
+    lastActivityAt: change.lastActivityAt ?? lastActivityAt,
+    turns: change.turns ?? summary.turns,
+    usage: change.usage ?? summary.usage,
+    lastFault: change.lastFault !== undefined ? change.lastFault : summary.lastFault,
+    revision: change.revision ?? revision,
+    endedAt: change.endedAt !== undefined ? change.endedAt : endedAt,
+    endReason: change.endReason !== undefined ? change.endReason : summary.endReason,
+  };
+}
+
+const NO_CHANGE: Partial<SessionSummary> = {};
+
 /** Folds one stored event into the list; events of other streams and unknown types leave it unchanged. */
 export function applySessionList(state: SessionListState, event: ProjectedEvent): SessionListState {
   const sessionId = sessionIdOf(event);
@@ -170,14 +195,10 @@ export function applySessionList(state: SessionListState, event: ProjectedEvent)
   if (summary === undefined || at === null) return skip(state);
   const next = change(summary, event, at);
   const to = stateAfter(event) ?? summary.state;
-  const base: SessionSummary = {
-    ...summary,
-    state: to,
-    revision: String(event.revision),
-    lastActivityAt: isActivity(event) ? Math.max(summary.lastActivityAt, at) : summary.lastActivityAt,
-    endedAt: summary.endedAt ?? (to === TERMINATED ? at : null),
-  };
-  return next === 'malformed' ? put(state, base, 1) : put(state, { ...base, ...next });
+  const lastActivityAt = isActivity(event) ? Math.max(summary.lastActivityAt, at) : summary.lastActivityAt;
+  const endedAt = summary.endedAt ?? (to === TERMINATED ? at : null);
+  const after = nextSummary(summary, next === 'malformed' ? NO_CHANGE : next, to, String(event.revision), lastActivityAt, endedAt);
+  return put(state, after, next === 'malformed' ? 1 : 0);
 }
 
 /** The `session-list` projection, for the host. */

@@ -18,5 +18,6 @@ export * from './actor-host.js';
 export * from './context-diff.js';
 export * from './replay-stream.js';
 export * from './replay-json.js';
+export { mapAsync, mapErrAsync } from './results.js';
 export * from './inspector.js';
 export { INSPECTOR_RETRY_MS } from './inspector-socket.js';

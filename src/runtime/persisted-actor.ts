@@ -189,7 +189,9 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
           local: true,
           outcomes: outcomes.map(({ eventId: id, type, data }, index) => ({ revision: revision + BigInt(index + 1), eventId: id, type, data })),
         };
-        return ok(await this.#commit(commit, next.actions, causation.correlationId));
+        const committed = this.#commit(commit, next.actions, causation.correlationId);
+        if (this.#snapshotDue(commit)) await this.#writeSnapshot(commit);
+        return ok(committed);
       }
       if (!isWrongExpectedVersion(appended.error)) return err(storeFailure(appended.error));
       if (attempt > maxConflictRetries) return err(actorConflict(this.stream, attempt));
@@ -198,18 +200,13 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
     }
   }
 
-  /** Adopts a durable commit: snapshot, effects, timer, listeners, observers, then a snapshot every N events. */
-  async #commit(
-    commit: Commit<TMachine>,
-    actions: Step<TMachine>['actions'],
-    correlationId: string,
-  ): Promise<SendOutcome<TMachine>> {
+  /** Adopts a durable commit: snapshot, effects, timer, listeners, observers (the caller then stores a snapshot when one is due). */
+  #commit(commit: Commit<TMachine>, actions: Step<TMachine>['actions'], correlationId: string): SendOutcome<TMachine> {
     this.#adopt(commit, { causationId: commit.eventId, correlationId });
     const { stream, revision, eventId, snapshot } = commit;
     const effects = performEffects(this.#performable(actions), this.#effects, { stream, revision, eventId, correlationId, snapshot }, this.#services.report);
     this.#rearm();
     this.#notify(commit);
-    await this.#snapshotIfDue(commit);
     return { kind: SEND_OUTCOME.committed, commit, effects };
   }
 
@@ -283,12 +280,15 @@ export class PersistedActor<TMachine extends AnyStateMachine> {
     return recorded.length === 0 ? actions : actions.filter((action) => !recorded.includes(action.type));
   }
 
-  async #snapshotIfDue(commit: Commit<TMachine>): Promise<void> {
-    const { store, snapshotEvery, report } = this.#services;
-    // Due when the revisions this commit wrote reach a multiple of `snapshotEvery` (event and outcomes together).
+  /** Whether the revisions `commit` wrote (event and outcomes together) reach a multiple of `snapshotEvery`. */
+  #snapshotDue(commit: Commit<TMachine>): boolean {
+    const every = BigInt(this.#services.snapshotEvery);
+    return (lastRevisionOf(commit) + 1n) / every !== commit.revision / every;
+  }
+
+  async #writeSnapshot(commit: Commit<TMachine>): Promise<void> {
+    const { store, report } = this.#services;
     const last = lastRevisionOf(commit);
-    const every = BigInt(snapshotEvery);
-    if ((last + 1n) / every === commit.revision / every) return;
     const lastId = commit.outcomes.at(-1)?.eventId ?? commit.eventId;
     const written = await writeSnapshot(store, this.kind, this.stream, { snapshot: commit.snapshot, revision: last }, lastId);
     if (written.isErr()) report({ kind: HOST_FAULT_KIND.SnapshotFailed, stream: this.stream, error: written.error });

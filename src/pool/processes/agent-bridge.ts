@@ -46,6 +46,8 @@ type StartMode = 'start' | 'resume' | 'recover';
 /** Least wait before asking an open breaker again (another probe may be in flight). */
 const BREAKER_RECHECK_MS = 50;
 
+const ignore = (): void => undefined;
+
 /** The state a session waits in for a process started in each mode (after `AGENT_SPAWNED` for a first start). */
 const stateOf: Readonly<Record<StartMode, SessionStateValue>> = { start: 'provisioning', resume: 'resuming', recover: 'recovering' };
 
@@ -54,7 +56,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
   const { index, clock } = deps;
 
   const send = (sessionId: string, event: SessionEvent): void => {
-    void deps.actorOf(sessionId).andThen((actor) => actor.send(event)).mapErr(deps.report);
+    void deps.actorOf(sessionId).andThen((actor) => actor.send(event)).match(ignore, deps.report);
   };
 
   const detach = (entry: SessionEntry): AttachedAgent | null => {

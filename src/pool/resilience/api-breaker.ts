@@ -12,7 +12,7 @@
  * its slot for the next message. A probe from an earlier half-open period (the breaker opened and came back since)
  * is forgotten, and the breaker's probe timeout bounds a probe turn that never reports at all.
  */
-import { okAsync, type ResultAsync } from 'neverthrow';
+import { ok, okAsync, type ResultAsync } from 'neverthrow';
 import type { BreakerStateValue } from '../../../machines/index.js';
 import type { ApiRetryEvent, ResultEvent } from '../../agent/index.js';
 import type { BreakerGuard } from './breaker-guard.js';
@@ -53,9 +53,9 @@ export class ApiTurnBreaker {
    */
   admit(turnId: string): ResultAsync<boolean, PoolError> {
     if (this.#probes.has(turnId)) return okAsync(false);
-    return this.guard.admit().map((admitted) => {
+    return this.guard.admit().andThen((admitted) => {
       if (admitted === 'probe') this.#probes.set(turnId, this.guard.trips);
-      return admitted === 'probe';
+      return ok(admitted === 'probe');
     });
   }
 

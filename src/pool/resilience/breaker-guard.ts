@@ -15,6 +15,8 @@ type BreakerActor = PersistedActor<typeof circuitBreakerMachine>;
 /** While a half-open probe is in flight, how soon a refused caller should ask again. */
 const PROBE_RECHECK_MS = 100;
 
+const ignore = (): void => undefined;
+
 /** How a call was admitted: as an ordinary call (closed), or as a half-open probe. */
 export type Admitted = 'call' | 'probe';
 
@@ -55,12 +57,12 @@ export class BreakerGuard {
 
   /** Records a successful call that took `durationMs`. */
   succeeded(durationMs: number): void {
-    void this.actor.send({ type: BREAKER_EVENT.CALL_SUCCEEDED, at: this.clock.now(), durationMs }).mapErr(this.report);
+    void this.actor.send({ type: BREAKER_EVENT.CALL_SUCCEEDED, at: this.clock.now(), durationMs }).match(ignore, this.report);
   }
 
   /** Records a failed call. */
   failed(durationMs: number, errorKind: string): void {
-    void this.actor.send({ type: BREAKER_EVENT.CALL_FAILED, at: this.clock.now(), durationMs, errorKind }).mapErr(this.report);
+    void this.actor.send({ type: BREAKER_EVENT.CALL_FAILED, at: this.clock.now(), durationMs, errorKind }).match(ignore, this.report);
   }
 
   /** Gives back the slot of a probe whose call never reached the service (`ProbeAbandoned`); nothing is counted. */

@@ -7,8 +7,8 @@
  * queued). Acceptances are remembered per session (the last {@link MAX_REMEMBERED}); after a restart they are
  * recovered from the session's recent history on first use.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { errAsync, okAsync, ResultAsync, type Result } from 'neverthrow';
+import * as crypto from 'node:crypto';
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import { SESSION_PERSISTED_NAME } from '../../../machines/index.js';
 import { STREAM_PREFIX } from '../../runtime/index.js';
 import type { EventStore, StoreError } from '../../store/index.js';
@@ -40,9 +40,13 @@ const HISTORY_WINDOW = 1_000;
 
 const keyOf = (userId: string, clientMsgId: string): string => `${userId}\u0000${clientMsgId}`;
 
+/** SHA-256 of `text` in hex: the one-shot `crypto.hash` where Node has it (20.12+, half the cost), else a `Hash`. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** The turn id of a message with a client id: a UUID-shaped digest of session, user and client id. */
 export function turnIdFor(sessionId: string, userId: string, clientMsgId: string): string {
-  const hex = createHash('sha256').update(`${sessionId}\u0000${keyOf(userId, clientMsgId)}`).digest('hex');
+  const hex = sha256Hex(`${sessionId}\u0000${keyOf(userId, clientMsgId)}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -60,32 +64,37 @@ export class SentMessages {
    * gets its answer, `duplicate: true` if it succeeds). A message without a client id is simply accepted.
    * `unreadable` turns a failure to read the session's history back into the caller's error type.
    */
-  once<E>(key: MessageKey, accept: (turnId: string) => ResultAsync<Accepted, E>, unreadable: (error: StoreError) => E): ResultAsync<Acceptance, E> {
+  once<E>(key: MessageKey, accept: (turnId: string) => PromiseLike<Result<Accepted, E>>, unreadable: (error: StoreError) => E): ResultAsync<Acceptance, E> {
     const { sessionId, userId, clientMsgId } = key;
-    if (clientMsgId === null) return accept(key.turnId ?? randomUUID()).map((accepted) => ({ ...accepted, duplicate: false }));
+    if (clientMsgId === null) return new ResultAsync(fresh(accept(key.turnId ?? crypto.randomUUID())));
     const flight = `${sessionId}\u0000${keyOf(userId, clientMsgId)}`;
     const pending = this.#inFlight.get(flight) as Promise<Result<Acceptance, E>> | undefined;
-    if (pending !== undefined) return new ResultAsync(pending).map((first) => ({ ...first, duplicate: true }));
-    const accepting = this.#lookup(sessionId, userId, clientMsgId)
-      .mapErr(unreadable)
-      .andThen((earlier) =>
-        earlier !== undefined
-          ? okAsync<Acceptance, E>({ ...earlier, duplicate: true })
-          : accept(key.turnId ?? turnIdFor(sessionId, userId, clientMsgId)).map((accepted) => {
-              this.#record(sessionId, userId, clientMsgId, accepted);
-              return { ...accepted, duplicate: false };
-            }),
-      );
-    const settled = Promise.resolve(accepting);
+    if (pending !== undefined) return new ResultAsync(pending.then((first) => first.map(repeated)));
+    const settled = this.#acceptOnce(key, clientMsgId, accept, unreadable);
     this.#inFlight.set(flight, settled);
     void settled.finally(() => this.#inFlight.delete(flight));
     return new ResultAsync(settled);
   }
 
-  /** The earlier acceptance of this message, if any (reading the session's recent history the first time). */
-  #lookup(sessionId: string, userId: string, clientMsgId: string): ResultAsync<Accepted | undefined, StoreError> {
+  async #acceptOnce<E>(
+    key: MessageKey,
+    clientMsgId: string,
+    accept: (turnId: string) => PromiseLike<Result<Accepted, E>>,
+    unreadable: (error: StoreError) => E,
+  ): Promise<Result<Acceptance, E>> {
+    const { sessionId, userId } = key;
     const known = this.#bySession.get(sessionId);
-    if (known !== undefined) return okAsync(known.get(keyOf(userId, clientMsgId)));
+    const earlier = known === undefined ? await this.#lookup(sessionId, userId, clientMsgId) : ok(known.get(keyOf(userId, clientMsgId)));
+    if (earlier.isErr()) return err(unreadable(earlier.error));
+    if (earlier.value !== undefined) return ok(repeated(earlier.value));
+    const accepted = await accept(key.turnId ?? turnIdFor(sessionId, userId, clientMsgId));
+    if (accepted.isErr()) return err(accepted.error);
+    this.#record(sessionId, userId, clientMsgId, accepted.value);
+    return ok(first(accepted.value));
+  }
+
+  /** The earlier acceptance of this message, reading the session's recent history (the first time for a session). */
+  #lookup(sessionId: string, userId: string, clientMsgId: string): ResultAsync<Accepted | undefined, StoreError> {
     return this.store
       .readStream(`${STREAM_PREFIX.session}${sessionId}`, { direction: 'backwards', maxCount: HISTORY_WINDOW })
       .orElse((error) => (error.kind === 'StreamNotFound' ? okAsync([]) : errAsync(error)))
@@ -114,6 +123,14 @@ export class SentMessages {
   forget(sessionId: string): void {
     this.#bySession.delete(sessionId);
   }
+}
+
+const first = ({ turnId, revision }: Accepted): Acceptance => ({ turnId, revision, duplicate: false });
+const repeated = ({ turnId, revision }: Accepted): Acceptance => ({ turnId, revision, duplicate: true });
+
+/** A new message's acceptance, as a first one. */
+async function fresh<E>(accepting: PromiseLike<Result<Accepted, E>>): Promise<Result<Acceptance, E>> {
+  return (await accepting).map(first);
 }
 
 function remember(map: Map<string, Accepted>, key: string, accepted: Accepted): void {

@@ -3,10 +3,10 @@
  * is `SessionNotFound`; a command whose `admission` refuses leaves a hibernated session unloaded, as it found it;
  * an actor that stopped between loading and sending (it was just hibernated and unloaded) is loaded again, once.
  */
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, ResultAsync, type Result } from 'neverthrow';
 import type { SnapshotFrom } from 'xstate';
 import { SESSION_EVENT, type SessionEvent, type sessionMachine } from '../../../machines/index.js';
-import { isRuntimeErrorOf, RUNTIME_ERROR_KIND, SEND_OUTCOME, type ActorRepository } from '../../runtime/index.js';
+import { isRuntimeErrorOf, mapErrAsync, RUNTIME_ERROR_KIND, SEND_OUTCOME, type ActorRepository } from '../../runtime/index.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from '../errors.js';
 import type { Admission, RefusalOf } from './admission.js';
 import type { SessionActor, SessionIndex } from './session-index.js';
@@ -32,7 +32,7 @@ export class SessionActors {
   /** The session's actor (restored from its stream if it is not resident). */
   actor(sessionId: string): ResultAsync<SessionActor, PoolError> {
     if (this.deps.index.get(sessionId) === undefined) return errAsync({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
-    return this.deps.repository.load(sessionId).mapErr((error) =>
+    return mapErrAsync(this.deps.repository.load(sessionId), (error): PoolError =>
       isRuntimeErrorOf(RUNTIME_ERROR_KIND.ActorNotFound)(error) ? { kind: POOL_ERROR_KIND.SessionNotFound, sessionId } : runtimeFailure(error),
     );
   }
@@ -66,23 +66,32 @@ export class SessionActors {
    * Sends `event` to the session (to `loaded`, its actor as the command loaded it, when given); says whether it was
    * accepted, with the snapshot after. An actor that stopped between loading and sending is loaded again, once.
    */
-  dispatch(sessionId: string, event: SessionEvent, loaded?: SessionActor, reloaded = false): ResultAsync<Dispatched, PoolError> {
-    if (this.deps.closed() && event.type !== SESSION_EVENT.HIBERNATE) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
-    return (loaded === undefined ? this.actor(sessionId) : okAsync<SessionActor, PoolError>(loaded))
-      .andThen((actor) =>
-        actor
-          .send(event)
-          .mapErr(runtimeFailure)
-          .map((outcome) =>
-            outcome.kind === SEND_OUTCOME.committed
-              ? { accepted: true, revision: outcome.commit.revision, snapshot: outcome.commit.snapshot }
-              : { accepted: false, revision: outcome.revision, snapshot: outcome.snapshot },
-          ),
-      )
-      .orElse((error) =>
-        !reloaded && !this.deps.closed() && error.kind === POOL_ERROR_KIND.Runtime && error.error.kind === RUNTIME_ERROR_KIND.ActorStopped
-          ? this.dispatch(sessionId, event, undefined, true)
-          : errAsync(error),
-      );
+  dispatch(sessionId: string, event: SessionEvent, loaded?: SessionActor): ResultAsync<Dispatched, PoolError> {
+    return new ResultAsync(this.#dispatch(sessionId, event, loaded, false));
+  }
+
+  async #dispatch(sessionId: string, event: SessionEvent, loaded: SessionActor | undefined, reloaded: boolean): Promise<Result<Dispatched, PoolError>> {
+    if (this.deps.closed() && event.type !== SESSION_EVENT.HIBERNATE) return err({ kind: POOL_ERROR_KIND.PoolClosed });
+    const sent = await this.#sendTo(sessionId, event, loaded);
+    if (sent.isOk() || reloaded || this.deps.closed()) return sent;
+    const { error } = sent;
+    return error.kind === POOL_ERROR_KIND.Runtime && error.error.kind === RUNTIME_ERROR_KIND.ActorStopped ? this.#dispatch(sessionId, event, undefined, true) : sent;
+  }
+
+  async #sendTo(sessionId: string, event: SessionEvent, loaded: SessionActor | undefined): Promise<Result<Dispatched, PoolError>> {
+    let actor = loaded;
+    if (actor === undefined) {
+      const found = await this.actor(sessionId);
+      if (found.isErr()) return err(found.error);
+      actor = found.value;
+    }
+    const outcome = await actor.send(event);
+    if (outcome.isErr()) return err(runtimeFailure(outcome.error));
+    const sent = outcome.value;
+    return ok(
+      sent.kind === SEND_OUTCOME.committed
+        ? { accepted: true, revision: sent.commit.revision, snapshot: sent.commit.snapshot }
+        : { accepted: false, revision: sent.revision, snapshot: sent.snapshot },
+    );
   }
 }

@@ -5,7 +5,7 @@
  */
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import type { SnapshotFrom } from 'xstate';
-import { messageRefusal, SESSION_EVENT, type ParticipantRole, type sessionMachine } from '../../../machines/index.js';
+import { messageRefusal, SESSION_EVENT, type MessageAcceptedEvent, type ParticipantRole, type sessionMachine } from '../../../machines/index.js';
 import type { Clock } from '../../runtime/index.js';
 import { formatStoreError } from '../../store/index.js';
 import { POOL_ERROR_KIND, type PoolError } from '../errors.js';
@@ -52,57 +52,50 @@ export class SessionCommands {
 
   /** See `SessionPool.send`. */
   send<E = never>(sessionId: string, message: MessageInput, admission?: Admission<E>): ResultAsync<SentMessage, PoolError | RefusalOf<E>> {
-    const entry = this.deps.index.get(sessionId);
-    if (entry === undefined) return errAsync({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
-    const key = { sessionId, userId: message.userId, clientMsgId: message.clientMsgId ?? null, turnId: message.turnId };
-    return this.deps.actors.admitted(sessionId, admission).andThen((actor) =>
-      this.deps.sent
-        .once<PoolError | RefusalOf<E>>(
-          key,
-          (turnId) => this.#send(entry, actor, message, turnId, key.clientMsgId),
-          (error) => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }),
-        )
-        .map((sent) => {
-          // A repeated message sends nothing, so it leaves a hibernated session as it was (an accepted one woke it).
-          this.deps.actors.rest(actor);
-          return sent;
-        }),
-    );
+    return new ResultAsync(this.#sendMessage(sessionId, message, admission));
   }
 
-  #send(entry: SessionEntry, actor: SessionActor, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<Accepted, PoolError> {
+  // The send path is written as `async` functions over `Promise<Result>` rather than `ResultAsync` chains: see
+  // `src/runtime/results.ts` for what each `map`/`mapErr` step would cost.
+  async #sendMessage<E>(sessionId: string, message: MessageInput, admission: Admission<E> | undefined): Promise<Result<SentMessage, PoolError | RefusalOf<E>>> {
+    const entry = this.deps.index.get(sessionId);
+    if (entry === undefined) return err({ kind: POOL_ERROR_KIND.SessionNotFound, sessionId });
+    const key = { sessionId, userId: message.userId, clientMsgId: message.clientMsgId ?? null, turnId: message.turnId };
+    const admitted = await this.deps.actors.admitted(sessionId, admission);
+    if (admitted.isErr()) return err(admitted.error);
+    const actor = admitted.value;
+    const sent = await this.deps.sent.once<PoolError | RefusalOf<E>>(
+      key,
+      (turnId) => this.#send(entry, actor, message, turnId, key.clientMsgId),
+      (error) => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: formatStoreError(error) }),
+    );
+    // A repeated message sends nothing, so it leaves a hibernated session as it was (an accepted one woke it).
+    if (sent.isOk()) this.deps.actors.rest(actor);
+    return sent;
+  }
+
+  async #send(entry: SessionEntry, actor: SessionActor, message: MessageInput, turnId: string, clientMsgId: string | null): Promise<Result<Accepted, PoolError>> {
     // The API breaker admits the message (as its probe when one is due) or refuses it; a probe whose message is not
     // accepted after all gives its slot back.
     const { apiBreaker } = this.deps;
-    return apiBreaker.admit(turnId).andThen((probe) =>
-      this.#accept(entry, actor, message, turnId, clientMsgId).mapErr((error) => {
-        if (probe) apiBreaker.refused(turnId);
-        return error;
-      }),
-    );
+    const probe = await apiBreaker.admit(turnId);
+    if (probe.isErr()) return err(probe.error);
+    const accepted = await this.#accept(entry, actor, message, turnId, clientMsgId);
+    if (accepted.isErr() && probe.value) apiBreaker.refused(turnId);
+    return accepted;
   }
 
-  #accept(entry: SessionEntry, actor: SessionActor, message: MessageInput, turnId: string, clientMsgId: string | null): ResultAsync<Accepted, PoolError> {
+  async #accept(entry: SessionEntry, actor: SessionActor, message: MessageInput, turnId: string, clientMsgId: string | null): Promise<Result<Accepted, PoolError>> {
     const { sessionId } = entry;
-    return this.deps.processors
-      .processInbound({ sessionId, tenant: entry.tenant, userId: message.userId, text: message.text, clientMsgId })
-      .mapErr(extensionFailure)
-      .andThen((processed) =>
-        this.deps.actors
-          .dispatch(
-            sessionId,
-            {
-              type: SESSION_EVENT.MESSAGE_ACCEPTED,
-              at: this.deps.clock.now(),
-              turnId,
-              text: processed.text,
-              userId: processed.userId,
-              ...(processed.clientMsgId === null ? {} : { clientMsgId: processed.clientMsgId }),
-            },
-            actor,
-          )
-          .andThen(({ accepted, revision, snapshot }) => (accepted ? okAsync({ turnId, revision }) : errAsync(messageNotTaken(snapshot, message.userId, turnId)))),
-      );
+    const processed = await this.deps.processors.processInbound({ sessionId, tenant: entry.tenant, userId: message.userId, text: message.text, clientMsgId });
+    if (processed.isErr()) return err(extensionFailure(processed.error));
+    const { text, userId } = processed.value;
+    const event: MessageAcceptedEvent = { type: SESSION_EVENT.MESSAGE_ACCEPTED, at: this.deps.clock.now(), turnId, text, userId };
+    if (processed.value.clientMsgId !== null) event.clientMsgId = processed.value.clientMsgId;
+    const dispatched = await this.deps.actors.dispatch(sessionId, event, actor);
+    if (dispatched.isErr()) return err(dispatched.error);
+    const { accepted, revision, snapshot } = dispatched.value;
+    return accepted ? ok({ turnId, revision }) : err(messageNotTaken(snapshot, message.userId, turnId));
   }
 
   /** See `SessionPool.interrupt`. */
