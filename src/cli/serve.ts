@@ -149,16 +149,15 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
     return EXIT_CODES.failure;
   }
   const address = listening.value;
+  // Before the listening line, so whoever waits for that line finds the key printed.
+  if (generated?.newAdminKey != null) (io.stderr ?? ((text) => process.stderr.write(text)))(adminKeyNotice(generated, address.url));
   logger.info(
     { url: address.url, port: address.port, version: PACKAGE_VERSION, profile: config.features.profile, config_file: config.source.file, store: config.store.url },
     `aicli-api ${PACKAGE_VERSION} listening on ${address.url} (${config.features.profile} profile)`,
   );
   // Config validation refuses auth off on a non-loopback address; on loopback it is allowed, but said out loud.
   if (!config.auth.enabled) logger.warn({ host: config.server.host }, AUTH_DISABLED_WARNING);
-  if (generated !== undefined) {
-    logger.info({ dir: generated.dir }, `auth: using the credentials generated in ${generated.dir} (configure auth.jwt or auth.api_keys to use your own)`);
-    if (generated.newAdminKey !== null) (io.stderr ?? ((text) => process.stderr.write(text)))(adminKeyNotice(generated, address.url));
-  }
+  if (generated !== undefined) logger.info({ dir: generated.dir }, `auth: using the credentials generated in ${generated.dir} (configure auth.jwt or auth.api_keys to use your own)`);
   const status = pool.status();
   logger.info({ pool: { target: status.target, cap: status.cap, sessions: status.sessions.total, agent: config.agent.command } }, 'session pool ready');
 
