@@ -165,6 +165,9 @@ async function restart(storePath: string, extraNodeArgs: readonly string[] = [])
     'session_pool.min_size=0',
     '--set',
     `agent.data_dir=${dataDir}`,
+    // The status endpoint is polled without credentials: this measures restarts, not auth.
+    '--set',
+    'auth.enabled=false',
   ];
   const spawnedAtUs = Number(process.hrtime.bigint() / 1000n);
   const spawnedAtMs = Date.now();

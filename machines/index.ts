@@ -24,3 +24,4 @@ export * from './pool.options.js';
 export * from './pool.context.js';
 export * from './pool.machine.js';
 export * from './pool.scaling.js';
+export * from './api-keys.events.js';

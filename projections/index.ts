@@ -8,4 +8,5 @@ export * from './pool-status.js';
 export * from './pool-sessions.js';
 export * from './error-recovery.js';
 export * from './websocket-status.js';
+export * from './api-keys.js';
 export * from './store-projections.js';

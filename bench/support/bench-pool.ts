@@ -32,7 +32,8 @@ export interface BenchPool {
 
 /** A config of the defaults with logging silenced and `overrides` applied (`{'session_pool.max_size': 8}`). */
 export function benchConfig(overrides: Record<string, string | number | boolean>): Config {
-  const all: Record<string, string | number | boolean> = { 'server.port': 0, 'logging.level': 'silent', ...overrides };
+  // Auth off (loopback): the benchmarks measure sessions and fan-out, with clients naming themselves.
+  const all: Record<string, string | number | boolean> = { 'server.port': 0, 'logging.level': 'silent', 'auth.enabled': false, ...overrides };
   const list: ConfigOverride[] = Object.entries(all).map(([key, value]) => ({ path: key.split('.'), value, label: `bench ${key}` }));
   return loadConfig({ overrides: list })._unsafeUnwrap().config;
 }

@@ -3,7 +3,7 @@
  * which guards the PID registry and the tenants' files) and, for an SQLite store, the store file
  * (`<file>.lock`; until sessions are owned by leases, one store serves one server). A second server pointed at
  * either is refused with the holder's PID instead of reaping the first one's agents. Read-only commands
- * (`events`, `replay`) take no lock.
+ * (`events`, `replay`, `keys list`) take no lock; `keys create|revoke` take the store file's.
  */
 import { resolve, join } from 'node:path';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
@@ -37,6 +37,16 @@ export function lockServerResources(config: Config, logger: Logger): ResultAsync
         return errAsync(message);
       });
   });
+}
+
+/**
+ * Takes only the SQLite store file's lock (nothing for other stores): what an operator command that writes to the
+ * store (`keys create|revoke`) holds, since an SQLite file takes one writing process at a time.
+ */
+export function lockStoreFile(config: Config, logger: Logger): ResultAsync<ServerLocks, string> {
+  const storeFile = sqliteFile(config.store.url);
+  if (storeFile === undefined) return okAsync(released([]));
+  return take(`${storeFile}.lock`, `store file ${storeFile}`, 'store.url', logger).map((lock) => released([lock]));
 }
 
 function take(path: string, what: string, key: string, logger: Logger): ResultAsync<InstanceLock, string> {

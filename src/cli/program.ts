@@ -8,7 +8,10 @@ import YAML from 'yaml';
 import { PACKAGE_VERSION, redactSecrets, toRawConfig, type Config } from '../config/index.js';
 import { storeUnavailable } from '../store/index.js';
 import { createEventsCommand } from './events-command.js';
+import { createKeysCommand } from './keys-command.js';
 import { createReplayCommand } from './replay-command.js';
+import { lockStoreFile } from './instance-locks.js';
+import { createLogger } from '../observability/logger.js';
 import { describeStoreOpenFailure, openConfiguredStore } from './store-from-config.js';
 import { addConfigOptions, type ConfigFlags } from './config-options.js';
 import { loadConfigForCli } from './load-config.js';
@@ -81,6 +84,16 @@ export function buildProgram(io: CliIo): Command {
     });
   program.addCommand(operatorCommand(createEventsCommand(openStoreForOperator, operatorIo)));
   program.addCommand(operatorCommand(createReplayCommand(openStoreForOperator, io)));
+  program.addCommand(
+    operatorCommand(
+      createKeysCommand({
+        ...io,
+        openStore: openStoreForOperator,
+        lockForWrite: () => (operatorConfig === undefined ? errAsync('configuration was not loaded') : lockStoreFile(operatorConfig, createLogger('silent'))),
+        now: Date.now,
+      }),
+    ),
+  );
 
   return program;
 }

@@ -5,14 +5,21 @@
  * stops), close the store, exit 0. A second signal during shutdown exits at once with status 1. The data directory
  * and an SQLite store file are locked first (see instance-locks.ts).
  */
-import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { createApiServer } from '../server/api.js';
-import { openAuthenticator, type Authenticator } from '../server/auth/index.js';
+import {
+  ensureGeneratedCredentials,
+  needsGeneratedCredentials,
+  openAuthenticator,
+  storedKeyLookup,
+  withGeneratedCredentials,
+  type GeneratedCredentials,
+} from '../server/auth/index.js';
 import { healthRoutes } from '../server/routes/health.js';
-import { POOL_SESSIONS, storeProjections } from '../../projections/index.js';
+import { API_KEYS, POOL_SESSIONS, storeProjections } from '../../projections/index.js';
 import { poolSettings, storedSessionsOf } from '../pool/index.js';
 import { createProjectionHost, formatProjectionHostError } from '../projections/index.js';
 import { logCheckpoint } from './checkpoint-log.js';
@@ -30,6 +37,8 @@ export interface ServeIo {
   /** Registers a handler for the next stop signal (SIGINT/SIGTERM); the entry point exits on the second. */
   readonly onSignal: (handler: (signal: string) => void) => void;
   readonly logger?: Logger;
+  /** Where the generated admin key is printed, once (not the log: logs are kept and shipped); default process.stderr. */
+  readonly stderr?: (text: string) => void;
 }
 
 /** Options of the serve command itself (not configuration). */
@@ -48,11 +57,6 @@ export const AUTH_DISABLED_WARNING =
 export async function serve(config: Config, warnings: readonly string[], io: ServeIo, options: ServeOptions = {}): Promise<number> {
   const logger = io.logger ?? createLogger(config.logging.level);
   for (const warning of warnings) logger.warn(warning);
-  const auth = await openAuthenticator(config.auth);
-  if (auth.isErr()) {
-    for (const problem of auth.error.problems) logger.fatal(`invalid configuration: ${problem}`);
-    return EXIT_CODES.config;
-  }
 
   // Before the store and the pool: a second server on this data directory or store file must neither reap the
   // first one's agents nor write to its store. Held until the server has stopped.
@@ -62,13 +66,21 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
     return EXIT_CODES.failure;
   }
   try {
-    return await serveLocked(config, auth.value, io, options, logger);
+    // Under the lock, so two servers starting on one data directory cannot both generate credentials.
+    const generated = needsGeneratedCredentials(config.auth) ? ensureGeneratedCredentials(config.agent.data_dir, config.auth) : ok(undefined);
+    if (generated.isErr()) {
+      const { path, reason } = generated.error;
+      logger.fatal({ path }, `cannot use the generated credentials in ${path}: ${reason} (fix or remove the file, or configure auth.jwt / auth.api_keys)`);
+      return EXIT_CODES.failure;
+    }
+    for (const warning of generated.value?.warnings ?? []) logger.warn(warning);
+    return await serveLocked(config, generated.value, io, options, logger);
   } finally {
     locked.value.release();
   }
 }
 
-async function serveLocked(config: Config, auth: Authenticator, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
+async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
   // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
   const opened = await openConfiguredStore(config).andThen((store) =>
     store
@@ -101,6 +113,16 @@ async function serveLocked(config: Config, auth: Authenticator, io: ServeIo, opt
 
   // Nothing has appended to a session stream since the fold caught up: the list is the log's.
   const storedSessions = () => okAsync(storedSessionsOf(projections.state(POOL_SESSIONS)));
+  // Run-time API keys are found in the api-keys projection, so the authenticator is built once it has caught up.
+  const authenticated = await openAuthenticator(generated === undefined ? config.auth : withGeneratedCredentials(config.auth, generated), storedKeyLookup(() => projections.state(API_KEYS)));
+  if (authenticated.isErr()) {
+    for (const problem of authenticated.error.problems) logger.fatal(`invalid configuration: ${problem}`);
+    await projections.close();
+    await store.close();
+    return EXIT_CODES.config;
+  }
+  const auth = authenticated.value;
+
   const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect, storedSessions);
   if (pooled.isErr()) {
     logger.fatal(`cannot start the session pool: ${pooled.error}`);
@@ -127,12 +149,15 @@ async function serveLocked(config: Config, auth: Authenticator, io: ServeIo, opt
     return EXIT_CODES.failure;
   }
   const address = listening.value;
+  // Before the listening line, so whoever waits for that line finds the key printed.
+  if (generated?.newAdminKey != null) (io.stderr ?? ((text) => process.stderr.write(text)))(adminKeyNotice(generated, address.url));
   logger.info(
     { url: address.url, port: address.port, version: PACKAGE_VERSION, profile: config.features.profile, config_file: config.source.file, store: config.store.url },
     `aicli-api ${PACKAGE_VERSION} listening on ${address.url} (${config.features.profile} profile)`,
   );
   // Config validation refuses auth off on a non-loopback address; on loopback it is allowed, but said out loud.
   if (!config.auth.enabled) logger.warn({ host: config.server.host }, AUTH_DISABLED_WARNING);
+  if (generated !== undefined) logger.info({ dir: generated.dir }, `auth: using the credentials generated in ${generated.dir} (configure auth.jwt or auth.api_keys to use your own)`);
   const status = pool.status();
   logger.info({ pool: { target: status.target, cap: status.cap, sessions: status.sessions.total, agent: config.agent.command } }, 'session pool ready');
 
@@ -149,4 +174,20 @@ async function serveLocked(config: Config, auth: Authenticator, io: ServeIo, opt
   await store.close();
   logger.info('stopped');
   return EXIT_CODES.ok;
+}
+
+/** What a first start prints about the admin key it generated (the only time the key is shown). */
+export function adminKeyNotice(generated: GeneratedCredentials, url: string): string {
+  return [
+    '',
+    'aicli-api: auth is on. Generated an admin API key; it is shown this once only (the server keeps its SHA-256):',
+    '',
+    `    ${generated.newAdminKey}`,
+    '',
+    'Send it as the x-api-key header, for example:',
+    `    curl -H 'x-api-key: ${generated.newAdminKey}' ${url}/api/v1/sessions`,
+    `Make more keys with \`aicli-api keys create --name NAME --role user\`. Generated files: ${generated.dir}`,
+    '',
+    '',
+  ].join('\n');
 }

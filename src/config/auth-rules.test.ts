@@ -34,11 +34,10 @@ describe('auth rules', () => {
     );
   });
 
-  it('auth on needs some credential: a secret, a public key or API keys', () => {
-    const file = yamlFile('auth:\n  enabled: true\n');
-    expect(failure({ file })).toBe(`${file}: auth.jwt.secret: is required (at least 32 bytes) when auth is enabled without api_keys`);
-    const rs = yamlFile('auth:\n  enabled: true\n  jwt:\n    algorithm: RS256\n');
-    expect(failure({ file: rs })).toBe(`${rs}: auth.jwt.public_key_file: a public key (public_key_file or jwks_file) is required for RS256 when auth is enabled without api_keys`);
+  it('auth is on by default; with no credential configured it loads (the server generates them at start)', () => {
+    expect(loadConfig({})._unsafeUnwrap().config.auth.enabled).toBe(true);
+    expect(loads({ file: yamlFile('auth:\n  enabled: true\n') })).toBe(true);
+    expect(loads({ file: yamlFile('auth:\n  enabled: true\n  jwt:\n    algorithm: RS256\n') })).toBe(true);
     expect(loads({ file: yamlFile(`auth:\n  enabled: true\n${API_KEYS}`) })).toBe(true);
     expect(loads({ file: yamlFile(`auth:\n  enabled: true\n  jwt:\n    algorithm: RS256\n    public_key_file: ${keys.rs256.pemFile}\n`) })).toBe(true);
     expect(loads({ file: yamlFile(`auth:\n  enabled: true\n  jwt:\n    algorithm: ES256\n    jwks_file: ${keys.es256.jwksFile}\n`) })).toBe(true);
@@ -56,15 +55,17 @@ describe('auth rules', () => {
   });
 
   it('refuses auth off on a non-loopback address, naming server.host and where it was set', () => {
-    const file = yamlFile('server:\n  host: 0.0.0.0\n');
+    const file = yamlFile('server:\n  host: 0.0.0.0\nauth:\n  enabled: false\n');
     const message = '"0.0.0.0" is not a loopback address while auth.enabled is false: every caller who can reach it would be an admin (turn auth on, or bind 127.0.0.1)';
     expect(failure({ file })).toBe(`${file}: server.host: ${message}`);
-    expect(failure({ overrides: [{ path: ['server', 'host'], value: '::', label: '--host' }] })).toContain('--host: server.host: "::" is not a loopback address');
-    expect(failure({ env: { AICLI_HOST: '192.168.1.10' } })).toContain('environment variable AICLI_HOST: server.host:');
+    const off = [{ path: ['auth', 'enabled'], value: false, label: '--set auth.enabled=false' }];
+    expect(failure({ overrides: [...off, { path: ['server', 'host'], value: '::', label: '--host' }] })).toContain('--host: server.host: "::" is not a loopback address');
+    expect(failure({ overrides: off, env: { AICLI_HOST: '192.168.1.10' } })).toContain('environment variable AICLI_HOST: server.host:');
   });
 
-  it('allows auth off on loopback, and auth on anywhere', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) expect(loads({ env: { AICLI_HOST: host } }), host).toBe(true);
+  it('allows auth off on loopback, and auth on anywhere (the default included)', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) expect(loads({ env: { AICLI_HOST: host, AICLI__AUTH__ENABLED: 'false' } }), host).toBe(true);
+    expect(loads({ env: { AICLI_HOST: '0.0.0.0' } })).toBe(true);
     expect(loads({ file: yamlFile(`server:\n  host: 0.0.0.0\nauth:\n  enabled: true\n${API_KEYS}`) })).toBe(true);
   });
 });

@@ -159,7 +159,7 @@ export const ConfigSchema = Type.Object(
       }),
     }),
     auth: Section('Authentication of API callers.', {
-      enabled: Flag('Require a JWT or an API key on every API call except health.'),
+      enabled: Flag('Require a JWT or an API key on every API call except health; with no jwt key and no api_keys configured, the server generates a secret and an admin key in agent.data_dir/auth/ on first start.'),
       jwt: Section('JSON Web Tokens (bearer tokens).', {
         algorithm: OneOf(JWT_ALGORITHMS, 'The one signing algorithm accepted: HS256 (auth.jwt.secret), RS256 or ES256 (a public key file or a JWKS file).'),
         secret: Text('Shared HMAC secret for HS256, at least 32 bytes; empty accepts no JWTs.'),

@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './projection-host.js';
 export * from './checkpoint.js';
+export * from './folded-to.js';

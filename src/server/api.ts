@@ -8,10 +8,11 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route } from './http/types.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
-import { mountWebSocket, type WebSocketHub } from './ws/index.js';
+import { mountWebSocket, watchKeyRevocations, type WebSocketHub } from './ws/index.js';
 
 /** A server with the API mounted, the WebSocket hub (close it before the server) and the metrics. */
 export interface ApiServer {
@@ -29,11 +30,13 @@ export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = [
     websocket: () => ws?.status(),
     recovery: () => deps.projections.state(ERROR_RECOVERY),
   });
-  const routes = [...extraRoutes, ...sessionRoutes(deps), ...statusRoutes(deps, { metrics, websocket: () => ws?.status() })];
+  const routes = [...extraRoutes, ...sessionRoutes(deps), ...statusRoutes(deps, { metrics, websocket: () => ws?.status() }), ...apiKeyRoutes(deps)];
   const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
     observe: metrics.observeResponse,
     recordInternalError: () => metrics.recordInternalError('http'),
   });
   ws = mountWebSocket(http.app, deps, metrics);
-  return { http, ws, metrics };
+  const hub = ws;
+  const stopWatching = watchKeyRevocations(deps.projections, hub);
+  return { http, ws: { ...hub, close: () => (stopWatching(), hub.close()) }, metrics };
 }

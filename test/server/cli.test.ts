@@ -160,7 +160,7 @@ describe('aicli-api configuration errors', () => {
   });
 
   it('exits 78 naming server.host and the flag when auth is off on a non-loopback address', async () => {
-    const run = runCli(['--port', '0', '--store', 'memory:', '--host', '0.0.0.0']);
+    const run = runCli(['--port', '0', '--store', 'memory:', '--set', 'auth.enabled=false', '--host', '0.0.0.0']);
     expect(await run.exited).toBe(78);
     expect(run.output().stderr).toBe(
       'aicli-api: invalid configuration\n  --host: server.host: "0.0.0.0" is not a loopback address while auth.enabled is false: every caller who can reach it would be an admin (turn auth on, or bind 127.0.0.1)\n',

@@ -6,9 +6,9 @@ import { afterEach } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApiServer, type ApiServer } from '../../src/server/api.js';
 import type { ApiDeps, StoreProjectionHost } from '../../src/server/api-deps.js';
-import { storeProjections } from '../../projections/index.js';
+import { API_KEYS, storeProjections } from '../../projections/index.js';
 import { createProjectionHost } from '../../src/projections/index.js';
-import { openAuthenticator } from '../../src/server/auth/index.js';
+import { openAuthenticator, storedKeyLookup } from '../../src/server/auth/index.js';
 import { systemClock } from '../../src/runtime/index.js';
 import { FAKE_CLAUDE } from '../agent/support.js';
 import { openTestPool, POOL_TEST_CONFIG, type TestPool } from '../pool/support.js';
@@ -44,7 +44,7 @@ export async function startTestApi(overrides: Record<string, string | number | b
     config,
     pool: testPool.pool,
     store: testPool.store,
-    auth: (await openAuthenticator(config.auth))._unsafeUnwrap(),
+    auth: (await openAuthenticator(config.auth, storedKeyLookup(() => projections.state(API_KEYS))))._unsafeUnwrap(),
     logger: createLogger('silent'),
     clock: systemClock,
     projections,

@@ -48,10 +48,15 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 /**
  * Starts the server and waits until it logs that it is listening. Agents are the fake claude (unless the test
  * sets `agent.command` itself) with their data in a temporary directory, so a test never starts the real CLI.
+ * Auth is off (loopback, callers name themselves) unless the test says anything about `auth.` in its arguments or
+ * `AICLI__AUTH__` variables: these tests are about serving, restarts and shutdown; test/server/first-start.test.ts
+ * covers the default (auth on with generated credentials).
  */
 export async function startServerProcess(args: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
   const agent = args.some((arg) => arg.includes('agent.command') || arg.startsWith('--agent')) ? [] : ['--agent=fake'];
-  const run = runCli(['--port', '0', '--store', 'memory:', ...agent, ...args], env);
+  const saysAuth = args.some((arg) => arg.includes('auth.')) || Object.keys(env).some((name) => name.startsWith('AICLI__AUTH__'));
+  const auth = saysAuth ? [] : ['--set', 'auth.enabled=false'];
+  const run = runCli(['--port', '0', '--store', 'memory:', ...agent, ...auth, ...args], env);
   const port = await new Promise<number>((resolve, reject) => {
     const onData = () => {
       const match = /"port":(\d+)/.exec(run.output().stdout);

@@ -4,15 +4,16 @@
  *   and `x-tenant-id` headers (defaults `anonymous` and `default`) and is an admin. For a single trusted user or
  *   development only; the README says so.
  * - `auth.enabled: true`: an API key (`x-api-key`, matched by SHA-256 against `auth.api_keys`, compared in constant
- *   time) or a JWT (`authorization: Bearer …`, checked by {@link JwtVerifier}; claims `sub` = user, `tenant`
+ *   time, or against the keys created at run time, `storedKeys`; a revoked one is refused) or a JWT (`authorization: Bearer …`, checked by {@link JwtVerifier}; claims `sub` = user, `tenant`
  *   (default `default`), `role` (default `user`)). Anything else is `unauthorized`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { apiKeyBySha256, type ApiKeyRecord, type ApiKeysState } from '../../../projections/index.js';
 import { err, ok, type Result } from 'neverthrow';
 import { isSafeSegment } from '../../../machines/index.js';
 import { formatKeyPath, readJwtKeyMaterial, type Config } from '../../config/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
-import { isServerRole, type Identity } from './identity.js';
+import { isServerRole, isUserId, type Identity } from './identity.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt-verifier.js';
 
 /** Request headers the authenticator reads (lower-case names). */
@@ -32,7 +33,6 @@ export interface Authenticator {
 }
 
 const unauthorized = (message: string): ApiError => apiError(API_ERROR_CODES.unauthorized, message);
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
 
 /** Why an authenticator could not be built: the JWT key named in the configuration cannot be used. */
 export interface AuthSetupError {
@@ -41,28 +41,36 @@ export interface AuthSetupError {
   readonly problems: readonly string[];
 }
 
+/** Finds a key created at run time by its lower-case hex SHA-256 (the api-keys projection's current table). */
+export type StoredKeyLookup = (sha256: string) => ApiKeyRecord | undefined;
+
+/** The lookup over the current state of the api-keys projection, as `read` returns it. */
+export function storedKeyLookup(read: () => ApiKeysState): StoredKeyLookup {
+  return (sha256) => apiKeyBySha256(read(), sha256);
+}
+
 /**
- * Reads the JWT key of `auth` (files included) and builds the authenticator. Config validation has checked the same
- * key, so an error here means a key file changed or vanished since.
+ * Reads the JWT key of `auth` (files included) and builds the authenticator; `storedKeys` finds the keys created at
+ * run time. Config validation has checked the same key, so an error here means a key file changed or vanished since.
  */
-export async function openAuthenticator(auth: Config['auth']): Promise<Result<Authenticator, AuthSetupError>> {
+export async function openAuthenticator(auth: Config['auth'], storedKeys?: StoredKeyLookup): Promise<Result<Authenticator, AuthSetupError>> {
   const material = readJwtKeyMaterial(auth.jwt);
   if (material.isErr()) return err({ kind: 'JwtKeyUnusable', problems: material.error.map((issue) => `${formatKeyPath(issue.path)}: ${issue.message}`) });
   try {
-    return ok(createAuthenticator(auth, await createJwtVerifier(auth.jwt, material.value)));
+    return ok(createAuthenticator(auth, await createJwtVerifier(auth.jwt, material.value), storedKeys));
   } catch (error) {
     return err({ kind: 'JwtKeyUnusable', problems: [`auth.jwt: the key cannot be imported (${(error as Error).message})`] });
   }
 }
 
-/** Builds the authenticator for `auth`, verifying JWTs with `verifyJwt`. */
-export function createAuthenticator(auth: Config['auth'], verifyJwt: JwtVerifier): Authenticator {
+/** Builds the authenticator for `auth`, verifying JWTs with `verifyJwt` and finding run-time keys with `storedKeys`. */
+export function createAuthenticator(auth: Config['auth'], verifyJwt: JwtVerifier, storedKeys: StoredKeyLookup = () => undefined): Authenticator {
   const keys = auth.api_keys.map((key) => ({ ...key, digest: Buffer.from(key.key_sha256, 'hex') }));
 
   const open = (userId: string | undefined, tenant: string | undefined): Result<Identity, ApiError> => {
     const user = userId === undefined || userId === '' ? OPEN_IDENTITY.userId : userId;
     const space = tenant === undefined || tenant === '' ? OPEN_IDENTITY.tenant : tenant;
-    if (!USER_ID.test(user)) return err(apiError(API_ERROR_CODES.badRequest, `${AUTH_HEADER.userId} must be 1-128 letters, digits or ._@:-`));
+    if (!isUserId(user)) return err(apiError(API_ERROR_CODES.badRequest, `${AUTH_HEADER.userId} must be 1-128 letters, digits or ._@:-`));
     if (!isSafeSegment(space)) return err(apiError(API_ERROR_CODES.badRequest, `${AUTH_HEADER.tenant} must be 1-128 letters, digits, ".", "_" or "-"`));
     return ok({ userId: user, tenant: space, role: 'admin', via: 'open' });
   };
@@ -70,7 +78,16 @@ export function createAuthenticator(auth: Config['auth'], verifyJwt: JwtVerifier
   const byApiKey = (presented: string): Result<Identity, ApiError> | undefined => {
     const digest = createHash('sha256').update(presented).digest();
     const key = keys.find((candidate) => timingSafeEqual(candidate.digest, digest));
-    return key === undefined ? undefined : ok({ userId: key.id, tenant: key.tenant, role: key.role, via: 'api_key' });
+    if (key !== undefined) return ok({ userId: key.id, tenant: key.tenant, role: key.role, via: 'api_key' });
+    return storedKey(digest);
+  };
+  const storedKey = (digest: Buffer): Result<Identity, ApiError> | undefined => {
+    const stored = storedKeys(digest.toString('hex'));
+    // Found by its digest, confirmed in constant time all the same.
+    if (stored === undefined || !timingSafeEqual(Buffer.from(stored.sha256, 'hex'), digest)) return undefined;
+    if (stored.revokedAt !== null) return err(unauthorized('this API key has been revoked'));
+    if (!isServerRole(stored.role) || !isUserId(stored.name) || !isSafeSegment(stored.tenant)) return err(unauthorized('this API key is not usable'));
+    return ok({ userId: stored.name, tenant: stored.tenant, role: stored.role, via: 'api_key', keyId: stored.id });
   };
 
   const byJwt = async (token: string): Promise<Result<Identity, ApiError>> => {
@@ -79,7 +96,7 @@ export function createAuthenticator(auth: Config['auth'], verifyJwt: JwtVerifier
     const payload = verified.value;
     const tenant = payload['tenant'] ?? OPEN_IDENTITY.tenant;
     const role = payload['role'] ?? 'user';
-    if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) return err(unauthorized('the token has no valid "sub" claim'));
+    if (typeof payload.sub !== 'string' || !isUserId(payload.sub)) return err(unauthorized('the token has no valid "sub" claim'));
     if (typeof tenant !== 'string' || !isSafeSegment(tenant)) return err(unauthorized('the token\'s "tenant" claim is not a valid tenant id'));
     if (!isServerRole(role)) return err(unauthorized('the token\'s "role" claim is not admin, operator, user or viewer'));
     return ok({ userId: payload.sub, tenant, role, via: 'jwt' });

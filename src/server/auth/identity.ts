@@ -14,6 +14,8 @@ export interface Identity {
   readonly role: ServerRole;
   /** How the identity was established: a JWT, an API key, or no auth configured (`open`). */
   readonly via: 'jwt' | 'api_key' | 'open';
+  /** The run-time API key presented (`via: 'api_key'`), so its revocation can close what it opened. */
+  readonly keyId?: string;
 }
 
 /** What a caller may be allowed to do. */
@@ -30,6 +32,8 @@ export const PERMISSION = {
   readEvents: 'events:read',
   /** See and act across tenants. */
   allTenants: 'tenants:all',
+  /** Create, list and revoke API keys. */
+  manageApiKeys: 'api_keys:manage',
 } as const;
 
 /** One of {@link PERMISSION}'s values. */
@@ -39,7 +43,7 @@ const P = PERMISSION;
 
 /** The permissions of each role. */
 export const ROLE_PERMISSIONS: Readonly<Record<ServerRole, readonly Permission[]>> = {
-  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants],
+  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants, P.manageApiKeys],
   operator: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents],
   user: [P.readSessions, P.useSessions],
   viewer: [P.readSessions],
@@ -61,6 +65,13 @@ export function seesTenant(identity: Identity, tenant: string): boolean {
  */
 export function interruptsAsOperator(identity: Identity): boolean {
   return identity.via !== 'open' && can(identity, PERMISSION.manageSessions);
+}
+
+const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
+
+/** Whether `value` is a valid user id: 1-128 letters, digits or `._@:-`, starting with a letter or digit. */
+export function isUserId(value: string): boolean {
+  return USER_ID.test(value);
 }
 
 /** Whether `value` names a server role. */

@@ -146,6 +146,8 @@ export type FrameHandler = (hub: HubContext, connection: Connection, text: strin
 /** The endpoint, once mounted. */
 export interface Hub {
   status(): WebSocketStatus;
+  /** Closes every open connection whose identity matches `predicate` with `code` and `reason`, counted as drop `drop`; returns how many. */
+  closeWhere(predicate: (identity: Identity) => boolean, code: number, reason: string, drop: string): number;
   close(): void;
 }
 
@@ -456,6 +458,7 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
       totalConnected: state.totalConnected,
       maxConnections: limits.max_connections,
     }),
+    closeWhere: (predicate, code, reason, drop) => closeMatching(connections, end, predicate, code, reason, drop),
     close() {
       if (closing) return;
       closing = true;
@@ -464,4 +467,26 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
       void feed.close();
     },
   };
+}
+
+/**
+ * Closes the connections whose identity (from `hello`, or from the upgrade while `hello` is pending) matches. Kept
+ * apart from the fan-out so revocation and the hub can change independently.
+ */
+function closeMatching(
+  connections: ReadonlySet<Connection>,
+  end: (connection: Connection, code: number, reason: string, drop?: string) => void,
+  predicate: (identity: Identity) => boolean,
+  code: number,
+  reason: string,
+  drop: string,
+): number {
+  let closed = 0;
+  for (const connection of [...connections]) {
+    const identity = connection.identity ?? connection.credentials.identity;
+    if (identity === null || connection.closed || !predicate(identity)) continue;
+    end(connection, code, reason, drop);
+    closed += 1;
+  }
+  return closed;
 }

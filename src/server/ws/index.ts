@@ -4,9 +4,11 @@
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { ApiDeps } from '../api-deps.js';
+import type { Identity } from '../auth/index.js';
 import { handleFrame } from './handlers.js';
 import { mountHub, type InternalErrorCounter, type WebSocketStatus } from './hub.js';
 
+export { watchKeyRevocations } from './key-revocation.js';
 export { WS_PATH, CLIENT_FRAME, SERVER_FRAME, WS_CLOSE, WS_CLOSE_REASON, PRESENCE_STATUS } from './protocol.js';
 export type { InternalErrorCounter, WebSocketStatus } from './hub.js';
 
@@ -14,6 +16,8 @@ export type { InternalErrorCounter, WebSocketStatus } from './hub.js';
 export interface WebSocketHub {
   /** Counters: open/closed/refused connections, subscribers per session, drops by reason. */
   status(): WebSocketStatus;
+  /** Closes every open connection whose identity matches `predicate` with `code` and `reason`, counted as drop `drop`; returns how many. */
+  closeWhere(predicate: (identity: Identity) => boolean, code: number, reason: string, drop: string): number;
   /** Closes every connection with 1001 `server shutting down`, stops the heartbeat and the store subscription. */
   close(): void;
 }

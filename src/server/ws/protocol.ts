@@ -45,7 +45,7 @@ export const WS_CLOSE = {
   internalError: 1011,
   /** Too many connections wait for `hello` (in all, or from the client's address): the oldest is closed. */
   helloCrowded: 1013,
-  /** `hello` failed (no, or bad, credentials), or never came (within `hello_timeout`). */
+  /** `hello` failed (no, or bad, credentials), or never came (within `hello_timeout`), or the API key it used was revoked. */
   unauthorized: 4001,
   /** No pong (nor any other frame) within `pong_timeout` of a ping. */
   pongTimeout: 4002,
@@ -61,6 +61,7 @@ export const WS_CLOSE_REASON = {
   helloCrowded: 'too many connections waiting for hello',
   unauthorized: 'unauthorized',
   helloTimeout: 'hello timeout',
+  keyRevoked: 'api key revoked',
   pongTimeout: 'pong timeout',
   slowConsumer: 'slow consumer',
 } as const;
