@@ -32,7 +32,8 @@ function storedStream(events: readonly BreakerEvent[]): RecordedEvent[] {
 
 /**
  * A history driven by the breaker's state, so that generated runs trip, probe, re-open and close often: each
- * `[choice, gap]` picks an event that suits the current state (with some that do not, which the machine ignores)
+ * `[choice, gap]` picks an event that suits the current state (with some that do not, which the machine ignores;
+ * in half-open also abandoned probes and the probe timeout)
  * and how much later it happens (in open, often right after the open period ends).
  */
 function generatedStream(choices: ReadonlyArray<readonly [number, number]>): RecordedEvent[] {
@@ -45,11 +46,13 @@ function generatedStream(choices: ReadonlyArray<readonly [number, number]>): Rec
     const kind =
       snapshot.value === 'closed' ? (choice < 55 ? 'failure' : 'success')
       : snapshot.value === 'open' ? (choice < 50 ? 'timer' : choice < 80 ? 'probe' : 'failure')
-      : choice < 40 ? 'probe' : choice < 75 ? 'success' : 'failure';
+      : choice < 30 ? 'probe' : choice < 55 ? 'success' : choice < 75 ? 'failure' : choice < 88 ? 'abandon' : 'probeTimeout';
     const event: BreakerEvent =
       kind === 'success' ? { type: BREAKER_EVENT.CALL_SUCCEEDED, at, durationMs: 5 }
       : kind === 'failure' ? { type: BREAKER_EVENT.CALL_FAILED, at, durationMs: 5, errorKind: 'x' }
       : kind === 'probe' ? { type: BREAKER_EVENT.PROBE_STARTED, at }
+      : kind === 'abandon' ? { type: BREAKER_EVENT.PROBE_ABANDONED, at, reason: 'refused before the call' }
+      : kind === 'probeTimeout' ? { type: BREAKER_EVENT.TIMER_ELAPSED, name: 'probeTimeout', at: Math.max(at, deadline?.at ?? at) }
       : { type: BREAKER_EVENT.TIMER_ELAPSED, name: 'openTimeout', at };
     events.push(event);
     const next = step(circuitBreakerMachine, snapshot, event);

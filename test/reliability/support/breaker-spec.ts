@@ -8,7 +8,8 @@
  * - open → halfOpen only once the open period is over: `open_duration` × `backoff_multiplier`^(trips since the
  *   last close), at most `max_open_duration`;
  * - in halfOpen at most `half_open_max_probes` probes (`ProbeStarted`) at a time; a failed probe re-opens it, and
- *   `half_open_successes_to_close` successful probes close it;
+ *   `half_open_successes_to_close` successful probes close it; an abandoned probe (`ProbeAbandoned`: its call never
+ *   reached the service) gives its slot back and stays half-open; the probe timeout re-opens it;
  * - every event continues from the state the previous one left.
  */
 import { BREAKER_PERSISTED_NAME as B, RUNTIME_EVENT_TYPE } from '../../../machines/index.js';
@@ -135,6 +136,19 @@ export function checkBreakerStream(events: readonly RecordedEvent[], spec: Break
           counts.closes += 1;
           tripsSinceClose = 0;
           consecutiveFailures = 0;
+        }
+      } else if (event.type === B.PROBE_ABANDONED) {
+        // A probe whose call never reached the service gives its slot back; nothing is counted.
+        if (probesInFlight === 0) violations.push(`${where}: a probe abandoned with no probe in flight`);
+        probesInFlight = Math.max(0, probesInFlight - 1);
+        if (to !== 'halfOpen') violations.push(`${where}: an abandoned probe gives ${move}, not halfOpen`);
+      } else if (event.type === B.TIMER_ELAPSED) {
+        // The probe timeout: probes that did not report count as failed.
+        if (probesInFlight === 0) violations.push(`${where}: a probe timeout with no probe in flight`);
+        if (to !== 'open') violations.push(`${where}: a probe timeout gives ${move}, not open`);
+        else {
+          counts.reopens += 1;
+          open(at);
         }
       } else {
         violations.push(`${where}: ${move} while half-open`);
