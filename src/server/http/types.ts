@@ -67,6 +67,11 @@ export interface Route {
   readonly readsBody?: boolean;
   /** What the OpenAPI document says of it; undocumented routes still appear, with a bare entry. */
   readonly docs?: RouteDocs;
+  /**
+   * A probe operators and load balancers poll (health, metrics): never refused by the per-address rate limit, so it
+   * stays reachable when clients behind the same address (a proxy) are being limited.
+   */
+  readonly probe?: boolean;
 }
 
 /** Tells a handler result apart from an error. */
