@@ -38,9 +38,17 @@ export interface RateLimits {
 type Settings = Config['security']['rate_limits'];
 type LimitSetting = Settings['rest']['per_address'];
 
+// A connection keeps its identity object: its key is built (and hashed by the Map) once, not on every frame.
+const principalKeys = new WeakMap<Identity, string>();
+
 /** The bucket key of a caller: how it authenticated, its tenant and its id (an API key id or a JWT subject). */
 export function principalKey(identity: Identity): string {
-  return `${identity.via}\u0000${identity.tenant}\u0000${identity.userId}`;
+  let key = principalKeys.get(identity);
+  if (key === undefined) {
+    key = `${identity.via}\u0000${identity.tenant}\u0000${identity.userId}`;
+    principalKeys.set(identity, key);
+  }
+  return key;
 }
 
 /** Builds the limits of `settings`, reading the time from `clock`; `onRefused` counts each refusal. */

