@@ -320,12 +320,16 @@ export function mountHub(
   };
 
   const refuse = (res: HttpResponse, error: ApiError, headers: Readonly<Record<string, string>> = {}): void => {
-    report({ type: WS_STATUS_EVENT.refused, reason: error.code, at: deps.clock.now() });
-    res.cork(() => {
-      res.writeStatus(statusLine(HTTP_STATUS_OF[error.code])).writeHeader('content-type', 'application/json');
-      for (const [name, value] of Object.entries({ ...headers, ...error.headers })) res.writeHeader(name, value);
-      res.end(errorEnvelope(error), true);
-    });
+    try {
+      report({ type: WS_STATUS_EVENT.refused, reason: error.code, at: deps.clock.now() });
+    } finally {
+      // Answered even if counting failed: uWS ends the process when an upgrade handler returns without an answer.
+      res.cork(() => {
+        res.writeStatus(statusLine(HTTP_STATUS_OF[error.code])).writeHeader('content-type', 'application/json');
+        for (const [name, value] of Object.entries({ ...headers, ...error.headers })) res.writeHeader(name, value);
+        res.end(errorEnvelope(error), true);
+      });
+    }
   };
 
   /** Answers an upgrade whose handler threw with 500 `internal_error`, unless it was answered or aborted already. */
