@@ -54,7 +54,7 @@ export interface RouteDocs {
   readonly body?: JsonSchema;
   /** Successful responses by status. */
   readonly responses: Readonly<Record<number, RouteResponseDocs>>;
-  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 414, 415, 500, 503). */
+  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 414, 415, 429, 500, 503). */
   readonly errors?: readonly number[];
 }
 
