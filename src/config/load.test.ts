@@ -180,13 +180,22 @@ describe('bad input names the source, the key and what was expected', () => {
   it('an unknown section, listing the known ones', () => {
     const file = yamlFile('telemetry:\n  enabled: true\n');
     expect(failure({ file })).toBe(
-      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, logging, session_pool, error_recovery, web_interface, performance`,
+      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, security, logging, session_pool, error_recovery, web_interface, performance`,
     );
   });
 
   it('a wrong type', () => {
     const file = yamlFile('session_pool:\n  min_size: ten\n');
     expect(failure({ file })).toBe(`${file}: session_pool.min_size: expected an integer from 0 to 100000, got "ten"`);
+  });
+
+  it('a bad rate limit names the key and the file', () => {
+    const file = yamlFile('security:\n  rate_limits:\n    ws_send:\n      per_address: { rate: -1, burst: 0 }\n      per_caller: { rate: 1, burst: 1 }\n');
+    expect(failure({ file }).split('\n').sort()).toEqual([
+      `${file}: security.rate_limits.ws_send.per_address.burst: expected an integer from 1 to 1000000, got 0`,
+      `${file}: security.rate_limits.ws_send.per_address.rate: expected a number from 0 to 1000000, got -1`,
+      `${file}: security.rate_limits.ws_send.per_caller: unknown key; expected one of per_principal, per_address`,
+    ]);
   });
 
   it('an out-of-range ratio', () => {

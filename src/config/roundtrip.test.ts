@@ -72,6 +72,13 @@ const poolKeys = fc.record({
   leak_check_interval: ms(100, 3_600_000),
 });
 
+/** The rate limits of `security.rate_limits`. */
+const rateLimit = fc.record({ rate: fc.double({ min: 0, max: 1_000_000, noNaN: true }), burst: fc.integer({ min: 1, max: 1_000_000 }) });
+const rateLimits = fc.record({ per_principal: rateLimit, per_address: rateLimit });
+const securityKeys = fc.record({
+  rate_limits: fc.record({ enabled: fc.boolean(), max_keys: fc.integer({ min: 1, max: 10_000_000 }), rest: rateLimits, ws_connect: rateLimits, ws_send: rateLimits }),
+});
+
 /** Any configuration the rules accept: ordered pool sizes and thresholds, TLS off, consistent auth and CORS. */
 const validConfig: fc.Arbitrary<ConfigValues> = fc
   .record({
@@ -123,8 +130,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       cors_enabled: fc.boolean(),
     }),
     pool: poolKeys,
+    security: securityKeys,
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -149,6 +157,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       jwt: { algorithm: 'HS256' as const, secret, public_key_file: '', jwks_file: '', issuer: r.issuer, audience: r.audience, max_lifetime: jwtLifetime },
       api_keys: apiKeys,
     },
+    security,
     logging: { level: r.level },
     session_pool: {
       min_size: Math.min(...sizes),

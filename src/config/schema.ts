@@ -80,6 +80,20 @@ const ApiKey = Type.Object(
   { additionalProperties: false },
 );
 
+/** One token-bucket limit: a sustained rate and a burst. */
+const RateLimit = (description: string) =>
+  Section(description, {
+    rate: Type.Number({ minimum: 0, maximum: 1_000_000, description: 'Sustained rate allowed, per second; 0 turns this limit off.' }),
+    burst: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'How many may come at once after a quiet period (the bucket\'s size).' }),
+  });
+
+/** The limits of one kind of traffic, per caller and per remote address. */
+const RateLimits = (description: string, what: string) =>
+  Section(description, {
+    per_principal: RateLimit(`${what} per authenticated caller (API key id or JWT subject, within its tenant).`),
+    per_address: RateLimit(`${what} per remote address (a proxy's address, behind one).`),
+  });
+
 /** The whole configuration file. Every key is required after merging over `config/default.yaml`. */
 export const ConfigSchema = Type.Object(
   {
@@ -174,6 +188,19 @@ export const ConfigSchema = Type.Object(
         }),
       }),
       api_keys: Type.Array(ApiKey, { description: 'Static API keys, sent as `X-API-Key`.' }),
+    }),
+    security: Section('Protections against abusive clients.', {
+      rate_limits: Section('Token-bucket rate limits; a refusal is 429 `rate_limited` with `retry-after`, or a WebSocket error frame.', {
+        enabled: Flag('Apply the rate limits below.'),
+        max_keys: Type.Integer({
+          minimum: 1,
+          maximum: 10_000_000,
+          description: 'Buckets each limit keeps (one per caller or address); beyond this, new keys share one overflow bucket until idle buckets are evicted.',
+        }),
+        rest: RateLimits('REST requests (health and metrics are not limited per address).', 'Requests'),
+        ws_connect: RateLimits('New WebSocket connections (upgrade requests).', 'Connections'),
+        ws_send: RateLimits('WebSocket `send` frames.', '`send` frames'),
+      }),
     }),
     logging: Section('Logs (pino, JSON lines on stdout).', {
       level: OneOf(LOG_LEVELS, 'Lowest level written.'),

@@ -16,6 +16,8 @@
  * - `aicli_response_latency_histogram{method,route,status}`: HTTP response latency in seconds.
  * - `aicli_internal_errors_total{transport}`: exceptions caught in an HTTP (`http`) or WebSocket (`ws`) handler; each
  *   was answered with `internal_error` and logged with its request or connection id, and the server kept serving.
+ * - `aicli_rate_limited_total{transport,scope}`: requests (`rest`), new WebSocket connections (`ws_connect`) and
+ *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -57,9 +59,18 @@ export interface Metrics {
   observeResponse(method: string, route: string, status: number, seconds: number): void;
   /** Counts one exception caught in a handler of `transport` (a bug: it was answered with `internal_error`). */
   recordInternalError(transport: 'http' | 'ws'): void;
+  /** Counts one refusal by a rate limit of `transport` (`rest`, `ws_connect`, `ws_send`) and `scope` (`principal`, `address`). */
+  recordRateLimited(transport: RateLimitedTransport, scope: RateLimitedScope): void;
   /** The exposition text and its content type. */
   render(): Promise<{ readonly body: string; readonly contentType: string }>;
 }
+
+/** Kinds of traffic a rate limit refuses (the `transport` label of `aicli_rate_limited_total`). */
+export const RATE_LIMITED_TRANSPORTS = ['rest', 'ws_connect', 'ws_send'] as const;
+export type RateLimitedTransport = (typeof RATE_LIMITED_TRANSPORTS)[number];
+/** Whose limit refused it (the `scope` label). */
+export const RATE_LIMITED_SCOPES = ['principal', 'address'] as const;
+export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
 
@@ -185,10 +196,19 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
   internalErrors.inc({ transport: 'http' }, 0);
   internalErrors.inc({ transport: 'ws' }, 0);
 
+  const rateLimited = new Counter({
+    name: 'aicli_rate_limited_total',
+    help: 'Requests, WebSocket connections and send frames refused by a rate limit, by transport and scope (principal or address).',
+    labelNames: ['transport', 'scope'],
+    registers,
+  });
+  for (const transport of RATE_LIMITED_TRANSPORTS) for (const scope of RATE_LIMITED_SCOPES) rateLimited.inc({ transport, scope }, 0);
+
   return {
     registry,
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
     recordInternalError: (transport) => internalErrors.inc({ transport }),
+    recordRateLimited: (transport, scope) => rateLimited.inc({ transport, scope }),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
   };
 }

@@ -2,6 +2,8 @@
  * The whole client-facing API on one uWebSockets.js server: the REST routes (sessions, status, metrics, the
  * OpenAPI document) and the WebSocket endpoint, over the shared {@link ApiDeps}, with the Prometheus metrics
  * reading from the pool, the hub and the projections. `serve` and the end-to-end tests both build it here.
+ * One set of rate limits (`security.rate_limits`) serves all three gates: the router checks each request's
+ * address, the routes' authenticator each caller, the WebSocket endpoint its upgrades and `send` frames.
  */
 import { ERROR_RECOVERY } from '../../projections/index.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -13,6 +15,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
 import { mountWebSocket, watchKeyRevocations, type WebSocketHub } from './ws/index.js';
+import { createRateLimits, limitedAuthenticator, rateLimitedError } from './rate-limit/index.js';
 
 /** A server with the API mounted, the WebSocket hub (close it before the server) and the metrics. */
 export interface ApiServer {
@@ -30,12 +33,18 @@ export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = [
     websocket: () => ws?.status(),
     recovery: () => deps.projections.state(ERROR_RECOVERY),
   });
-  const routes = [...extraRoutes, ...sessionRoutes(deps), ...statusRoutes(deps, { metrics, websocket: () => ws?.status() }), ...apiKeyRoutes(deps)];
+  const limits = createRateLimits(deps.config.security.rate_limits, deps.clock, metrics.recordRateLimited);
+  const routeDeps: ApiDeps = { ...deps, auth: limitedAuthenticator(deps.auth, limits.rest) };
+  const routes = [...extraRoutes, ...sessionRoutes(routeDeps), ...statusRoutes(routeDeps, { metrics, websocket: () => ws?.status() }), ...apiKeyRoutes(routeDeps)];
   const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
     observe: metrics.observeResponse,
     recordInternalError: () => metrics.recordInternalError('http'),
+    limitAddress: (address) => {
+      const refused = limits.rest.address(address);
+      return refused === null ? null : rateLimitedError(refused);
+    },
   });
-  ws = mountWebSocket(http.app, deps, metrics);
+  ws = mountWebSocket(http.app, deps, metrics, limits);
   const hub = ws;
   const stopWatching = watchKeyRevocations(deps.projections, hub);
   return { http, ws: { ...hub, close: () => (stopWatching(), hub.close()) }, metrics };

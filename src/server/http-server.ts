@@ -11,6 +11,7 @@ import { InFlightCounter } from './http/exchange.js';
 import { portInUse } from './port-probe.js';
 import { mountRoutes } from './router.js';
 import type { Route } from './http/types.js';
+import type { ApiError } from './errors.js';
 
 /** Why the server could not start listening: `inUse` when another process (another server) holds the port. */
 export type ListenError = { readonly kind: 'ListenFailed'; readonly host: string; readonly port: number; readonly inUse: boolean; readonly reason: string };
@@ -46,6 +47,8 @@ export interface HttpServerOptions {
   readonly observe?: (method: string, route: string, status: number, seconds: number) => void;
   /** Told of every exception caught in an HTTP handler (`aicli_internal_errors_total{transport="http"}`). */
   readonly recordInternalError?: () => void;
+  /** The per-address rate limit of requests (see `RouterOptions.limitAddress`). */
+  readonly limitAddress?: (address: string) => ApiError | null;
 }
 
 /** Creates the server with its routes; nothing listens until {@link HttpServer.listen}. */
@@ -71,6 +74,7 @@ export function createHttpServer(config: Config, routes: readonly Route[], logge
     draining: () => draining,
     ...(options.observe === undefined ? {} : { observe: options.observe }),
     ...(options.recordInternalError === undefined ? {} : { recordInternalError: options.recordInternalError }),
+    ...(options.limitAddress === undefined ? {} : { limitAddress: options.limitAddress }),
   });
 
   return {

@@ -7,13 +7,16 @@
  * `x-request-id`. No exception escapes to the process: whatever throws — synchronously or not, while routing,
  * reading or parsing the body, in a handler, while answering, in the 404 catch-all or OPTIONS — is logged with
  * the request id, counted (`recordInternalError`) and answered `500 internal_error` if nothing was sent yet.
+ * Before anything else is done for it, a request is checked against the per-address rate limit (`limitAddress`;
+ * probe routes and the shutdown answer excepted).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { API_ERROR_CODES, apiError } from './errors.js';
+import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
 import { Exchange, type InFlightCounter } from './http/exchange.js';
 import { parseJsonBody, readBody } from './http/body.js';
+import { remoteAddressText } from './http/remote-address.js';
 import { checkHead, copyHead, decodeParams, type RequestHead } from './http/request-head.js';
 import { isApiError, type RequestContext, type Route } from './http/types.js';
 import { answerPreflight, corsHeaders } from './cors.js';
@@ -30,6 +33,8 @@ export interface RouterOptions {
   readonly observe?: (method: string, route: string, status: number, seconds: number) => void;
   /** Told of every exception caught in a handler (a bug, answered with `internal_error`). */
   readonly recordInternalError?: () => void;
+  /** The per-address rate limit: takes a token of the request's remote address, or answers why not (429). */
+  readonly limitAddress?: (address: string) => ApiError | null;
 }
 
 /** An exchange that sends the request id and CORS headers and reports its response to `options.observe`. */
@@ -61,12 +66,14 @@ export function mountRoutes(app: TemplatedApp, routes: readonly Route[], options
     const methods = patternRoutes.map((route) => route.method);
     const answerable = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])];
     const allowed: AllowedMethods = { answerable, header: [...answerable, 'OPTIONS'].join(', ') };
-    app.any(pattern, guarded(pattern, options, (exchange, head, req) => dispatch(exchange, head, req, patternRoutes, paramNames, allowed, options)));
+    const limited = !patternRoutes.every((route) => route.probe === true);
+    app.any(pattern, guarded(pattern, options, (exchange, head, req) => dispatch(exchange, head, req, patternRoutes, paramNames, allowed, limited, options)));
   }
 
   app.any(
     '/*',
     guarded('*', options, (exchange, head) => {
+      if (refusedByAddress(exchange, head, options)) return;
       exchange.sendError(apiError(API_ERROR_CODES.notFound, `no route for ${head.method} ${head.url}`), {}, { bodyless: head.method === 'HEAD' });
     }),
   );
@@ -102,6 +109,7 @@ function dispatch(
   routes: readonly Route[],
   paramNames: readonly string[],
   allowed: AllowedMethods,
+  limited: boolean,
   options: RouterOptions,
 ): void {
   const { method } = head;
@@ -109,6 +117,7 @@ function dispatch(
     exchange.sendError(apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' }, { close: true });
     return;
   }
+  if (limited && refusedByAddress(exchange, head, options)) return;
   if (method === 'OPTIONS') {
     answerOptions(exchange, head, allowed, options);
     return;
@@ -142,6 +151,15 @@ function dispatch(
       return respond(exchange, route, { ...base, body: body.value }, false, head, options);
     })
     .catch((error: unknown) => handlerFailed(exchange, error, head, options));
+}
+
+/** Answers 429 when the request's address is over its rate limit (the connection stays open); true if it did. */
+function refusedByAddress(exchange: Exchange, head: RequestHead, options: RouterOptions): boolean {
+  if (options.limitAddress === undefined) return false;
+  const refused = options.limitAddress(remoteAddressText(exchange.res.getRemoteAddressAsText()));
+  if (refused === null) return false;
+  exchange.sendError(refused, refused.headers ?? {}, { bodyless: head.method === 'HEAD' });
+  return true;
 }
 
 async function respond(exchange: Exchange, route: Route, context: RequestContext, bodyless: boolean, head: RequestHead, options: RouterOptions): Promise<void> {

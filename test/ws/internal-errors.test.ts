@@ -99,8 +99,24 @@ describe('websocket handler exceptions', () => {
     anonymous.close();
   });
 
-  it('closes with 1011 when open throws, counts a throwing close, and accepts the next connection', async () => {
+  it('answers 500 internal_error to an upgrade when the clock throws (the connection rate reads it), and keeps serving', async () => {
     const api = await startTestApi();
+    let broken = false;
+    const clock: Clock = { ...api.deps.clock, now: () => (broken ? boom() : Date.now()) };
+    const harness = await startHub(api, { deps: { clock } });
+    broken = true;
+    const refused = await WsClient.open(`${harness.wsUrl}${PATH}`).then(() => null, (error: { status: number; body: string }) => error);
+    expect(refused?.status).toBe(500);
+    expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({ error: { code: 'internal_error' } });
+    broken = false;
+    const next = await WsClient.hello(`${harness.wsUrl}${PATH}`);
+    expect(next.frames[0]).toMatchObject({ type: 'welcome' });
+    next.close();
+  });
+
+  it('closes with 1011 when open throws, counts a throwing close, and accepts the next connection', async () => {
+    // Without rate limits, the upgrade does not read the clock: `open` is the first handler to meet the broken clock.
+    const api = await startTestApi({ 'security.rate_limits.enabled': false });
     let broken = false;
     const clock: Clock = { ...api.deps.clock, now: () => (broken ? boom() : Date.now()) };
     const harness = await startHub(api, { deps: { clock } });

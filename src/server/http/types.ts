@@ -54,7 +54,7 @@ export interface RouteDocs {
   readonly body?: JsonSchema;
   /** Successful responses by status. */
   readonly responses: Readonly<Record<number, RouteResponseDocs>>;
-  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 414, 415, 500, 503). */
+  /** Error statuses the route may answer with, besides the ones every route can (400, 401, 405, 413, 414, 415, 429, 500, 503). */
   readonly errors?: readonly number[];
 }
 
@@ -67,6 +67,11 @@ export interface Route {
   readonly readsBody?: boolean;
   /** What the OpenAPI document says of it; undocumented routes still appear, with a bare entry. */
   readonly docs?: RouteDocs;
+  /**
+   * A probe operators and load balancers poll (health, metrics): never refused by the per-address rate limit, so it
+   * stays reachable when clients behind the same address (a proxy) are being limited.
+   */
+  readonly probe?: boolean;
 }
 
 /** Tells a handler result apart from an error. */

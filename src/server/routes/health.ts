@@ -41,6 +41,8 @@ export function healthRoutes(deps: HealthDeps): Route[] {
     {
       method: 'GET',
       pattern: '/api/v1/health',
+      // Load balancers poll it, often through the proxy every client comes through: never limited per address.
+      probe: true,
       handler: async () => {
         const report = await checkReadiness(deps.probes, PROBE_TIMEOUT_MS);
         return {

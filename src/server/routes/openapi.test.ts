@@ -26,7 +26,7 @@ describe('openapi', () => {
     const send = document.paths['/things/{id}/messages']!['post'];
     expect(send.requestBody.content['application/json'].schema).toEqual(JSON.parse(JSON.stringify(SendMessageBody)));
     expect(send.parameters).toEqual([{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Thing id' }]);
-    expect(Object.keys(send.responses)).toEqual(['202', '400', '401', '404', '413', '414', '415', '500', '503']);
+    expect(Object.keys(send.responses)).toEqual(['202', '400', '401', '404', '413', '414', '415', '429', '500', '503']);
     expect(send['x-permission']).toBe('sessions:use');
     expect(document.paths['/plain']!['get']).toMatchObject({ operationId: 'getPlain', responses: { default: { description: 'Undocumented' } } });
   });

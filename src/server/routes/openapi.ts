@@ -26,7 +26,7 @@ const ERROR_DESCRIPTION: Readonly<Record<number, string>> = {
   413: 'Body larger than `server.max_body_size`',
   414: 'URL (path and query) over 4 KiB',
   415: 'Body not `application/json`, or without a `content-type`',
-  429: 'Over capacity; `Retry-After` says when to come back',
+  429: 'Over capacity (`too_many_requests`) or over a rate limit (`rate_limited`); `Retry-After` says when to come back',
   500: 'A bug; details are logged, not sent',
   503: 'Shutting down or a dependency is unavailable; `Retry-After` when waiting helps',
 };
@@ -75,6 +75,8 @@ function responses(route: Route, docs: RouteDocs): Record<string, unknown> {
     ...(guarded ? [401] : []),
     ...(route.readsBody === true ? [413, 415] : []),
     414,
+    // Any request may meet a rate limit (per address, then per caller), except a probe's (health, metrics) when unguarded.
+    ...(route.probe === true && !guarded ? [] : [429]),
     ...(docs.errors ?? []),
     500,
     503,

@@ -171,8 +171,9 @@ export function statusRoutes(deps: ApiDeps, sources: StatusSources): Route[] {
         };
       },
     }),
-    ...['/api/v1/metrics', '/metrics'].map((pattern) =>
-      declareRoute(auth, {
+    // A probe: not limited per address (the scraper's own key still has its per-caller limit).
+    ...['/api/v1/metrics', '/metrics'].map((pattern) => ({
+      ...declareRoute(auth, {
         method: 'GET',
         pattern,
         permission: PERMISSION.readStatus,
@@ -182,7 +183,8 @@ export function statusRoutes(deps: ApiDeps, sources: StatusSources): Route[] {
           return { status: 200, headers: { 'content-type': contentType, ...noStore }, body, serialize: (text: string) => text };
         },
       }),
-    ),
+      probe: true,
+    })),
   ];
 }
 

@@ -10,6 +10,7 @@ import { okAsync, type Result } from 'neverthrow';
 import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
 import type { Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
+import { rateLimitedError } from '../rate-limit/index.js';
 import { SESSION_COMMAND } from '../session-access.js';
 import { runSessionCommand } from '../session-commands.js';
 import { ackFrame, interruptedFrame, subscribedFrame, unsubscribedFrame, welcomeFrame } from './frames.js';
@@ -32,6 +33,9 @@ import type { FeedHandle, FeedStart } from './session-feed.js';
 
 /** Reason recorded when a failed `hello` closes the connection. */
 const UNAUTHORIZED_DROP = 'unauthorized';
+
+/** Reason recorded when a `hello` over its caller's rate of new connections closes the connection. */
+const RATE_LIMITED_DROP = 'rate_limited';
 
 /** Handles one text frame of `connection`. */
 export const handleFrame: FrameHandler = (hub, connection, text) => {
@@ -90,6 +94,12 @@ async function hello(hub: HubContext, connection: Connection, frame: HelloFrame)
     hub.sendError(connection, settled.result.error, frame.ref);
     if (settled.result.error.code === API_ERROR_CODES.unauthorized) return hub.end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.unauthorized, UNAUTHORIZED_DROP);
   } else {
+    // A connection with credentials on its upgrade was counted against its caller's connection rate there.
+    const refused = connection.credentials.identity === null ? hub.limits.ws_connect.principal(settled.result.value) : null;
+    if (refused !== null) {
+      hub.sendError(connection, rateLimitedError(refused), frame.ref);
+      return hub.end(connection, WS_CLOSE.rateLimited, WS_CLOSE_REASON.rateLimited, RATE_LIMITED_DROP);
+    }
     const { userId, tenant, role } = settled.result.value;
     connection.identity = settled.result.value;
     hub.helloAccepted(connection);
@@ -138,6 +148,8 @@ function unsubscribe(hub: HubContext, connection: Connection, frame: Unsubscribe
 
 async function send(hub: HubContext, connection: Connection, identity: Identity, frame: SendFrame): Promise<void> {
   const { session, text, clientMsgId, ref } = frame;
+  const refused = hub.limits.ws_send.both(identity, connection.address);
+  if (refused !== null) return hub.sendError(connection, rateLimitedError(refused), ref);
   const sent = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.send, text, clientMsgId });
   if (sent.isErr()) return hub.sendError(connection, sent.error, ref);
   hub.send(connection, ackFrame({ clientMsgId, turnId: sent.value.turnId, revision: sent.value.revision, duplicate: sent.value.duplicate, ref }));

@@ -23,6 +23,8 @@ import type { ApiDeps } from '../api-deps.js';
 import { AUTH_HEADER, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, HTTP_STATUS_OF, type ApiError } from '../errors.js';
 import { errorEnvelope, statusLine } from '../http/exchange.js';
+import { remoteAddressText } from '../http/remote-address.js';
+import { createRateLimits, rateLimitedError, type RateLimits } from '../rate-limit/index.js';
 import { errorFrame, eventFrame, presenceFrame } from './frames.js';
 import { runGuarded } from './guard.js';
 import { Heartbeat } from './heartbeat.js';
@@ -119,6 +121,8 @@ export interface HubContext {
   readonly presence: PresenceBoard;
   readonly pingIntervalMs: number;
   readonly maxPayloadBytes: number;
+  /** The rate limits of `security.rate_limits` (`ws_send` for frames, `ws_connect` for a `hello` that authenticates). */
+  readonly limits: RateLimits;
   /**
    * Sends a frame; a connection that it would take past `max_buffered` is closed as a slow consumer instead.
    * False when it was not sent. Never throws.
@@ -151,8 +155,17 @@ export interface Hub {
   close(): void;
 }
 
-/** Mounts the endpoint on `app`; `onFrame` handles every text frame; `metrics` counts exceptions caught. */
-export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler, metrics: InternalErrorCounter): Hub {
+/**
+ * Mounts the endpoint on `app`; `onFrame` handles every text frame; `metrics` counts exceptions caught; upgrades
+ * are refused (429 `rate_limited`) over the `ws_connect` limits of `rateLimits`.
+ */
+export function mountHub(
+  app: TemplatedApp,
+  deps: ApiDeps,
+  onFrame: FrameHandler,
+  metrics: InternalErrorCounter,
+  rateLimits: RateLimits = createRateLimits(deps.config.security.rate_limits, deps.clock),
+): Hub {
   const { config, logger } = deps;
   const limits = config.web_interface.websocket;
   const maxPayloadBytes = config.server.max_body_size;
@@ -274,6 +287,7 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
     presence,
     pingIntervalMs: limits.ping_interval,
     maxPayloadBytes,
+    limits: rateLimits,
     send,
     sendError: (connection, error, ref) => void send(connection, errorFrame(error, ref)),
     end,
@@ -308,12 +322,16 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
   };
 
   const refuse = (res: HttpResponse, error: ApiError, headers: Readonly<Record<string, string>> = {}): void => {
-    report({ type: WS_STATUS_EVENT.refused, reason: error.code, at: deps.clock.now() });
-    res.cork(() => {
-      res.writeStatus(statusLine(HTTP_STATUS_OF[error.code])).writeHeader('content-type', 'application/json');
-      for (const [name, value] of Object.entries({ ...headers, ...error.headers })) res.writeHeader(name, value);
-      res.end(errorEnvelope(error), true);
-    });
+    try {
+      report({ type: WS_STATUS_EVENT.refused, reason: error.code, at: deps.clock.now() });
+    } finally {
+      // Answered even if counting failed: uWS ends the process when an upgrade handler returns without an answer.
+      res.cork(() => {
+        res.writeStatus(statusLine(HTTP_STATUS_OF[error.code])).writeHeader('content-type', 'application/json');
+        for (const [name, value] of Object.entries({ ...headers, ...error.headers })) res.writeHeader(name, value);
+        res.end(errorEnvelope(error), true);
+      });
+    }
   };
 
   /** Answers an upgrade whose handler threw with 500 `internal_error`, unless it was answered or aborted already. */
@@ -336,6 +354,9 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
 
   const upgrade = (res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t): void => {
     if (closing) return refuse(res, apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' });
+    // Before `full()`, which may close a connection waiting for hello to make room.
+    const byAddress = rateLimits.ws_connect.address(remoteAddressText(res.getRemoteAddressAsText()));
+    if (byAddress !== null) return refuse(res, rateLimitedError(byAddress));
     if (full()) return refuse(res, apiError(API_ERROR_CODES.unavailable, `too many WebSocket connections (${limits.max_connections})`), { 'retry-after': '1' });
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
@@ -364,6 +385,8 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
       if (aborted) return;
       if (closing) return refuse(res, apiError(API_ERROR_CODES.unavailable, 'server is shutting down'), { 'retry-after': '1' });
       if (identity.isErr()) return refuse(res, identity.error);
+      const byPrincipal = rateLimits.ws_connect.principal(identity.value);
+      if (byPrincipal !== null) return refuse(res, rateLimitedError(byPrincipal));
       res.cork(() => res.upgrade({ connection: new Connection({ identity: identity.value, ...open }) }, key, protocol, extensions, socketContext));
     };
     // Through a promise, so that a check that throws at once also releases its reserved slot below.
@@ -379,7 +402,7 @@ export function mountHub(app: TemplatedApp, deps: ApiDeps, onFrame: FrameHandler
   const opened = (ws: WebSocket<{ readonly connection: Connection }>, connection: Connection): void => {
     const now = deps.clock.now();
     connection.openedAt = now;
-    connection.address = Buffer.from(ws.getRemoteAddressAsText()).toString();
+    connection.address = remoteAddressText(ws.getRemoteAddressAsText());
     connections.add(connection);
     heartbeat.add(connection, now);
     const gate = connection.credentials.identity === null ? waiting : waitingWithCredentials;

@@ -5,6 +5,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { ApiDeps } from '../api-deps.js';
 import type { Identity } from '../auth/index.js';
+import type { RateLimits } from '../rate-limit/index.js';
 import { handleFrame } from './handlers.js';
 import { mountHub, type InternalErrorCounter, type WebSocketStatus } from './hub.js';
 
@@ -22,7 +23,10 @@ export interface WebSocketHub {
   close(): void;
 }
 
-/** Mounts `/api/v1/ws` on `app`; exceptions caught in its handlers are counted in `metrics`. */
-export function mountWebSocket(app: TemplatedApp, deps: ApiDeps, metrics: InternalErrorCounter): WebSocketHub {
-  return mountHub(app, deps, handleFrame, metrics);
+/**
+ * Mounts `/api/v1/ws` on `app`; exceptions caught in its handlers are counted in `metrics`; upgrades and `send`
+ * frames are checked against `limits` (by default, limits of its own built from the config).
+ */
+export function mountWebSocket(app: TemplatedApp, deps: ApiDeps, metrics: InternalErrorCounter, limits?: RateLimits): WebSocketHub {
+  return mountHub(app, deps, handleFrame, metrics, limits);
 }

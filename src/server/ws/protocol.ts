@@ -51,6 +51,8 @@ export const WS_CLOSE = {
   pongTimeout: 4002,
   /** The client reads too slowly: the next frame would take its send buffer past `max_buffered`. */
   slowConsumer: 4008,
+  /** `hello` named a caller over its rate of new connections (`security.rate_limits.ws_connect.per_principal`). */
+  rateLimited: 4029,
 } as const;
 
 /** Reasons sent with {@link WS_CLOSE} codes. */
@@ -64,6 +66,7 @@ export const WS_CLOSE_REASON = {
   keyRevoked: 'api key revoked',
   pongTimeout: 'pong timeout',
   slowConsumer: 'slow consumer',
+  rateLimited: 'rate limited',
 } as const;
 
 /** What a user is doing in a session; `left` is only ever sent by the server (their last connection went away). */
