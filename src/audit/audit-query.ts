@@ -85,7 +85,7 @@ export function readAuditPage(store: EventStore, query: AuditQuery): ResultAsync
       .map((summary) => auditDayOf(summary.stream))
       .filter((day): day is string => day !== null && day >= firstDay && day <= lastDay)
       .sort();
-    const start = query.cursor?.day === days[0] ? query.cursor!.revision : 0n;
+    const start = query.cursor !== undefined && query.cursor.day === days[0] ? query.cursor.revision : 0n;
     return scan(store, query, days, 0, start, { events: [], scanned: 0 });
   });
 }
