@@ -14,6 +14,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { storeProjections } from '../../projections/index.js';
+import { createAuditWriter } from '../../src/audit/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { SessionPool } from '../../src/pool/index.js';
 import { createProjectionHost } from '../../src/projections/index.js';
@@ -137,6 +138,7 @@ export async function startBenchApi(options: BenchApiOptions): Promise<BenchApi>
     pool: bench.pool,
     store: bench.store,
     auth: (await openAuthenticator(config.auth))._unsafeUnwrap(),
+    audit: createAuditWriter(bench.store, { clock: systemClock }),
     logger: createLogger('silent'),
     clock: systemClock,
     projections,

@@ -25,10 +25,34 @@ const processIo: EventsCommandIo = {
   },
 };
 
-const onSigint = (handler: () => void): (() => void) => {
+/** Calls `handler` on the first SIGINT; returns a function that unregisters it. */
+export const onSigint = (handler: () => void): (() => void) => {
   process.once('SIGINT', handler);
   return () => process.off('SIGINT', handler);
 };
+
+/**
+ * Opens the store, runs `run` on it and closes it; a failure (opening, or the one `run` returns) prints
+ * `error: <message>` on stderr and sets exit code 1. The operator commands that read the store share it.
+ */
+export async function withOperatorStore(
+  openStore: () => ResultAsync<EventStore, StoreError>,
+  io: Pick<EventsCommandIo, 'stderr' | 'setExitCode'>,
+  run: (store: EventStore) => Promise<StoreError | undefined>,
+): Promise<void> {
+  const fail = (error: StoreError): void => {
+    io.stderr(`error: ${formatStoreError(error)}\n`);
+    io.setExitCode(EXIT_CODES.failure);
+  };
+  const opened = await openStore();
+  if (opened.isErr()) return fail(opened.error);
+  try {
+    const error = await run(opened.value);
+    if (error !== undefined) fail(error);
+  } finally {
+    await opened.value.close();
+  }
+}
 
 /** One event as a readable line. */
 export function formatEventLine(event: RecordedEvent): string {
@@ -67,21 +91,7 @@ const parseCount = (value: string): number => {
  * is done. Failures print `error: <message>` on stderr and set exit code 1.
  */
 export function createEventsCommand(openStore: () => ResultAsync<EventStore, StoreError>, io: EventsCommandIo = processIo): Command {
-  const fail = (error: StoreError): void => {
-    io.stderr(`error: ${formatStoreError(error)}\n`);
-    io.setExitCode(EXIT_CODES.failure);
-  };
-
-  const withStore = async (run: (store: EventStore) => Promise<StoreError | undefined>): Promise<void> => {
-    const opened = await openStore();
-    if (opened.isErr()) return fail(opened.error);
-    try {
-      const error = await run(opened.value);
-      if (error !== undefined) fail(error);
-    } finally {
-      await opened.value.close();
-    }
-  };
+  const withStore = (run: (store: EventStore) => Promise<StoreError | undefined>): Promise<void> => withOperatorStore(openStore, io, run);
 
   const events = new Command('events').description('inspect the event log: list streams, read a stream, follow new events');
 

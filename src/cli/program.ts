@@ -7,6 +7,7 @@ import { errAsync } from 'neverthrow';
 import YAML from 'yaml';
 import { PACKAGE_VERSION, redactSecrets, toRawConfig, type Config } from '../config/index.js';
 import { storeUnavailable } from '../store/index.js';
+import { createAuditCommand } from './audit-command.js';
 import { createEventsCommand } from './events-command.js';
 import { createKeysCommand } from './keys-command.js';
 import { createReplayCommand } from './replay-command.js';
@@ -83,6 +84,7 @@ export function buildProgram(io: CliIo): Command {
       operatorConfig = loaded.config;
     });
   program.addCommand(operatorCommand(createEventsCommand(openStoreForOperator, operatorIo)));
+  program.addCommand(operatorCommand(createAuditCommand(openStoreForOperator, operatorIo)));
   program.addCommand(operatorCommand(createReplayCommand(openStoreForOperator, io)));
   program.addCommand(
     operatorCommand(

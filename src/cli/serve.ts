@@ -9,6 +9,7 @@ import { errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
 import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
+import { createAuditWriter } from '../audit/index.js';
 import { createApiServer } from '../server/api.js';
 import {
   ensureGeneratedCredentials,
@@ -135,7 +136,8 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   const probes: ReadinessProbe[] = [storeProbe(store, config.store.url), agentCommandProbe(config.agent.command, io.env.PATH)];
   const startedAt = new Date();
   const health = healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes });
-  const api = createApiServer({ config, pool, store, auth, logger, clock: systemClock, projections }, health);
+  const audit = createAuditWriter(store, { clock: systemClock, logger: logger.child({ component: 'audit' }) });
+  const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections }, health);
   const server = api.http;
 
   const listening = await server.listen();
@@ -169,6 +171,7 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   if (!drained) logger.warn({ timeout_ms: config.server.shutdown_timeout }, 'shutdown timeout reached with requests still in flight');
   // Closed after the server has drained, so every request that was accepted could still append: the pool
   // hibernates every session with a process and stops every agent process, then the store closes.
+  await audit.close();
   await projections.close();
   await pool.close();
   await store.close();

@@ -18,6 +18,8 @@
  *   was answered with `internal_error` and logged with its request or connection id, and the server kept serving.
  * - `aicli_rate_limited_total{transport,scope}`: requests (`rest`), new WebSocket connections (`ws_connect`) and
  *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
+ * - `aicli_audit_dropped_total{reason}`: audit events lost: the writer's queue was full (`overflow`) or the store
+ *   refused their append (`store_failed`). Requests never wait for the audit log; this says what it missed.
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -50,6 +52,8 @@ export interface MetricsSources {
   readonly pool?: () => PoolMetricsSource | undefined;
   readonly websocket?: () => WebSocketMetricsSource | undefined;
   readonly recovery?: () => RecoveryMetricsSource | undefined;
+  /** The audit writer's lost events by reason. */
+  readonly auditDropped?: () => Readonly<Record<string, number>>;
 }
 
 /** The server's metrics. */
@@ -177,6 +181,17 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
       for (const [breaker, { state }] of Object.entries(sources.recovery?.()?.breakers ?? {})) {
         for (const candidate of BREAKER_STATES) this.set({ breaker, state: candidate }, candidate === state ? 1 : 0);
       }
+    },
+  });
+  new Counter({
+    name: 'aicli_audit_dropped_total',
+    help: 'Audit events lost, by reason (overflow: the queue was full; store_failed: the append failed).',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      // Zeros included, so an alert on the series has something to watch from the start.
+      for (const [reason, total] of Object.entries(sources.auditDropped?.() ?? {})) this.inc({ reason }, total);
     },
   });
   const latency = new Histogram({

@@ -1,13 +1,14 @@
 /**
  * What the REST routes and the WebSocket endpoint are built from: the configuration, the session pool (the
  * only way to act on sessions), the event store (history, replay, live fan-out), the projections, the
- * authenticator, the logger and a clock.
+ * authenticator, the audit log, the logger and a clock.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { SessionPool } from '../pool/index.js';
 import type { Clock } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
+import type { AuditWriter } from '../audit/index.js';
 import type { Authenticator } from './auth/index.js';
 import type { storeProjections } from '../../projections/index.js';
 import type { ProjectionHost } from '../projections/index.js';
@@ -21,6 +22,8 @@ export interface ApiDeps {
   readonly pool: SessionPool;
   readonly store: EventStore;
   readonly auth: Authenticator;
+  /** Where the decision points record audit events (never slows or fails a request). */
+  readonly audit: AuditWriter;
   readonly logger: Logger;
   readonly clock: Clock;
   /** Started (caught up) before the server listens. */

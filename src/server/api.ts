@@ -10,7 +10,9 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route } from './http/types.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { auditedAuthenticator } from './auth/index.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
@@ -25,17 +27,26 @@ export interface ApiServer {
 }
 
 /** Builds the API server: `extraRoutes` (health …), the session and status routes, the WebSocket endpoint. */
-export function createApiServer(deps: ApiDeps, extraRoutes: readonly Route[] = []): ApiServer {
+export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] = []): ApiServer {
+  // Every route and the WebSocket endpoint authenticate through this one, so every refusal reaches the audit log.
+  const deps: ApiDeps = { ...rawDeps, auth: auditedAuthenticator(rawDeps.auth, rawDeps.audit) };
   // The hub is mounted on the app the routes create; the routes and metrics read it through this binding.
   let ws: WebSocketHub | undefined;
   const metrics = createMetrics({
     pool: () => deps.pool.status(),
     websocket: () => ws?.status(),
     recovery: () => deps.projections.state(ERROR_RECOVERY),
+    auditDropped: () => deps.audit.dropped(),
   });
   const limits = createRateLimits(deps.config.security.rate_limits, deps.clock, metrics.recordRateLimited);
   const routeDeps: ApiDeps = { ...deps, auth: limitedAuthenticator(deps.auth, limits.rest) };
-  const routes = [...extraRoutes, ...sessionRoutes(routeDeps), ...statusRoutes(routeDeps, { metrics, websocket: () => ws?.status() }), ...apiKeyRoutes(routeDeps)];
+  const routes = [
+    ...extraRoutes,
+    ...sessionRoutes(routeDeps),
+    ...statusRoutes(routeDeps, { metrics, websocket: () => ws?.status() }),
+    ...apiKeyRoutes(routeDeps),
+    ...auditRoutes(routeDeps),
+  ];
   const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
     observe: metrics.observeResponse,
     recordInternalError: () => metrics.recordInternalError('http'),

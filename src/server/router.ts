@@ -87,7 +87,7 @@ function guarded(pattern: string, options: RouterOptions, handle: Handle): (res:
     let head: RequestHead | undefined;
     let exchange: Exchange | undefined;
     try {
-      head = copyHead(req);
+      head = copyHead(req, res);
       exchange = observedExchange(res, head, pattern, options);
       const refused = checkHead(head);
       if (refused !== undefined) {
@@ -134,7 +134,7 @@ function dispatch(
     exchange.sendError(params.error, {}, { bodyless });
     return;
   }
-  const base = { method, path: head.url, query: new URLSearchParams(head.query), params: params.value, headers: head.headers, requestId: head.requestId };
+  const base = { method, path: head.url, query: new URLSearchParams(head.query), params: params.value, headers: head.headers, requestId: head.requestId, remoteAddress: head.remoteAddress };
 
   if (!route.readsBody) {
     void respond(exchange, route, { ...base, body: undefined }, bodyless, head, options);

@@ -9,6 +9,8 @@
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import { isRefused, POOL_ERROR_KIND, type Admission, type PoolError, type Refused, type SentMessage } from '../pool/index.js';
 import type { ApiDeps } from './api-deps.js';
+import type { AuditOrigin } from './audit-entry.js';
+import { recordSessionDecision } from './audit-hooks.js';
 import { interruptsAsOperator, type Identity } from './auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
 import { poolErrorToApi } from './pool-errors.js';
@@ -33,10 +35,25 @@ export interface SessionCommandOutcomes {
 }
 
 /** What the path needs of the API's dependencies. */
-export type SessionCommandDeps = Pick<ApiDeps, 'pool' | 'store' | 'clock'>;
+export type SessionCommandDeps = Pick<ApiDeps, 'pool' | 'store' | 'clock' | 'audit'>;
 
-/** Runs `command` on session `sessionId` for `identity`: the same decision and answer whichever transport asks. */
+/**
+ * Runs `command` on session `sessionId` for `identity`: the same decision and answer whichever transport asks.
+ * The decision goes to the audit log (refusals, terminations) with `origin`, the request or frame it came from.
+ */
 export async function runSessionCommand<C extends SessionCommand>(
+  deps: SessionCommandDeps,
+  identity: Identity,
+  sessionId: string,
+  command: C,
+  origin?: AuditOrigin,
+): Promise<Result<SessionCommandOutcomes[C['kind']], ApiError>> {
+  const result = await decidedCommand(deps, identity, sessionId, command);
+  recordSessionDecision(deps.audit, identity, sessionId, command.kind, result, origin);
+  return result;
+}
+
+async function decidedCommand<C extends SessionCommand>(
   deps: SessionCommandDeps,
   identity: Identity,
   sessionId: string,
@@ -58,7 +75,20 @@ export async function runSessionCommand<C extends SessionCommand>(
  * The session for a caller who wants to do `action` with it, decided as {@link runSessionCommand} decides; with
  * `acting`, one that has ended is a `conflict`. For the participant routes, whose changes then go to the pool.
  */
-export async function sessionFor(deps: SessionCommandDeps, identity: Identity, sessionId: string, action: SessionAction, acting: boolean): Promise<Result<FoundSession, ApiError>> {
+export async function sessionFor(
+  deps: SessionCommandDeps,
+  identity: Identity,
+  sessionId: string,
+  action: SessionAction,
+  acting: boolean,
+  origin?: AuditOrigin,
+): Promise<Result<FoundSession, ApiError>> {
+  const found = await decidedSession(deps, identity, sessionId, action, acting);
+  recordSessionDecision(deps.audit, identity, sessionId, action, found, origin);
+  return found;
+}
+
+async function decidedSession(deps: SessionCommandDeps, identity: Identity, sessionId: string, action: SessionAction, acting: boolean): Promise<Result<FoundSession, ApiError>> {
   if (!isSessionId(sessionId)) return err(sessionNotFound(sessionId));
   const current = await deps.pool.current(sessionId, admissionOf(identity, action, acting));
   if (current.isErr()) return settle(deps, identity, sessionId, action, acting, current.error);

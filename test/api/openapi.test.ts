@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApiServer, type ApiServer } from '../../src/server/api.js';
 import type { Route } from '../../src/server/http/types.js';
 import { apiKeyRoutes } from '../../src/server/routes/api-keys.js';
+import { auditRoutes } from '../../src/server/routes/audit.js';
 import { healthRoutes } from '../../src/server/routes/health.js';
 import { OPENAPI_PATH, openApiPath } from '../../src/server/routes/openapi.js';
 import { sessionRoutes } from '../../src/server/routes/sessions.js';
@@ -33,7 +34,7 @@ async function served(): Promise<{ url: string; routes: Route[]; document: Docum
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const text = await response.text();
   const status = statusRoutes(api.deps, { metrics: server.metrics, websocket: () => undefined });
-  return { url, routes: [...health, ...sessionRoutes(api.deps), ...status, ...apiKeyRoutes(api.deps)], document: JSON.parse(text) as Document, text };
+  return { url, routes: [...health, ...sessionRoutes(api.deps), ...status, ...apiKeyRoutes(api.deps), ...auditRoutes(api.deps)], document: JSON.parse(text) as Document, text };
 }
 
 /** Every `$ref` in `value`. */

@@ -128,6 +128,10 @@ describe('import graph', () => {
     expect(forbiddenEdges('src/pool', ['src/server', 'src/cli'])).toEqual([]);
   });
 
+  it('src/audit imports nothing from pool, server, cli or agent (the server records to it)', () => {
+    expect(forbiddenEdges('src/audit', ['src/pool', 'src/server', 'src/cli', 'src/agent'])).toEqual([]);
+  });
+
   it('src/server imports nothing from cli or agent (the pool drives the agent)', () => {
     expect(forbiddenEdges('src/server', ['src/cli', 'src/agent'])).toEqual([]);
   });

@@ -3,6 +3,7 @@
  * (see test/pool/support.ts), for end-to-end tests with real sockets. `afterEach` closes every server started.
  */
 import { afterEach } from 'vitest';
+import { createAuditWriter } from '../../src/audit/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApiServer, type ApiServer } from '../../src/server/api.js';
 import type { ApiDeps, StoreProjectionHost } from '../../src/server/api-deps.js';
@@ -45,6 +46,7 @@ export async function startTestApi(overrides: Record<string, string | number | b
     pool: testPool.pool,
     store: testPool.store,
     auth: (await openAuthenticator(config.auth, storedKeyLookup(() => projections.state(API_KEYS))))._unsafeUnwrap(),
+    audit: createAuditWriter(testPool.store, { clock: systemClock }),
     logger: createLogger('silent'),
     clock: systemClock,
     projections,

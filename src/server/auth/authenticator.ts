@@ -26,10 +26,20 @@ export const OPEN_IDENTITY = { userId: 'anonymous', tenant: 'default' } as const
 export interface Authenticator {
   /** Whether credentials are required. */
   readonly enabled: boolean;
-  /** The identity of a request with these (lower-case) headers. */
-  fromHeaders(headers: Readonly<Record<string, string>>): Promise<Result<Identity, ApiError>>;
+  /** The identity of a request with these (lower-case) headers; `origin` says where it came from (for the audit log). */
+  fromHeaders(headers: Readonly<Record<string, string>>, origin?: AuthOrigin): Promise<Result<Identity, ApiError>>;
   /** The identity behind a token sent in a WebSocket `hello` (an API key or a JWT); `name` for open servers. */
-  fromToken(token: string | undefined, open?: { readonly userId?: string; readonly tenant?: string }): Promise<Result<Identity, ApiError>>;
+  fromToken(token: string | undefined, open?: { readonly userId?: string; readonly tenant?: string }, origin?: AuthOrigin): Promise<Result<Identity, ApiError>>;
+  /** Told when an authenticated caller is refused for lacking a permission (the audit log records it). */
+  denied?(identity: Identity, error: ApiError, origin?: AuthOrigin): void;
+}
+
+/** Where credentials came from: a request's id and the connection's peer address (a REST request context fits). */
+export interface AuthOrigin {
+  readonly requestId?: string;
+  readonly remoteAddress?: string;
+  readonly method?: string;
+  readonly path?: string;
 }
 
 const unauthorized = (message: string): ApiError => apiError(API_ERROR_CODES.unauthorized, message);

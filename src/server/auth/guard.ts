@@ -18,9 +18,10 @@ export function permissionProblem(identity: Identity, permission: Permission): A
 /** Wraps `handler` so it only runs for an authenticated caller holding `permission`. */
 export function guarded(authenticator: Authenticator, permission: Permission, handler: IdentifiedHandler): RouteHandler {
   return async (context) => {
-    const identity = await authenticator.fromHeaders(context.headers);
+    const identity = await authenticator.fromHeaders(context.headers, context);
     if (identity.isErr()) return identity.error;
     const problem = permissionProblem(identity.value, permission);
+    if (problem !== null) authenticator.denied?.(identity.value, problem, context);
     return problem ?? handler(context, identity.value);
   };
 }

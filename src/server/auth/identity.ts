@@ -34,6 +34,8 @@ export const PERMISSION = {
   allTenants: 'tenants:all',
   /** Create, list and revoke API keys. */
   manageApiKeys: 'api_keys:manage',
+  /** Read the audit log. */
+  readAudit: 'audit:read',
 } as const;
 
 /** One of {@link PERMISSION}'s values. */
@@ -43,7 +45,7 @@ const P = PERMISSION;
 
 /** The permissions of each role. */
 export const ROLE_PERMISSIONS: Readonly<Record<ServerRole, readonly Permission[]>> = {
-  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants, P.manageApiKeys],
+  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants, P.manageApiKeys, P.readAudit],
   operator: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents],
   user: [P.readSessions, P.useSessions],
   viewer: [P.readSessions],

@@ -6,3 +6,4 @@ export * from './jwt-verifier.js';
 export * from './api-key-material.js';
 export * from './api-key-commands.js';
 export * from './generated-credentials.js';
+export * from './audited-authenticator.js';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { err, ok, type Result } from 'neverthrow';
-import type { HttpRequest } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 
 /**
@@ -50,10 +50,12 @@ export interface RequestHead {
   readonly repeated: readonly string[];
   /** The client's sane `x-request-id`, or a fresh one: sent back as `x-request-id` and logged. */
   readonly requestId: string;
+  /** The peer address of the connection, as uWS reports it. */
+  readonly remoteAddress?: string;
 }
 
-/** Copies the head out of `req`. Must run before the uWS handler returns. */
-export function copyHead(req: HttpRequest): RequestHead {
+/** Copies the head out of `req` (and the peer address out of `res`). Must run before the uWS handler returns. */
+export function copyHead(req: HttpRequest, res?: HttpResponse): RequestHead {
   const headers: Record<string, string> = {};
   const repeated: string[] = [];
   req.forEach((name, value) => {
@@ -68,6 +70,7 @@ export function copyHead(req: HttpRequest): RequestHead {
     headers,
     repeated,
     requestId: incoming !== undefined && SANE_REQUEST_ID.test(incoming) && repeated.length === 0 ? incoming : randomUUID(),
+    ...(res === undefined ? {} : { remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString() }),
   };
 }
 

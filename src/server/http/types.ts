@@ -14,6 +14,8 @@ export interface RequestContext {
   readonly body: unknown;
   /** The id the response carries as `x-request-id`; log it with anything about this request. */
   readonly requestId: string;
+  /** The peer address of the connection (a proxy's, behind one), for the audit log. */
+  readonly remoteAddress?: string;
 }
 
 /** A successful response. `serialize` overrides JSON.stringify (fast-json-stringify for hot routes). */

@@ -10,8 +10,10 @@ import { API_KEYS, listApiKeys } from '../../../projections/index.js';
 import { SERVER_ROLES } from '../../config/schema.js';
 import { foldedTo } from '../../projections/index.js';
 import { formatStoreError, isWrongExpectedVersion } from '../../store/index.js';
+import { AUDIT_ACTION } from '../../../machines/index.js';
 import type { ApiDeps } from '../api-deps.js';
-import { API_KEY_PREFIX, createApiKey, PERMISSION, revokeApiKey, type ApiKeyCommandError } from '../auth/index.js';
+import { audited, decisionOf } from '../audit-entry.js';
+import { API_KEY_PREFIX, createApiKey, OPEN_IDENTITY, PERMISSION, revokeApiKey, type ApiKeyCommandError } from '../auth/index.js';
 import { API_ERROR_CODES as C, apiError, type ApiError } from '../errors.js';
 import type { Route } from '../http/types.js';
 import { storeUnavailableError } from '../pool-errors.js';
@@ -77,7 +79,7 @@ export function apiKeyErrorToApi(error: ApiKeyCommandError): ApiError {
 
 /** The key routes (admins only). */
 export function apiKeyRoutes(deps: ApiDeps): Route[] {
-  const { auth, store, projections, clock, logger } = deps;
+  const { auth, store, projections, clock, logger, audit } = deps;
   const settled = async (position: bigint): Promise<void> => {
     if (!(await foldedTo(projections, position, FOLD_WAIT_MS))) logger.warn({ position: String(position) }, 'api keys: the change is stored but not yet folded');
   };
@@ -88,8 +90,9 @@ export function apiKeyRoutes(deps: ApiDeps): Route[] {
       permission: PERMISSION.manageApiKeys,
       body: CreateApiKeyBody,
       docs: { summary: 'Create an API key (the key is in this answer only)', tags: TAGS, responses: { 201: { description: 'The new key', schema: CreatedApiKey } }, errors: [403, 409] },
-      handle: async ({ body, identity }) => {
+      handle: async ({ context, body, identity }) => {
         const created = await createApiKey(store, body, { by: identity.userId, now: clock.now() });
+        audit.record(audited(AUDIT_ACTION.apiKeyCreated, identity, context, { userId: body.name, role: body.role, tenant: body.tenant ?? OPEN_IDENTITY.tenant, ...(created.isOk() ? { keyId: created.value.record.id } : {}) }, decisionOf(created.mapErr(apiKeyErrorToApi))));
         if (created.isErr()) return apiKeyErrorToApi(created.error);
         await settled(created.value.position);
         return { status: 201, body: { key: created.value.key, apiKey: apiKeyView(created.value.record) } };
@@ -100,7 +103,10 @@ export function apiKeyRoutes(deps: ApiDeps): Route[] {
       pattern: API_KEYS_PATH,
       permission: PERMISSION.manageApiKeys,
       docs: { summary: 'List the API keys created at run time, revoked ones included', tags: TAGS, responses: { 200: { description: 'The keys, oldest first', schema: ApiKeyList } }, errors: [403] },
-      handle: () => Promise.resolve({ status: 200, body: { apiKeys: listApiKeys(projections.state(API_KEYS)).map(apiKeyView) } }),
+      handle: ({ context, identity }) => {
+        audit.record(audited(AUDIT_ACTION.apiKeysListed, identity, context));
+        return Promise.resolve({ status: 200, body: { apiKeys: listApiKeys(projections.state(API_KEYS)).map(apiKeyView) } });
+      },
     }),
     declareRoute(auth, {
       method: 'DELETE',
@@ -115,6 +121,7 @@ export function apiKeyRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity }) => {
         const revoked = await revokeApiKey(store, context.params['id'] ?? '', { by: identity.userId, now: clock.now() });
+        audit.record(audited(AUDIT_ACTION.apiKeyRevoked, identity, context, { keyId: context.params['id'] ?? '' }, decisionOf(revoked.mapErr(apiKeyErrorToApi))));
         if (revoked.isErr()) return apiKeyErrorToApi(revoked.error);
         await settled(revoked.value.position);
         return { status: 200, body: { apiKey: apiKeyView(revoked.value.record) } };

@@ -3,11 +3,13 @@
  * as of a revision, folded by the replay function). Both read the store, so they work for ended sessions too.
  */
 import fastJson from 'fast-json-stringify';
-import type { SessionContext, SessionStateValue } from '../../../machines/index.js';
+import { AUDIT_ACTION, type SessionContext, type SessionStateValue } from '../../../machines/index.js';
 import { POOL_ERROR_KIND } from '../../pool/index.js';
 import { isRuntimeErrorOf, recordedAt, replayStream, RUNTIME_ERROR_KIND, RUNTIME_EVENT_TYPE } from '../../runtime/index.js';
 import { formatStoreError, isStreamNotFound, type RecordedEvent } from '../../store/index.js';
 import type { ApiDeps } from '../api-deps.js';
+import { audited } from '../audit-entry.js';
+import { recordHistoryRead } from '../audit-hooks.js';
 import { API_ERROR_CODES, apiError } from '../errors.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
@@ -46,8 +48,9 @@ export function sessionHistoryRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, query }) => {
         const id = context.params['id'] ?? '';
-        const found = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view });
+        const found = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view }, context);
         if (found.isErr()) return found.error;
+        recordHistoryRead(deps.audit, identity, id, query.from ?? 0, context);
         const limit = query.limit ?? EVENTS_PAGE.default;
         const read = await store.readStream(sessionStream(id), { from: BigInt(query.from ?? 0), maxCount: limit + 1 });
         if (read.isErr()) {
@@ -74,8 +77,9 @@ export function sessionHistoryRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, query }) => {
         const id = context.params['id'] ?? '';
-        const found = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view });
+        const found = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view }, context);
         if (found.isErr()) return found.error;
+        deps.audit.record(audited(AUDIT_ACTION.sessionStateRead, identity, context, query.at === undefined ? { sessionId: id } : { sessionId: id, revision: query.at }));
         const replayed = await replayStream(store, sessionStream(id), query.at === undefined ? {} : { at: BigInt(query.at) });
         if (replayed.isErr()) {
           const error = replayed.error;

@@ -1,7 +1,9 @@
 /** `POST /sessions`, `GET /sessions/:id` and `DELETE /sessions/:id`: creating, reading and ending sessions. */
 import fastJson from 'fast-json-stringify';
 import type { SessionRequest } from '../../pool/index.js';
+import { AUDIT_ACTION } from '../../../machines/index.js';
 import type { ApiDeps } from '../api-deps.js';
+import { audited } from '../audit-entry.js';
 import { PERMISSION } from '../auth/index.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
@@ -55,10 +57,11 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
         },
         errors: [403, 429, 503],
       },
-      handle: async ({ body, identity }) => {
+      handle: async ({ context, body, identity }) => {
         const request = sessionRequestOf(body, identity);
         const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
         if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
+        deps.audit.record(audited(lease.value.source === 'existing' ? AUDIT_ACTION.sessionJoined : AUDIT_ACTION.sessionCreated, identity, context, { sessionId: lease.value.sessionId }));
         const found = await findSession(deps, lease.value.sessionId);
         if (found.isErr()) return found.error;
         return {
@@ -75,7 +78,7 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       permission: COMMAND_PERMISSION.view,
       docs: { summary: 'A session: state, participants, options, usage', tags: TAGS, params: { id: 'Session id' }, responses: { 200: { description: 'The session', schema: SessionView } }, errors: [404] },
       handle: async ({ context, identity }) => {
-        const found = await runSessionCommand(deps, identity, context.params['id'] ?? '', { kind: SESSION_COMMAND.view });
+        const found = await runSessionCommand(deps, identity, context.params['id'] ?? '', { kind: SESSION_COMMAND.view }, context);
         if (found.isErr()) return found.error;
         return { status: 200, serialize: serializeView, body: sessionView(found.value, found.value.revision) };
       },
@@ -94,7 +97,7 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity }) => {
         const id = context.params['id'] ?? '';
-        const terminated = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.terminate });
+        const terminated = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.terminate }, context);
         if (terminated.isErr()) return terminated.error;
         return { status: 200, serialize: serializeTerminated, body: { id, state: 'terminated' } };
       },

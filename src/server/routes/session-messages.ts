@@ -31,7 +31,7 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, body }) => {
         const command = { kind: SESSION_COMMAND.send, text: body.text, clientMsgId: body.clientMsgId ?? null } as const;
-        const sent = await runSessionCommand(deps, identity, context.params['id'] ?? '', command);
+        const sent = await runSessionCommand(deps, identity, context.params['id'] ?? '', command, context);
         if (sent.isErr()) return sent.error;
         const { turnId, revision, duplicate } = sent.value;
         return { status: 202, serialize: serializeAccepted, body: { turnId, revision: Number(revision), duplicate } };
@@ -50,7 +50,7 @@ export function sessionMessageRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity }) => {
         // Operators may stop a turn in any session of their tenant without taking part in it (session-access.ts).
-        const interrupted = await runSessionCommand(deps, identity, context.params['id'] ?? '', { kind: SESSION_COMMAND.interrupt });
+        const interrupted = await runSessionCommand(deps, identity, context.params['id'] ?? '', { kind: SESSION_COMMAND.interrupt }, context);
         if (interrupted.isErr()) return interrupted.error;
         return { status: 202, serialize: serializeInterrupt, body: { interrupted: interrupted.value } };
       },

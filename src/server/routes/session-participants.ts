@@ -4,8 +4,9 @@
  * participant may also remove themselves. The owner can be neither changed nor removed.
  */
 import fastJson from 'fast-json-stringify';
-import { roleOf } from '../../../machines/index.js';
+import { AUDIT_ACTION, roleOf } from '../../../machines/index.js';
 import type { ApiDeps } from '../api-deps.js';
+import { audited } from '../audit-entry.js';
 import { PERMISSION, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import type { HttpResponseSpec, Route } from '../http/types.js';
@@ -47,13 +48,14 @@ export function sessionParticipantRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, identity, body }) => {
         const id = context.params['id'] ?? '';
-        const found = await sessionFor(deps, identity, id, SESSION_ACTION.manage, true);
+        const found = await sessionFor(deps, identity, id, SESSION_ACTION.manage, true, context);
         if (found.isErr()) return found.error;
         const current = roleOf(found.value.context, body.userId);
         if (current === 'owner') return apiError(API_ERROR_CODES.conflict, `${body.userId} owns session ${id}; the owner's role cannot change`);
         if (current !== body.role) {
           const changed = await (current === null ? pool.join(id, body.userId, body.role) : pool.changeRole(id, body.userId, body.role));
           if (changed.isErr()) return poolErrorToApi(changed.error, deps.clock.now());
+          deps.audit.record(audited(current === null ? AUDIT_ACTION.participantAdded : AUDIT_ACTION.participantRoleChanged, identity, context, { sessionId: id, userId: body.userId, role: body.role }));
         }
         return participants(id);
       },
@@ -72,13 +74,14 @@ export function sessionParticipantRoutes(deps: ApiDeps): Route[] {
       handle: async ({ context, identity }) => {
         const id = context.params['id'] ?? '';
         const userId = context.params['userId'] ?? '';
-        const found = await sessionFor(deps, identity, id, removalAction(identity, userId), true);
+        const found = await sessionFor(deps, identity, id, removalAction(identity, userId), true, context);
         if (found.isErr()) return found.error;
         const role = roleOf(found.value.context, userId);
         if (role === null) return apiError(API_ERROR_CODES.notFound, `${userId} is not a participant of session ${id}`);
         if (role === 'owner') return apiError(API_ERROR_CODES.conflict, `${userId} owns session ${id} and cannot be removed`);
         const left = await pool.leave(id, userId);
         if (left.isErr()) return poolErrorToApi(left.error, deps.clock.now());
+        deps.audit.record(audited(AUDIT_ACTION.participantRemoved, identity, context, { sessionId: id, userId }));
         return participants(id);
       },
     }),

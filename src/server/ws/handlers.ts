@@ -8,6 +8,8 @@
  */
 import { okAsync, type Result } from 'neverthrow';
 import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
+import type { AuditOrigin } from '../audit-entry.js';
+import { recordHistoryRead } from '../audit-hooks.js';
 import type { Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { rateLimitedError } from '../rate-limit/index.js';
@@ -73,9 +75,14 @@ async function identify(hub: HubContext, connection: Connection, frame: HelloFra
   const { auth } = hub.deps;
   const { credentials } = connection;
   const token = frame.token === undefined || frame.token === '' ? undefined : frame.token;
-  if (!auth.enabled) return auth.fromToken(undefined, { userId: frame.userId ?? credentials.userId, tenant: frame.tenant ?? credentials.tenant });
+  if (!auth.enabled) return auth.fromToken(undefined, { userId: frame.userId ?? credentials.userId, tenant: frame.tenant ?? credentials.tenant }, originOf(connection, frame.ref));
   if (token === undefined && credentials.identity !== null) return okAsync<Identity, ApiError>(credentials.identity);
-  return auth.fromToken(token);
+  return auth.fromToken(token, undefined, originOf(connection, frame.ref));
+}
+
+/** Where a frame came from, for the audit log: the connection's address, its id and the frame's ref as the request id. */
+function originOf(connection: Connection, ref: string | undefined): AuditOrigin {
+  return { remoteAddress: connection.address, requestId: ref === undefined ? connection.id : `${connection.id}/${ref}` };
 }
 
 async function hello(hub: HubContext, connection: Connection, frame: HelloFrame): Promise<void> {
@@ -110,9 +117,10 @@ async function hello(hub: HubContext, connection: Connection, frame: HelloFrame)
 
 async function subscribe(hub: HubContext, connection: Connection, identity: Identity, frame: SubscribeFrame): Promise<void> {
   const { session, ref } = frame;
-  const seen = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.view });
+  const seen = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.view }, originOf(connection, ref));
   if (connection.closed) return;
   if (seen.isErr()) return hub.sendError(connection, seen.error, ref);
+  if (frame.fromRevision !== undefined) recordHistoryRead(hub.deps.audit, identity, session, frame.fromRevision, originOf(connection, ref));
   connection.subscriptions.get(session)?.stop();
   const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
   // The feed calls these from its one dispatch loop: guarded, so a bug here cannot stop other subscribers' events.
@@ -150,14 +158,14 @@ async function send(hub: HubContext, connection: Connection, identity: Identity,
   const { session, text, clientMsgId, ref } = frame;
   const refused = hub.limits.ws_send.both(identity, connection.address);
   if (refused !== null) return hub.sendError(connection, rateLimitedError(refused), ref);
-  const sent = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.send, text, clientMsgId });
+  const sent = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.send, text, clientMsgId }, originOf(connection, ref));
   if (sent.isErr()) return hub.sendError(connection, sent.error, ref);
   hub.send(connection, ackFrame({ clientMsgId, turnId: sent.value.turnId, revision: sent.value.revision, duplicate: sent.value.duplicate, ref }));
 }
 
 async function interrupt(hub: HubContext, connection: Connection, identity: Identity, frame: InterruptFrame): Promise<void> {
   const { session, ref } = frame;
-  const accepted = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.interrupt });
+  const accepted = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.interrupt }, originOf(connection, ref));
   if (accepted.isErr()) return hub.sendError(connection, accepted.error, ref);
   hub.send(connection, interruptedFrame(session, accepted.value, ref));
 }

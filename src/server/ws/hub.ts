@@ -390,7 +390,8 @@ export function mountHub(
       res.cork(() => res.upgrade({ connection: new Connection({ identity: identity.value, ...open }) }, key, protocol, extensions, socketContext));
     };
     // Through a promise, so that a check that throws at once also releases its reserved slot below.
-    new Promise<Awaited<ReturnType<typeof deps.auth.fromToken>>>((resolve) => resolve(token !== '' ? deps.auth.fromToken(token) : deps.auth.fromHeaders(headers)))
+    const origin = { remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString() };
+    new Promise<Awaited<ReturnType<typeof deps.auth.fromToken>>>((resolve) => resolve(token !== '' ? deps.auth.fromToken(token, undefined, origin) : deps.auth.fromHeaders(headers, origin)))
       .then(authenticated)
       .catch((error: unknown) => {
         if (!settled) upgrading--;
