@@ -84,4 +84,21 @@ describe('limitedAuthenticator', () => {
     // Tokens (WebSocket hello) are not REST requests.
     for (let i = 0; i < 5; i++) expect((await auth.fromToken('t')).isOk()).toBe(true);
   });
+
+  it('passes the origin and the permission refusals on to the authenticator it wraps (the audit log hears of them there)', async () => {
+    const origins: unknown[] = [];
+    const denials: string[] = [];
+    const inner: Authenticator = {
+      enabled: true,
+      fromHeaders: async (_headers, origin) => (origins.push(origin), ok(alice)),
+      fromToken: async (_token, _open, origin) => (origins.push(origin), ok(alice)),
+      denied: (identity, error) => void denials.push(`${identity.userId}:${error.code}`),
+    };
+    const auth = limitedAuthenticator(inner, createRateLimits(settings(), manualClock()).rest);
+    await auth.fromHeaders({ 'x-api-key': 'good' }, { requestId: 'r1', remoteAddress: '10.0.0.1' });
+    await auth.fromToken('t', undefined, { requestId: 'r2' });
+    auth.denied?.(alice, { code: 'forbidden', message: 'no' });
+    expect(origins).toEqual([{ requestId: 'r1', remoteAddress: '10.0.0.1' }, { requestId: 'r2' }]);
+    expect(denials).toEqual([`${alice.userId}:forbidden`]);
+  });
 });
