@@ -34,6 +34,7 @@ export function sessionRequestOf(body: CreateSessionBody, caller: { readonly ten
     },
     limits: {},
     metadata: body.metadata ?? {},
+    ...(body.shareable === true ? { shareable: true } : {}),
   };
 }
 
@@ -47,7 +48,8 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       permission: PERMISSION.useSessions,
       body: CreateSessionBody,
       docs: {
-        summary: 'Create a session (or, with `share`, join a suitable open one)',
+        summary: 'Create a session (or, with `share`, join a suitable open one the caller may join)',
+        description: 'A session is private to its owner and the users they invite (`POST /sessions/:id/participants`) unless created with `shareable: true`; `share` only ever joins a session the caller takes part in, or a shareable one they were not removed from.',
         tags: TAGS,
         responses: {
           201: { description: 'A new session, owned by the caller', schema: CreatedSession, headers: { location: 'The session\'s URL' } },
