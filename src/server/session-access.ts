@@ -7,7 +7,7 @@
  * (the session machine's own rule, `mayWrite`); managing (terminating, participants) the owner or
  * `sessions:manage`; an authenticated operator interrupts as a manager.
  */
-import { mayWrite, roleOf, type SessionContext } from '../../machines/index.js';
+import { mayWrite, roleOf, SESSION_PERSISTED_NAME, type ParticipantLeftEvent, type SessionContext } from '../../machines/index.js';
 import { can, interruptsAsOperator, PERMISSION, permissionProblem, seesTenant, type Identity, type Permission } from './auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
 
@@ -54,6 +54,25 @@ export function sessionNotFound(sessionId: string): ApiError {
 export function commandProblem(identity: Identity, command: SessionCommandKind): ApiError | null {
   return permissionProblem(identity, COMMAND_PERMISSION[command]);
 }
+
+/** How a reader loses sight of a session: removed by its owner or an operator, or having left it. */
+export type SightLoss = 'removed' | 'left';
+
+/**
+ * Whether the stored session event `event` takes sight of the session from `identity`, who could see it before (a
+ * live subscriber): a `ParticipantLeft` naming them, unless they see every session of the tenant anyway
+ * (`sessions:manage`). The same rule as {@link sessionAccessProblem}, read off the event so the WebSocket feed can
+ * apply it before the next event reaches anyone. Role changes keep sight (viewers read); sending is decided per send.
+ */
+export function sightLostBy(identity: Identity, event: { readonly type: string; readonly data: unknown }): SightLoss | null {
+  if (event.type !== SESSION_PERSISTED_NAME.PARTICIPANT_LEFT) return null;
+  const data = event.data as Partial<ParticipantLeftEvent> | null;
+  if (data?.userId !== identity.userId || can(identity, PERMISSION.manageSessions)) return null;
+  return data.removed === true ? 'removed' : 'left';
+}
+
+/** Stored session events that can take sight of a session from a reader (see {@link sightLostBy}). */
+export const SIGHT_EVENTS: ReadonlySet<string> = new Set([SESSION_PERSISTED_NAME.PARTICIPANT_LEFT]);
 
 /** Why `identity` may not do `action` on the session with `context` (`not_found` or `forbidden`), or `null`. */
 export function sessionAccessProblem(identity: Identity, context: SessionContext, action: SessionAction): ApiError | null {

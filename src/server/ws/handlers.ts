@@ -12,7 +12,7 @@ import type { Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { SESSION_COMMAND } from '../session-access.js';
 import { runSessionCommand } from '../session-commands.js';
-import { ackFrame, interruptedFrame, subscribedFrame, unsubscribedFrame, welcomeFrame } from './frames.js';
+import { ackFrame, interruptedFrame, subscribedFrame, welcomeFrame } from './frames.js';
 import type { Connection, FrameHandler, HubContext } from './hub.js';
 import {
   CLIENT_FRAME,
@@ -27,6 +27,7 @@ import {
   type SendFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
+  UNSUBSCRIBE_REASON,
 } from './protocol.js';
 import type { FeedHandle, FeedStart } from './session-feed.js';
 
@@ -126,14 +127,7 @@ async function subscribe(hub: HubContext, connection: Connection, identity: Iden
 }
 
 function unsubscribe(hub: HubContext, connection: Connection, frame: UnsubscribeFrame): void {
-  const handle = connection.subscriptions.get(frame.session);
-  if (handle !== undefined) {
-    handle.stop();
-    connection.subscriptions.delete(frame.session);
-    hub.report({ type: WS_STATUS_EVENT.unsubscribed, connectionId: connection.id, sessionId: frame.session });
-    hub.leavePresence(connection, frame.session);
-  }
-  hub.send(connection, unsubscribedFrame(frame.session, frame.ref));
+  hub.unsubscribe(connection, frame.session, UNSUBSCRIBE_REASON.requested, frame.ref);
 }
 
 async function send(hub: HubContext, connection: Connection, identity: Identity, frame: SendFrame): Promise<void> {

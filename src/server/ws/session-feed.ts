@@ -51,6 +51,18 @@ export interface LiveChannel<S extends FeedSink> {
   publish(sessionId: string, frame: string, sinks: readonly S[]): void;
 }
 
+/**
+ * Who may go on reading: before an event that can change it reaches anyone (live or from history), each follower of
+ * the session is asked once, and one that {@link revoke} answers true for is stopped there: it gets neither that
+ * event nor any later one. The check runs in the dispatch loop, so no event slips through in between.
+ */
+export interface FeedAccess<S extends FeedSink> {
+  /** Whether `event` can take sight of its session from a follower (asked once per event; cheap). */
+  changesAccess(event: RecordedEvent): boolean;
+  /** Whether `sink` loses sight of session `sessionId` with `event`; true once it has been told and its handle stopped. */
+  revoke(sessionId: string, event: RecordedEvent, sink: S): boolean;
+}
+
 /** How a feed fans out, beside its store and serializer. */
 export interface FeedOptions<S extends FeedSink> {
   readonly budget?: FanOutBudget;
@@ -58,6 +70,8 @@ export interface FeedOptions<S extends FeedSink> {
   readonly now?: () => number;
   /** Publishes live events; without it each live follower's sink gets each event by its own call. */
   readonly channel?: LiveChannel<S>;
+  /** Ends followers that lose sight of their session; without it every follower reads on. */
+  readonly access?: FeedAccess<S>;
 }
 
 interface Follower<S extends FeedSink> {
@@ -91,6 +105,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   /** Live deliveries too large for one event-loop turn, sent in slices. */
   readonly #fanOut: SlicedFanOut<Follower<S>>;
   readonly #channel: LiveChannel<S> | undefined;
+  readonly #access: FeedAccess<S> | undefined;
   #markStarted!: () => void;
   /** Settles on the first {@link start}: a follower reads its history only then, or an event could fall between. */
   readonly #started = new Promise<void>((resolve) => (this.#markStarted = resolve));
@@ -104,6 +119,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   ) {
     this.#fanOut = new SlicedFanOut((follower, frame, event) => this.#send(follower, frame, event), options.budget, options.schedule, options.now);
     this.#channel = options.channel;
+    this.#access = options.access;
   }
 
   /** Starts the one store subscription after `fromPosition` (the head when the endpoint was mounted). */
@@ -139,6 +155,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   #dispatch(event: RecordedEvent): void {
     const followers = this.#followers.get(event.stream);
     if (followers === undefined) return;
+    if (this.#access?.changesAccess(event) === true) for (const follower of [...followers]) this.#screen(follower, event);
     let live = 0;
     let sessionId = '';
     for (const follower of followers) {
@@ -199,20 +216,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   follow(sessionId: string, start: FeedStart, sink: S): FeedHandle {
     const stream = sessionStream(sessionId);
     const follower: Follower<S> = { sessionId, sink, buffer: [], last: -1n, stopped: false, joined: false };
-    const handle: FeedHandle = {
-      stop: () => {
-        if (follower.stopped) return;
-        follower.stopped = true;
-        follower.buffer = null;
-        if (follower.joined) {
-          follower.joined = false;
-          this.#leave(follower);
-        }
-        const set = this.#followers.get(stream);
-        set?.delete(follower);
-        if (set?.size === 0) this.#followers.delete(stream);
-      },
-    };
+    const handle: FeedHandle = { stop: () => this.#stop(follower) };
     if (this.#closed) {
       follower.stopped = true;
       queueMicrotask(() => sink.failed({ kind: 'FeedClosed' }));
@@ -260,6 +264,21 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
     return null;
   }
 
+  /** Stops delivery to `follower` at once: off the channel and out of its session's followers. Idempotent. */
+  #stop(follower: Follower<S>): void {
+    if (follower.stopped) return;
+    follower.stopped = true;
+    follower.buffer = null;
+    if (follower.joined) {
+      follower.joined = false;
+      this.#leave(follower);
+    }
+    const stream = sessionStream(follower.sessionId);
+    const set = this.#followers.get(stream);
+    set?.delete(follower);
+    if (set?.size === 0) this.#followers.delete(stream);
+  }
+
   #leave(follower: Follower<S>): void {
     try {
       this.#channel?.leave(follower.sessionId, follower.sink);
@@ -269,7 +288,22 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   }
 
   #deliverOnce(follower: Follower<S>, event: RecordedEvent): void {
+    if (!follower.stopped && this.#access?.changesAccess(event) === true) this.#screen(follower, event);
     if (!follower.stopped && event.revision > follower.last) this.#send(follower, this.serialize(follower.sessionId, event), event);
+  }
+
+  /** Asks {@link FeedAccess.revoke} whether `follower` loses sight with `event`; one it ends is stopped (if the sink did not stop it). */
+  #screen(follower: Follower<S>, event: RecordedEvent): void {
+    if (follower.stopped || event.revision <= follower.last) return;
+    let revoked: boolean;
+    try {
+      revoked = this.#access?.revoke(follower.sessionId, event, follower.sink) ?? false;
+    } catch (error) {
+      // Fail closed: a follower whose access cannot be decided reads no further.
+      this.onFault(`deciding whether a follower of session ${follower.sessionId} may read on failed: ${String(error)}`);
+      revoked = true;
+    }
+    if (revoked) this.#stop(follower);
   }
 
   /** Followers per session now. */
