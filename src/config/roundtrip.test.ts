@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, toRawConfig, type ConfigValues } from './index.js';
-import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, SERVER_ROLES } from './schema.js';
+import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, POLICY_PERMISSION_MODES, SERVER_ROLES } from './schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aicli-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,6 +72,14 @@ const poolKeys = fc.record({
   leak_check_interval: ms(100, 3_600_000),
 });
 
+/** `security.session_policy`: per-role modes, tools and working-directory roots. */
+const rolePolicy = fc.record({
+  permission_modes: fc.uniqueArray(fc.constantFrom(...POLICY_PERMISSION_MODES)),
+  allowed_tools: fc.array(fc.constantFrom('*', 'Read', 'Bash', 'Bash(git:*)', 'mcp__x__y'), { maxLength: 4 }),
+  cwd_roots: fc.array(fc.constantFrom('', 'projects', 'scratch/a-1', 'x.y/z_2'), { maxLength: 3 }),
+});
+const securityKeys = fc.record({ session_policy: fc.record({ bypass_permissions: fc.boolean(), admin: rolePolicy, operator: rolePolicy, user: rolePolicy }) });
+
 /** Any configuration the rules accept: ordered pool sizes and thresholds, TLS off, consistent auth and CORS. */
 const validConfig: fc.Arbitrary<ConfigValues> = fc
   .record({
@@ -123,8 +131,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       cors_enabled: fc.boolean(),
     }),
     pool: poolKeys,
+    security: securityKeys,
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -168,6 +177,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
         max_buffered: r.max_buffered,
       },
     },
+    security,
     performance: {
       memory_pool: { enabled: r.memory_pool, pool_size: r.pool_size },
       goroutine_manager: { max_goroutines: r.max_goroutines, leak_detection: r.leak_detection, leak_check_interval: p.leak_check_interval },

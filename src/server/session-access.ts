@@ -10,6 +10,7 @@
 import { mayWrite, roleOf, SESSION_PERSISTED_NAME, type ParticipantLeftEvent, type SessionContext } from '../../machines/index.js';
 import { can, interruptsAsOperator, PERMISSION, permissionProblem, seesTenant, type Identity, type Permission } from './auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
+import { policyProblem, type PolicyRequest, type SessionPolicy } from './session-policy.js';
 
 /** What a caller wants to do with a session. */
 export const SESSION_ACTION = { view: 'view', write: 'write', manage: 'manage' } as const;
@@ -48,6 +49,14 @@ export function actionOf(identity: Identity, command: SessionCommandKind): Sessi
 /** The error of a session that does not exist, or that the caller may not know of. */
 export function sessionNotFound(sessionId: string): ApiError {
   return apiError(API_ERROR_CODES.notFound, `session ${sessionId} does not exist`);
+}
+
+/**
+ * Why `identity` may not have a session run with `options` (`policy_denied`, naming what was refused), or `null`: the
+ * session policy for their server role, applied when they create a session or join one by sharing.
+ */
+export function sessionOptionsProblem(policy: SessionPolicy, identity: Identity, options: PolicyRequest): ApiError | null {
+  return policyProblem(policy, identity.role, options);
 }
 
 /** Why `identity` may not run `command` at all, whatever the session (its role lacks the permission), or `null`. */

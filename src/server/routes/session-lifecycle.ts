@@ -5,7 +5,7 @@ import type { ApiDeps } from '../api-deps.js';
 import { PERMISSION } from '../auth/index.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
-import { COMMAND_PERMISSION, SESSION_COMMAND } from '../session-access.js';
+import { COMMAND_PERMISSION, SESSION_COMMAND, sessionOptionsProblem } from '../session-access.js';
 import { runSessionCommand } from '../session-commands.js';
 import { findSession } from '../session-lookup.js';
 import { CreatedSession, CreateSessionBody, SessionView, TerminatedSession } from './schemas.js';
@@ -59,6 +59,8 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ body, identity }) => {
         const request = sessionRequestOf(body, identity);
+        const refused = sessionOptionsProblem(deps.config.security.session_policy, identity, request.options);
+        if (refused !== null) return refused;
         const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
         if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
         const found = await findSession(deps, lease.value.sessionId);
