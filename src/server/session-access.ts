@@ -83,11 +83,20 @@ export function sightLostBy(identity: Identity, event: { readonly type: string; 
 /** Stored session events that can take sight of a session from a reader (see {@link sightLostBy}). */
 export const SIGHT_EVENTS: ReadonlySet<string> = new Set([SESSION_PERSISTED_NAME.PARTICIPANT_LEFT]);
 
+/**
+ * `not_found` when `identity` may not see sessions of `tenant` at all (another tenant's, unless an admin), or `null`.
+ * Judged first, from what is known without reading the session's stream (the pool's index, the stream's first
+ * event), so another tenant's history is never read on a caller's behalf.
+ */
+export function tenantProblem(identity: Identity, tenant: string, sessionId: string): ApiError | null {
+  return seesTenant(identity, tenant) ? null : sessionNotFound(sessionId);
+}
+
 /** Why `identity` may not do `action` on the session with `context` (`not_found` or `forbidden`), or `null`. */
 export function sessionAccessProblem(identity: Identity, context: SessionContext, action: SessionAction): ApiError | null {
   const role = roleOf(context, identity.userId);
   const manager = can(identity, PERMISSION.manageSessions);
-  if (!seesTenant(identity, context.tenant) || (role === null && !manager)) return sessionNotFound(context.sessionId);
+  if (tenantProblem(identity, context.tenant, context.sessionId) !== null || (role === null && !manager)) return sessionNotFound(context.sessionId);
   switch (action) {
     case SESSION_ACTION.view:
       return null;
