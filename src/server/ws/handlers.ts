@@ -105,7 +105,9 @@ async function subscribe(hub: HubContext, connection: Connection, identity: Iden
   if (connection.closed) return;
   if (seen.isErr()) return hub.sendError(connection, seen.error, ref);
   connection.subscriptions.get(session)?.stop();
-  const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
+  // Access was decided as of `seen.value.revision`: a removal stored after it ends the subscription, whenever it lands.
+  const screenFrom = seen.value.revision + 1n;
+  const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head', screenFrom } : { kind: 'revision', revision: BigInt(frame.fromRevision), screenFrom };
   // The feed calls these from its one dispatch loop: guarded, so a bug here cannot stop other subscribers' events.
   const handle: FeedHandle = hub.feed.follow(session, start, {
     connection,

@@ -420,4 +420,27 @@ describe('session feed access', () => {
     expect(feed.followed()).toEqual({ s: 1 });
     await feed.close();
   });
+
+  it.each([false, true])('screens the events between the access decision and the start: a revocation there ends the follower (head start: %s)', async (head) => {
+    const store = new MemoryEventStore();
+    stores.push(store);
+    const feed = revoking(store, true);
+    feed.start((await store.headPosition())._unsafeUnwrap());
+    await append(store, 's', 2);
+    // Access was decided as of revision 1; the revocation (2) lands before the follower starts at the head (or at 3).
+    (await store.append(sessionStream('s'), [{ type: 'Revoke', data: { name: 'late' } }], { expectedRevision: 'any' }))._unsafeUnwrap();
+    await append(store, 's', 1);
+    const late = named('late');
+    const other = named('other');
+    const start = (screenFrom: bigint): FeedStart => (head ? { kind: 'head', screenFrom } : { kind: 'revision', revision: 4n, screenFrom });
+    feed.follow('s', start(2n), late.sink);
+    feed.follow('s', start(2n), other.sink);
+    await append(store, 's', 2);
+    // A head follower starts wherever the head was when it read it (4 or 5 here); either way it reaches 5.
+    await vi.waitFor(() => expect(other.revisions.at(-1)).toBe(5));
+    if (!head) expect(other.revisions).toEqual([4, 5]);
+    expect(late.revisions).toEqual([]);
+    expect(feed.followed()).toEqual({ s: 1 });
+    await feed.close();
+  });
 });

@@ -15,7 +15,14 @@ import { formatStoreError, READ_DIRECTION, STORE_ERROR_KIND, type EventStore, ty
 import { SlicedFanOut, type FanOutBudget, type Schedule } from './fan-out.js';
 
 /** Where a follower starts: at a revision (inclusive, history first) or at the next new event. */
-export type FeedStart = { readonly kind: 'revision'; readonly revision: bigint } | { readonly kind: 'head' };
+export type FeedStart = ({ readonly kind: 'revision'; readonly revision: bigint } | { readonly kind: 'head' }) & {
+  /**
+   * The first revision that access was not yet decided on (the subscriber was allowed as of the one before): events
+   * from here that come before the start are still screened by {@link FeedAccess}, so a removal that landed between
+   * the decision and the subscription ends it too.
+   */
+  readonly screenFrom?: bigint;
+};
 
 /** Why a follower could not start. */
 export type FeedError = { readonly kind: 'StoreUnreadable'; readonly reason: string } | { readonly kind: 'FeedClosed' };
@@ -235,9 +242,11 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
 
   async #catchUp(stream: string, start: FeedStart, follower: Follower<S>): Promise<FeedError | null> {
     await this.#started;
+    const screenFrom = this.#access === undefined ? undefined : start.screenFrom;
+    const readFrom = start.kind === 'revision' ? (screenFrom !== undefined && screenFrom < start.revision ? screenFrom : start.revision) : screenFrom;
     const [head, history] = await Promise.all([
       this.store.readStream(stream, { direction: READ_DIRECTION.backwards, maxCount: 1 }),
-      start.kind === 'revision' ? this.store.readStream(stream, { from: start.revision }) : Promise.resolve(null),
+      readFrom === undefined ? Promise.resolve(null) : this.store.readStream(stream, { from: readFrom }),
     ]);
     if (follower.stopped) return null;
     const unreadable = [head, history].find((read) => read !== null && read.isErr() && read.error.kind !== STORE_ERROR_KIND.StreamNotFound);
@@ -246,9 +255,12 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
     const lastOf = (list: readonly RecordedEvent[]): bigint => list.reduce((top, event) => (event.revision > top ? event.revision : top), -1n);
     const headRevision = [lastOf(head.isOk() ? head.value : []), lastOf(events)].reduce((a, b) => (a > b ? a : b));
     const fromRevision = start.kind === 'revision' ? start.revision : headRevision + 1n;
+    // Events between the access decision and the start are not delivered, but may still have revoked access.
+    if (screenFrom !== undefined) for (const event of events) if (event.revision >= screenFrom && event.revision < fromRevision) this.#screen(follower, event);
+    if (follower.stopped) return null;
     follower.last = fromRevision - 1n;
     follower.sink.started({ fromRevision, headRevision });
-    for (const event of events) this.#deliverOnce(follower, event);
+    for (const event of events) if (event.revision >= fromRevision) this.#deliverOnce(follower, event);
     const buffered = follower.buffer ?? [];
     follower.buffer = null;
     for (const event of buffered) this.#deliverOnce(follower, event);
