@@ -6,6 +6,7 @@
  */
 import type { SessionContext } from './session.context.js';
 import type { ParticipantRole } from './session.events.js';
+import type { SessionInput } from './session.options.js';
 import { CLOSED_STATES, TURN_TAKING_STATES, type SessionStateValue } from './session.states.js';
 
 /** Why a message from a user would not be accepted now. */
@@ -19,7 +20,7 @@ export interface SessionSnapshotLike {
 }
 
 /** The role of `userId`, or `null` when they are not a participant. */
-export function roleOf(context: SessionContext, userId: string): ParticipantRole | null {
+export function roleOf(context: Pick<SessionContext, 'participants'>, userId: string): ParticipantRole | null {
   return context.participants.find((participant) => participant.userId === userId)?.role ?? null;
 }
 
@@ -59,9 +60,35 @@ export function mayAccept(context: SessionContext, message: { userId: string; tu
   return refusalInContext(context, message.userId, queued) === null && isNewTurn(context, message.turnId);
 }
 
-/** Whether `userId` may join as `role`: not already in, and not as owner. */
-export function mayJoin(context: SessionContext, userId: string, role: ParticipantRole): boolean {
-  return role !== 'owner' && roleOf(context, userId) === null;
+/** Users removed from the session and not invited since (none in a snapshot stored before removals were kept). */
+export function removedFrom(context: Pick<SessionContext, 'removed'>): readonly string[] {
+  return (context as Partial<SessionContext>).removed ?? [];
+}
+
+/**
+ * Whether `userId` may join on their own (`share`): the owner made the session shareable and no one removed them
+ * since their last invitation. Sharing is consent; removal is final until re-invited.
+ */
+export function mayJoinByShare(context: SessionSharing, userId: string): boolean {
+  return context.shareable === true && !removedFrom(context).includes(userId);
+}
+
+/** What sharing decisions read of a session (the pool keeps it per session for placement). */
+export type SessionSharing = Pick<SessionContext, 'shareable' | 'removed' | 'participants'>;
+
+/** The sharing of a session just provisioned from `input` (what its first context says). */
+export function sharingAtStart(input: Pick<SessionInput, 'owner' | 'at' | 'shareable'>): SessionSharing {
+  return { shareable: input.shareable === true, removed: [], participants: [{ userId: input.owner, role: 'owner', joinedAt: input.at }] };
+}
+
+/** Whether `share` may hand `userId` this session: they take part in it already, or may join it on their own. */
+export function mayShareInto(sharing: SessionSharing, userId: string): boolean {
+  return roleOf(sharing, userId) !== null || mayJoinByShare(sharing, userId);
+}
+
+/** Whether `userId` may join as `role` (`via: 'share'`: on their own): not already in, not as owner, and invited or welcome. */
+export function mayJoin(context: SessionContext, userId: string, role: ParticipantRole, via?: 'share'): boolean {
+  return role !== 'owner' && roleOf(context, userId) === null && (via !== 'share' || mayJoinByShare(context, userId));
 }
 
 /** Whether `userId` may be given `role`: a non-owner participant, a different role, never owner. */

@@ -89,6 +89,10 @@ export interface SessionContext {
   tenant: string;
   owner: string;
   participants: Participant[];
+  /** Whether users of the tenant may join on their own (the owner's consent, given at creation). */
+  shareable: boolean;
+  /** Users removed by someone else and not invited since: they cannot join by sharing. */
+  removed: string[];
   options: AgentOptions;
   limits: SessionLimits;
   agent: AgentInfo;
@@ -147,6 +151,8 @@ export function initialSessionContext(input: SessionInput): SessionContext {
     tenant: input.tenant,
     owner: input.owner,
     participants: [{ userId: input.owner, role: 'owner', joinedAt: input.at }],
+    shareable: input.shareable === true,
+    removed: [],
     options: input.options,
     limits,
     agent: { pid: null, model: null, tools: [] },

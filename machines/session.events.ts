@@ -158,19 +158,28 @@ export interface WakeEvent {
   userId?: string;
 }
 
-/** A user joined the session (ownership cannot be granted this way). */
+/**
+ * A user joined the session (ownership cannot be granted this way): invited by its owner or an operator, or (`via:
+ * 'share'`) on their own, which only a shareable session from which they were not removed takes.
+ */
 export interface ParticipantJoinedEvent {
   type: typeof SESSION_EVENT.PARTICIPANT_JOINED;
   at: number;
   userId: string;
   role: Exclude<ParticipantRole, 'owner'>;
+  /** Absent: invited (the only way before sharing took consent). */
+  via?: 'share';
 }
 
-/** A user left the session (the owner cannot leave; the session is terminated instead). */
+/**
+ * A user left the session (the owner cannot leave; the session is terminated instead); with `removed`, someone else
+ * removed them, and they cannot join again by sharing until invited.
+ */
 export interface ParticipantLeftEvent {
   type: typeof SESSION_EVENT.PARTICIPANT_LEFT;
   at: number;
   userId: string;
+  removed?: true;
 }
 
 /** A participant's role changed between editor and viewer (the owner's role never changes). */

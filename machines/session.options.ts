@@ -59,4 +59,6 @@ export interface SessionInput {
   at: number;
   options: AgentOptions;
   limits?: Partial<SessionLimits>;
+  /** Whether users of the tenant may join on their own (`share`); absent: only by invitation. */
+  shareable?: boolean;
 }

@@ -5,7 +5,7 @@
  */
 import { assign, setup } from 'xstate';
 import { isDue, TIMER_ELAPSED } from './deadline.js';
-import { isNonOwnerParticipant, mayAccept, mayChangeRole, mayJoin, mayWrite } from './session.access.js';
+import { isNonOwnerParticipant, mayAccept, mayChangeRole, mayJoin, mayWrite, removedFrom } from './session.access.js';
 import {
   beginQueuedTurn,
   completeTurn,
@@ -146,16 +146,23 @@ export const sessionSetup = setup({
       return fault === null ? {} : recordFault(context, fault);
     }),
     recordFailedRecovery: assign(({ context }) => recordFailedRecovery(context)),
-    addParticipant: assign({
-      participants: ({ context, event }) =>
-        event.type === E.PARTICIPANT_JOINED
-          ? [...context.participants, { userId: event.userId, role: event.role, joinedAt: event.at }]
-          : context.participants,
-    }),
-    removeParticipant: assign({
-      participants: ({ context, event }) =>
-        event.type === E.PARTICIPANT_LEFT ? context.participants.filter((p) => p.userId !== event.userId) : context.participants,
-    }),
+    addParticipant: assign(({ context, event }) =>
+      event.type === E.PARTICIPANT_JOINED
+        ? {
+            participants: [...context.participants, { userId: event.userId, role: event.role, joinedAt: event.at }],
+            // An invitation lifts an earlier removal.
+            removed: removedFrom(context).filter((userId) => userId !== event.userId),
+          }
+        : {},
+    ),
+    removeParticipant: assign(({ context, event }) =>
+      event.type === E.PARTICIPANT_LEFT
+        ? {
+            participants: context.participants.filter((p) => p.userId !== event.userId),
+            removed: event.removed === true ? [...removedFrom(context).filter((userId) => userId !== event.userId), event.userId] : [...removedFrom(context)],
+          }
+        : {},
+    ),
     changeRole: assign({
       participants: ({ context, event }) =>
         event.type === E.ROLE_CHANGED
@@ -176,7 +183,7 @@ export const sessionSetup = setup({
     due: ({ context, event }, params: { name: SessionTimerName }) =>
       event.type === TIMER_ELAPSED && isDue(context.deadline, event, params.name),
     failuresExhausted: ({ context }) => context.failures.consecutive + 1 > context.limits.maxConsecutiveFailures,
-    mayJoin: ({ context, event }) => event.type === E.PARTICIPANT_JOINED && mayJoin(context, event.userId, event.role),
+    mayJoin: ({ context, event }) => event.type === E.PARTICIPANT_JOINED && mayJoin(context, event.userId, event.role, event.via),
     mayLeave: ({ context, event }) => event.type === E.PARTICIPANT_LEFT && isNonOwnerParticipant(context, event.userId),
     mayChangeRole: ({ context, event }) => event.type === E.ROLE_CHANGED && mayChangeRole(context, event.userId, event.role),
   },

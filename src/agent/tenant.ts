@@ -4,8 +4,8 @@
  * conversations never mix between tenants. Tenant ids and working subdirectories must be safe path
  * segments: they are joined to configured roots.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { isSafeSegment } from '../../machines/index.js';
 import type { AgentError } from './errors.js';
@@ -43,9 +43,19 @@ export function tenantWorkdir(dirs: TenantDirs, workdir: string | undefined): Re
   }
   const path = join(dirs.workRoot, ...segments);
   try {
+    // A symlink under the work root (an agent can make one) must not lead a session, nor the mkdir below, outside it.
+    const root = realpathSync(dirs.workRoot);
+    const inside = (at: string): boolean => {
+      const real = realpathSync(at);
+      return real === root || real.startsWith(`${root}${sep}`);
+    };
+    let existing = segments.length;
+    while (existing > 0 && !existsSync(join(dirs.workRoot, ...segments.slice(0, existing)))) existing--;
+    const escapes = (): Result<string, AgentError> => err({ kind: 'InvalidLaunchOptions', reason: `workdir "${workdir}" leads outside the tenant's work root` });
+    if (!inside(join(dirs.workRoot, ...segments.slice(0, existing)))) return escapes();
     mkdirSync(path, { recursive: true, mode: 0o700 });
+    return inside(path) ? ok(path) : escapes();
   } catch (cause) {
     return err({ kind: 'InvalidLaunchOptions', reason: `cannot create workdir "${workdir}": ${String(cause)}` });
   }
-  return ok(path);
 }

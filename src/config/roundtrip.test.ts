@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, toRawConfig, type ConfigValues } from './index.js';
-import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, SERVER_ROLES } from './schema.js';
+import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, POLICY_PERMISSION_MODES, SERVER_ROLES } from './schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aicli-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,9 +75,17 @@ const poolKeys = fc.record({
 /** The rate limits of `security.rate_limits`. */
 const rateLimit = fc.record({ rate: fc.double({ min: 0, max: 1_000_000, noNaN: true }), burst: fc.integer({ min: 1, max: 1_000_000 }) });
 const rateLimits = fc.record({ per_principal: rateLimit, per_address: rateLimit });
-const securityKeys = fc.record({
+const rateLimitKeys = fc.record({
   rate_limits: fc.record({ enabled: fc.boolean(), max_keys: fc.integer({ min: 1, max: 10_000_000 }), rest: rateLimits, ws_connect: rateLimits, ws_send: rateLimits }),
 });
+/** `security.session_policy`: per-role modes, tools and working-directory roots. */
+const rolePolicy = fc.record({
+  permission_modes: fc.uniqueArray(fc.constantFrom(...POLICY_PERMISSION_MODES)),
+  allowed_tools: fc.array(fc.constantFrom('*', 'Read', 'Bash', 'Bash(git:*)', 'mcp__x__y'), { maxLength: 4 }),
+  cwd_roots: fc.array(fc.constantFrom('', 'projects', 'scratch/a-1', 'x.y/z_2'), { maxLength: 3 }),
+});
+const sessionPolicyKeys = fc.record({ session_policy: fc.record({ bypass_permissions: fc.boolean(), admin: rolePolicy, operator: rolePolicy, user: rolePolicy }) });
+const securityKeys = fc.record({ rate_limits: rateLimitKeys.map((keys) => keys.rate_limits), session_policy: sessionPolicyKeys.map((keys) => keys.session_policy) });
 
 /** Any configuration the rules accept: ordered pool sizes and thresholds, TLS off, consistent auth and CORS. */
 const validConfig: fc.Arbitrary<ConfigValues> = fc

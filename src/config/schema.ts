@@ -55,6 +55,9 @@ export const MIN_JWT_SECRET_BYTES = 32;
 /** Placement strategies of the session pool (kept equal to `PLACEMENT_STRATEGIES` of `src/pool/sessions/placement.ts` by a test). */
 export const PLACEMENT_STRATEGY_NAMES = ['least_loaded', 'round_robin', 'weighted'] as const;
 
+/** Permission modes a role may be allowed; `bypassPermissions` is not among them: only `security.session_policy.bypass_permissions` grants it, to admins. */
+export const POLICY_PERMISSION_MODES = ['default', 'acceptEdits', 'plan'] as const;
+
 /** A string restricted to the given values, typed as their union. */
 const OneOf = <T extends readonly string[]>(values: T, description: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
@@ -92,6 +95,21 @@ const RateLimits = (description: string, what: string) =>
   Section(description, {
     per_principal: RateLimit(`${what} per authenticated caller (API key id or JWT subject, within its tenant).`),
     per_address: RateLimit(`${what} per remote address (a proxy's address, behind one).`),
+  });
+
+/** What callers of one server role may ask a session for. */
+const RolePolicy = (role: string) =>
+  Section(`What a caller with server role \`${role}\` may ask a session for.`, {
+    permission_modes: Type.Array(OneOf(POLICY_PERMISSION_MODES, 'A permission mode.'), {
+      uniqueItems: true,
+      description: 'Permission modes the role may ask for (`bypassPermissions` never: see `bypass_permissions`).',
+    }),
+    allowed_tools: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+      description: 'Tools the role may name in `allowedTools` (`Bash` also covers `Bash(git:*)`); `*` for any. Without `*`, a session must name its tools.',
+    }),
+    cwd_roots: Type.Array(Type.String({ pattern: '^$|^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,15}$' }), {
+      description: 'Working directories (relative to the tenant\'s work root) the role may use, each with what lies under it; `""` is the whole work root.',
+    }),
   });
 
 /** The whole configuration file. Every key is required after merging over `config/default.yaml`. */
@@ -189,7 +207,7 @@ export const ConfigSchema = Type.Object(
       }),
       api_keys: Type.Array(ApiKey, { description: 'Static API keys, sent as `X-API-Key`.' }),
     }),
-    security: Section('Protections against abusive clients.', {
+    security: Section('Protections against abusive clients and what each role may ask of a session.', {
       rate_limits: Section('Token-bucket rate limits; a refusal is 429 `rate_limited` with `retry-after`, or a WebSocket error frame.', {
         enabled: Flag('Apply the rate limits below.'),
         max_keys: Type.Integer({
@@ -200,6 +218,12 @@ export const ConfigSchema = Type.Object(
         rest: RateLimits('REST requests (health and metrics are not limited per address).', 'Requests'),
         ws_connect: RateLimits('New WebSocket connections (upgrade requests).', 'Connections'),
         ws_send: RateLimits('WebSocket `send` frames.', '`send` frames'),
+      }),
+      session_policy: Section('What each server role may ask a session for (checked when a session is created or joined by sharing).', {
+        bypass_permissions: Flag('Let admins (and only admins) ask for `permissionMode: bypassPermissions`. With auth off every caller is an admin.'),
+        admin: RolePolicy('admin'),
+        operator: RolePolicy('operator'),
+        user: RolePolicy('user'),
       }),
     }),
     logging: Section('Logs (pino, JSON lines on stdout).', {

@@ -21,7 +21,7 @@ import type { PoolMaintenance } from './maintenance/maintenance.js';
 import type { PoolNotice } from './notices.js';
 import type { Admission, RefusalOf } from './sessions/admission.js';
 import type { SessionLease, SessionRequest } from './sessions/request.js';
-import type { MessageInput, SentMessage } from './sessions/session-commands.js';
+import type { JoinOptions, MessageInput, SentMessage } from './sessions/session-commands.js';
 import { poolStatus, type PoolStatus } from './status.js';
 import { openPool, POOL_BREAKERS, type PoolParts, type SessionPoolDeps } from './wiring.js';
 
@@ -93,14 +93,14 @@ export class SessionPool {
     return this.parts.commands.interrupt(sessionId, userId, options);
   }
 
-  /** Adds `userId` as `role`; with `allowExisting` a user already in the session is fine. */
-  join(sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: { readonly allowExisting?: boolean } = {}): ResultAsync<boolean, PoolError> {
+  /** Adds `userId` as `role` (invited, or with `via: 'share'` on their own); with `allowExisting` a user already in the session is fine. */
+  join(sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: JoinOptions = {}): ResultAsync<boolean, PoolError> {
     return this.parts.commands.join(sessionId, userId, role, options);
   }
 
-  /** Removes a participant (not the owner). */
-  leave(sessionId: string, userId: string): ResultAsync<boolean, PoolError> {
-    return this.parts.commands.leave(sessionId, userId);
+  /** Removes a participant (not the owner); with `removed` someone else removed them (they cannot join again by sharing until invited). */
+  leave(sessionId: string, userId: string, options: { readonly removed?: boolean } = {}): ResultAsync<boolean, PoolError> {
+    return this.parts.commands.leave(sessionId, userId, options);
   }
 
   /** Changes a participant's role between editor and viewer. */

@@ -7,7 +7,7 @@
  */
 import { totalmem } from 'node:os';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { POOL_EVENT, samePoolOptions, SESSION_EVENT, type PoolEvent, type poolMachine, type SessionEvent, type sessionMachine } from '../../machines/index.js';
+import { POOL_EVENT, samePoolOptions, SESSION_EVENT, sharingAtStart, type PoolEvent, type poolMachine, type SessionEvent, type sessionMachine } from '../../machines/index.js';
 import {
   BREAKER_ACTOR,
   createActorHost,
@@ -270,7 +270,7 @@ function start(deps: SessionPoolDeps, parts: PoolParts, inner: StartParts): Resu
     .mapErr((error): PoolError => ({ kind: POOL_ERROR_KIND.StoreUnreadable, reason: `cannot read the stored sessions: ${formatStoreError(error)}` }))
     .andThen((stored) => {
       for (const { input, state, lastEventAt } of stored) {
-        index.add({ sessionId: input.sessionId, tenant: input.tenant, owner: input.owner, profile: profileKey(input.tenant, input.options), state, lastActiveAt: lastEventAt, leases: 0, agent: null });
+        index.add({ sessionId: input.sessionId, tenant: input.tenant, owner: input.owner, profile: profileKey(input.tenant, input.options), state, lastActiveAt: lastEventAt, sharing: sharingAtStart(input), leases: 0, agent: null });
       }
       // The configuration in force wins: any difference from the stored options is recorded as PoolReconfigured.
       const changed = !samePoolOptions(poolActor.getSnapshot().context.options, settings.scaling);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialSessionContext, type SessionContext } from '../../machines/index.js';
 import { DEFAULT_AGENT_OPTIONS } from '../pool/index.js';
 import type { Identity, ServerRole } from './auth/index.js';
-import { actionOf, commandProblem, SESSION_ACTION, SESSION_COMMAND, sessionAccessProblem, type SessionAction, type SessionCommandKind } from './session-access.js';
+import { actionOf, commandProblem, SESSION_ACTION, SESSION_COMMAND, sessionAccessProblem, sightLostBy, type SessionAction, type SessionCommandKind } from './session-access.js';
 
 const base = initialSessionContext({ sessionId: 's-1', tenant: 'acme', owner: 'ada', at: 0, options: { ...DEFAULT_AGENT_OPTIONS } });
 const context: SessionContext = {
@@ -51,5 +51,18 @@ describe('the session command decision (README, "Who may do what with a session"
     ['a self-named admin of an open server, not taking part', who('anonymous', 'admin', 'acme', 'open'), 'ok', 'forbidden', 'forbidden', 'ok'],
   ] as const)('%s: read %s, send %s, interrupt %s, terminate %s', (_name, identity, read, sends, interrupts, terminates) => {
     expect([decide(identity, view), decide(identity, send), decide(identity, interrupt), decide(identity, terminate)]).toEqual([read, sends, interrupts, terminates]);
+  });
+});
+
+describe('sightLostBy (live subscriptions after a participant event)', () => {
+  const left = (data: Record<string, unknown>) => ({ type: 'ParticipantLeft', data: { type: 'PARTICIPANT_LEFT', at: 1, ...data } });
+  it.each([
+    ['the removed user', who('ed'), left({ userId: 'ed', removed: true }), 'removed'],
+    ['a user who left', who('ed'), left({ userId: 'ed' }), 'left'],
+    ['another participant', who('vi'), left({ userId: 'ed', removed: true }), null],
+    ['an operator of the tenant named in the event', who('ed', 'operator'), left({ userId: 'ed', removed: true }), null],
+    ['anyone, on a role change', who('ed'), { type: 'ParticipantRoleChanged', data: { userId: 'ed', role: 'viewer' } }, null],
+  ] as const)('%s: %s', (_name, identity, event, lost) => {
+    expect(sightLostBy(identity, event)).toBe(lost);
   });
 });

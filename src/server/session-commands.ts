@@ -7,14 +7,14 @@
  * from its replayed stream: readable by those who may see it, a `conflict` to act on.
  */
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
-import { isRefused, POOL_ERROR_KIND, type Admission, type PoolError, type Refused, type SentMessage } from '../pool/index.js';
+import { isRefused, POOL_ERROR_KIND, type Admission, type PoolError, type Refused, type SentMessage, type SessionSnapshot } from '../pool/index.js';
 import type { ApiDeps } from './api-deps.js';
 import type { AuditOrigin } from './audit-entry.js';
 import { recordSessionDecision } from './audit-hooks.js';
 import { interruptsAsOperator, type Identity } from './auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
 import { poolErrorToApi } from './pool-errors.js';
-import { actionOf, commandProblem, SESSION_COMMAND, sessionAccessProblem, sessionNotFound, type SessionAction } from './session-access.js';
+import { actionOf, commandProblem, SESSION_COMMAND, sessionAccessProblem, sessionNotFound, tenantProblem, type SessionAction } from './session-access.js';
 import { isSessionId, replayedSession, type FoundSession } from './session-lookup.js';
 
 /** A command on one session, as REST and WebSocket both send it. */
@@ -64,7 +64,7 @@ async function decidedCommand<C extends SessionCommand>(
   if (!isSessionId(sessionId)) return err(sessionNotFound(sessionId));
   const action = actionOf(identity, command.kind);
   const acting = command.kind !== SESSION_COMMAND.view;
-  const ran = await onPool(deps, identity, sessionId, command, admissionOf(identity, action, acting));
+  const ran = await onPool(deps, identity, sessionId, command, admissionOf(identity, sessionId, action, acting));
   // Only a view can come back from a forgotten session with a value (the session, replayed).
   if (ran.isErr()) return settle(deps, identity, sessionId, action, acting, ran.error) as Promise<Result<SessionCommandOutcomes[C['kind']], ApiError>>;
   if (command.kind === SESSION_COMMAND.terminate && ran.value === false) return err(apiError(API_ERROR_CODES.conflict, `session ${sessionId} could not be terminated now`));
@@ -90,15 +90,17 @@ export async function sessionFor(
 
 async function decidedSession(deps: SessionCommandDeps, identity: Identity, sessionId: string, action: SessionAction, acting: boolean): Promise<Result<FoundSession, ApiError>> {
   if (!isSessionId(sessionId)) return err(sessionNotFound(sessionId));
-  const current = await deps.pool.current(sessionId, admissionOf(identity, action, acting));
+  const current = await deps.pool.current(sessionId, admissionOf(identity, sessionId, action, acting));
   if (current.isErr()) return settle(deps, identity, sessionId, action, acting, current.error);
   const { snapshot, revision } = current.value;
   return ok({ value: snapshot.value, context: snapshot.context, revision, live: true });
 }
 
 /** The decision, as the pool applies it to the loaded snapshot: the caller's access, then (when acting) whether the session still takes requests. */
-function admissionOf(identity: Identity, action: SessionAction, acting: boolean): Admission<ApiError> {
-  return ({ value, context }) => sessionAccessProblem(identity, context, action) ?? (acting && value === 'terminated' ? ended(context.sessionId, value) : null);
+function admissionOf(identity: Identity, sessionId: string, action: SessionAction, acting: boolean): Admission<ApiError> {
+  const admission = ({ value, context }: SessionSnapshot): ApiError | null =>
+    sessionAccessProblem(identity, context, action) ?? (acting && value === 'terminated' ? ended(context.sessionId, value) : null);
+  return Object.assign(admission, { beforeLoad: ({ tenant }: { readonly tenant: string }) => tenantProblem(identity, tenant, sessionId) });
 }
 
 /** The command, on the actor the pool loads once and lets `admission` judge. */
@@ -127,7 +129,7 @@ async function settle(
 ): Promise<Result<FoundSession, ApiError>> {
   if (isRefused<ApiError>(error)) return err(error.refusal);
   if (error.kind !== POOL_ERROR_KIND.SessionNotFound) return err(poolErrorToApi(error, deps.clock.now()));
-  const found = await replayedSession(deps, sessionId);
+  const found = await replayedSession(deps, sessionId, (tenant) => tenantProblem(identity, tenant, sessionId));
   if (found.isErr()) return found;
   const problem = sessionAccessProblem(identity, found.value.context, action);
   if (problem !== null) return err(problem);

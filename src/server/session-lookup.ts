@@ -5,11 +5,12 @@
  * may see or act on it is `session-commands.ts`'s job.
  */
 import { err, ok, type Result } from 'neverthrow';
-import type { SessionContext, SessionStateValue } from '../../machines/index.js';
+import type { SessionContext, SessionInput, SessionStateValue } from '../../machines/index.js';
 import { POOL_ERROR_KIND } from '../pool/index.js';
 import { isRuntimeErrorOf, replayStream, RUNTIME_ERROR_KIND, STREAM_PREFIX } from '../runtime/index.js';
 import type { ApiDeps } from './api-deps.js';
-import type { ApiError } from './errors.js';
+import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
+import { formatStoreError, isStreamNotFound } from '../store/index.js';
 import { poolErrorToApi } from './pool-errors.js';
 import { sessionNotFound } from './session-access.js';
 
@@ -44,8 +45,22 @@ export async function findSession(deps: Pick<ApiDeps, 'pool' | 'store'>, session
   return replayedSession(deps, sessionId);
 }
 
-/** The session `sessionId` as its stream tells it (the pool has forgotten it), or `not_found`. */
-export async function replayedSession(deps: Pick<ApiDeps, 'store'>, sessionId: string): Promise<Result<FoundSession, ApiError>> {
+/**
+ * The session `sessionId` as its stream tells it (the pool has forgotten it), or `not_found`. With `screen`, the
+ * stream's first event (the session's tenant) is judged before the rest is read: a refusal reads no further.
+ */
+export async function replayedSession(
+  deps: Pick<ApiDeps, 'store'>,
+  sessionId: string,
+  screen?: (tenant: string) => ApiError | null,
+): Promise<Result<FoundSession, ApiError>> {
+  if (screen !== undefined) {
+    const first = await deps.store.readStream(sessionStream(sessionId), { maxCount: 1 });
+    if (first.isErr()) return err(isStreamNotFound(first.error) ? sessionNotFound(sessionId) : apiError(API_ERROR_CODES.unavailable, `cannot read session ${sessionId}: ${formatStoreError(first.error)}`));
+    const tenant = (first.value[0]?.data as Partial<SessionInput> | undefined)?.tenant;
+    const refused = typeof tenant === 'string' ? screen(tenant) : sessionNotFound(sessionId);
+    if (refused !== null) return err(refused);
+  }
   const replayed = await replayStream(deps.store, sessionStream(sessionId));
   if (replayed.isErr()) {
     return err(isRuntimeErrorOf(RUNTIME_ERROR_KIND.ActorNotFound)(replayed.error) ? sessionNotFound(sessionId) : poolErrorToApi({ kind: POOL_ERROR_KIND.Runtime, error: replayed.error }));

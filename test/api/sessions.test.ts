@@ -201,9 +201,9 @@ describe('session API errors', () => {
     expect(refused.body.error).toMatchObject({ code: 'too_many_requests', details: { cap: 1 } });
   });
 
-  it('shares a session with share: true', async () => {
+  it('shares a session its owner made shareable with share: true', async () => {
     const api = await startTestApi();
-    const id = await createReady(api);
+    const id = await createReady(api, { shareable: true });
     const shared = await call(api, 'POST', '/sessions', { body: { share: true }, user: 'bob' });
     expect(shared.status).toBe(200);
     expect(shared.body.lease).toEqual({ source: 'existing' });

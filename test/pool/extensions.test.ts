@@ -47,9 +47,9 @@ describe('session pool: custom handlers and message processors', () => {
     expect(texts).toContain('ECHO: my [redacted] plan');
   });
 
-  it('shares a session: placement joins a second user to an open session of the same profile, and affinity brings them back', async () => {
+  it('shares a session: placement joins a second user to an open shareable session of the same profile, and affinity brings them back', async () => {
     const { pool } = await openTestPool({ 'session_pool.max_participants': 2 });
-    const first = (await pool.acquire(request('ada')))._unsafeUnwrap();
+    const first = (await pool.acquire(request('ada', { shareable: true })))._unsafeUnwrap();
     const second = (await pool.acquire(request('bob')))._unsafeUnwrap();
     expect(second).toMatchObject({ sessionId: first.sessionId, source: 'existing' });
     const snapshot = (await pool.snapshot(first.sessionId))._unsafeUnwrap();
@@ -60,5 +60,18 @@ describe('session pool: custom handlers and message processors', () => {
     await pool.release(second);
     const again = (await pool.acquire(request('bob')))._unsafeUnwrap();
     expect(again.sessionId).toBe(first.sessionId);
+  });
+
+  it('places no one in a private session, nor a removed user back in a shareable one (sharing is consent)', async () => {
+    const { pool } = await openTestPool({ 'session_pool.max_participants': 4 });
+    const private_ = (await pool.acquire(request('ada')))._unsafeUnwrap();
+    const other = (await pool.acquire(request('bob')))._unsafeUnwrap();
+    expect(other.sessionId).not.toBe(private_.sessionId);
+    const shared = (await pool.create(request('cy', { shareable: true })))._unsafeUnwrap();
+    expect((await pool.acquire(request('dan')))._unsafeUnwrap().sessionId).toBe(shared.sessionId);
+    (await pool.leave(shared.sessionId, 'dan', { removed: true }))._unsafeUnwrap();
+    const back = (await pool.acquire(request('dan')))._unsafeUnwrap();
+    expect(back.sessionId).not.toBe(shared.sessionId);
+    expect((await pool.snapshot(shared.sessionId))._unsafeUnwrap().context).toMatchObject({ removed: ['dan'], participants: [{ userId: 'cy' }] });
   });
 });

@@ -9,8 +9,12 @@ import type { sessionMachine } from '../../../machines/index.js';
 /** A session's snapshot, as an admission sees it. */
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
-/** Decides whether a command may run on the session in `snapshot`: `null` lets it run, anything else refuses it. */
-export type Admission<E> = (snapshot: SessionSnapshot) => E | null;
+/**
+ * Decides whether a command may run on the session in `snapshot`: `null` lets it run, anything else refuses it.
+ * `beforeLoad`, when given, first judges what the pool's index knows without reading the store (the session's
+ * tenant): a refusal there loads nothing, so a caller can never make the pool read another tenant's stream.
+ */
+export type Admission<E> = ((snapshot: SessionSnapshot) => E | null) & { readonly beforeLoad?: (session: { readonly tenant: string }) => E | null };
 
 /** A command that its {@link Admission} refused: nothing was stored, the session was not woken. */
 export interface Refused<E> {

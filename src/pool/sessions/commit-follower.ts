@@ -36,6 +36,7 @@ export function followSessionCommits(deps: CommitFollowerDeps): (commit: Commit)
     if (entry !== undefined) {
       entry.state = state;
       entry.lastActiveAt = snapshot.context.lastActivityAt;
+      entry.sharing = snapshot.context;
     }
     // Aborted turns are stored facts now, not effects: the API breaker hears of them here (a probe turn aborted is abandoned).
     for (const outcome of commit.outcomes) {

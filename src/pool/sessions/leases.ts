@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errAsync, type ResultAsync } from 'neverthrow';
-import type { ParticipantRole, sessionMachine } from '../../../machines/index.js';
+import { mayShareInto, sharingAtStart, type ParticipantRole, type sessionMachine } from '../../../machines/index.js';
 import { type ActorRepository, type Clock } from '../../runtime/index.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from '../errors.js';
 import type { HandlerRegistry } from '../extensions/handlers.js';
@@ -20,7 +20,7 @@ import type { WarmSet } from '../processes/warm-set.js';
 import type { WarmTarget } from '../processes/warm-target.js';
 import type { Placement } from './placement.js';
 import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
-import { extensionFailure } from './session-commands.js';
+import { extensionFailure, type JoinOptions } from './session-commands.js';
 import type { SessionEntry, SessionIndex } from './session-index.js';
 
 /** What handing sessions out works with. */
@@ -35,7 +35,7 @@ export interface SessionLeasesDeps {
   readonly capacity: Capacity;
   readonly warmTarget: WarmTarget;
   /** Adds a user to a session (the session commands' `join`). */
-  readonly join: (sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: { readonly allowExisting?: boolean }) => ResultAsync<boolean, PoolError>;
+  readonly join: (sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: JoinOptions) => ResultAsync<boolean, PoolError>;
   readonly settings: PoolSettings;
   readonly clock: Clock;
   readonly logger: PoolLogger;
@@ -68,10 +68,12 @@ export class SessionLeases {
         }
         const sessionId = options.sessionId ?? randomUUID();
         const at = clock.now();
-        const entry: SessionEntry = { sessionId, tenant: accepted.tenant, owner: accepted.userId, profile, state: 'provisioning', lastActiveAt: at, leases: 0, agent: null };
+        const shareable = accepted.shareable === true;
+        const sharing = sharingAtStart({ owner: accepted.userId, at, shareable });
+        const entry: SessionEntry = { sessionId, tenant: accepted.tenant, owner: accepted.userId, profile, state: 'provisioning', lastActiveAt: at, sharing, leases: 0, agent: null };
         if (index.get(sessionId) !== undefined) return errAsync<SessionLease, PoolError>({ kind: POOL_ERROR_KIND.InvalidRequest, reason: `session ${sessionId} exists` });
         index.add(entry);
-        const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits } };
+        const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits }, ...(shareable ? { shareable } : {}) };
         return this.deps.repository
           .create(input)
           .mapErr((error) => {
@@ -94,7 +96,9 @@ export class SessionLeases {
     const profile = profileKey(request.tenant, request.options);
     const affinityKey = `${request.tenant}\u0000${request.userId}\u0000${profile}`;
     const remembered = settings.affinity ? index.get(this.#affinity.get(affinityKey) ?? '') : undefined;
-    const open = (entry: SessionEntry): boolean => entry.tenant === request.tenant && entry.profile === profile && entry.state !== 'failed';
+    // Only sessions the caller may join: one they take part in, or one its owner made shareable and did not remove them from.
+    const open = (entry: SessionEntry): boolean =>
+      entry.tenant === request.tenant && entry.profile === profile && entry.state !== 'failed' && mayShareInto(entry.sharing, request.userId);
     const target =
       remembered !== undefined && open(remembered)
         ? remembered
@@ -109,10 +113,20 @@ export class SessionLeases {
         return lease;
       });
     }
-    return this.deps.join(target.sessionId, request.userId, 'editor', { allowExisting: true }).map(() => {
-      this.#affinity.set(affinityKey, target.sessionId);
-      return this.#lease(target, request, 'existing');
-    });
+    return this.deps
+      .join(target.sessionId, request.userId, 'editor', { allowExisting: true, via: 'share' })
+      .map(() => {
+        this.#affinity.set(affinityKey, target.sessionId);
+        return this.#lease(target, request, 'existing');
+      })
+      .orElse((error) => {
+        // The session refused the join (its sharing changed since the index last heard of it): a new session instead.
+        if (error.kind !== POOL_ERROR_KIND.InvalidRequest) return errAsync<SessionLease, PoolError>(error);
+        return this.create(request).map((lease) => {
+          this.#affinity.set(affinityKey, lease.sessionId);
+          return lease;
+        });
+      });
   }
 
   /** See `SessionPool.release`. */

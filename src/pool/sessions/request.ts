@@ -12,6 +12,8 @@ export interface SessionRequest {
   readonly options: AgentOptions;
   readonly limits: Partial<SessionLimits>;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Whether other users of the tenant may join the new session on their own (`share`); absent: by invitation only. */
+  readonly shareable?: boolean;
 }
 
 /** A session handed to a user: from the warm pool, freshly started (`cold`), or one the user already held. */
@@ -73,6 +75,7 @@ export function sessionRequestProblem(value: unknown): string | null {
   if (!isNonEmptyString(value['userId'])) return 'userId must be a non-empty string';
   const problem = optionsProblem(value['options']) ?? limitsProblem(value['limits']);
   if (problem !== null) return problem;
+  if (value['shareable'] !== undefined && typeof value['shareable'] !== 'boolean') return 'shareable must be a boolean';
   const metadata = value['metadata'];
   if (!isRecord(metadata) || !Object.values(metadata).every((entry) => typeof entry === 'string')) return 'metadata must be an object of strings';
   return null;

@@ -43,6 +43,9 @@ export class SessionActors {
    */
   admitted<E>(sessionId: string, admission: Admission<E> | undefined): ResultAsync<SessionActor, PoolError | RefusalOf<E>> {
     if (this.deps.closed()) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
+    const entry = this.deps.index.get(sessionId);
+    const early = entry === undefined ? null : (admission?.beforeLoad?.(entry) ?? null);
+    if (early !== null) return errAsync({ kind: 'Refused', refusal: early } as RefusalOf<E>);
     return this.actor(sessionId).andThen((actor): Result<SessionActor, PoolError | RefusalOf<E>> => {
       if (admission === undefined) return ok(actor);
       const refusal = admission(actor.getSnapshot());

@@ -35,6 +35,12 @@ export interface SentMessage {
   readonly duplicate: boolean;
 }
 
+/** How a user joins: `allowExisting` answers `false` (not an error) for one already in; `via: 'share'` joins on their own (consent rules apply). */
+export interface JoinOptions {
+  readonly allowExisting?: boolean;
+  readonly via?: 'share';
+}
+
 /** What the session commands work with. */
 export interface SessionCommandsDeps {
   readonly index: SessionIndex;
@@ -114,8 +120,9 @@ export class SessionCommands {
   }
 
   /** See `SessionPool.join`. */
-  join(sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: { readonly allowExisting?: boolean } = {}): ResultAsync<boolean, PoolError> {
-    return this.deps.actors.dispatch(sessionId, { type: SESSION_EVENT.PARTICIPANT_JOINED, at: this.deps.clock.now(), userId, role }).andThen(({ accepted, snapshot }) => {
+  join(sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: JoinOptions = {}): ResultAsync<boolean, PoolError> {
+    const event = { type: SESSION_EVENT.PARTICIPANT_JOINED, at: this.deps.clock.now(), userId, role, ...(options.via === undefined ? {} : { via: options.via }) };
+    return this.deps.actors.dispatch(sessionId, event).andThen(({ accepted, snapshot }) => {
       if (accepted) return okAsync(true);
       if (snapshot.status !== 'active' || snapshot.value === 'failed') return errAsync<boolean, PoolError>({ kind: POOL_ERROR_KIND.SessionClosed, sessionId, state: snapshot.value });
       if (options.allowExisting === true && snapshot.context.participants.some((p) => p.userId === userId)) return okAsync(false);
@@ -124,8 +131,8 @@ export class SessionCommands {
   }
 
   /** See `SessionPool.leave`. */
-  leave(sessionId: string, userId: string): ResultAsync<boolean, PoolError> {
-    return this.#accepted(sessionId, { type: SESSION_EVENT.PARTICIPANT_LEFT, at: this.deps.clock.now(), userId });
+  leave(sessionId: string, userId: string, options: { readonly removed?: boolean } = {}): ResultAsync<boolean, PoolError> {
+    return this.#accepted(sessionId, { type: SESSION_EVENT.PARTICIPANT_LEFT, at: this.deps.clock.now(), userId, ...(options.removed === true ? { removed: true as const } : {}) });
   }
 
   /** See `SessionPool.changeRole`. */

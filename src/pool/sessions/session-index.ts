@@ -4,7 +4,7 @@
  * handle and attached agent process. A hibernated session costs only its index entry.
  */
 import type { TextDeltas } from '../processes/text-deltas.js';
-import type { SessionStateValue, sessionMachine } from '../../../machines/index.js';
+import type { SessionSharing, SessionStateValue, sessionMachine } from '../../../machines/index.js';
 import type { SessionInputMapper } from '../../agent/index.js';
 import type { PersistedActor } from '../../runtime/index.js';
 import type { AgentHandle } from '../processes/agent-port.js';
@@ -34,6 +34,8 @@ export interface SessionEntry {
   readonly profile: string;
   state: SessionStateValue;
   lastActiveAt: number;
+  /** Who takes part and who may join by sharing, as of the last commit (placement offers only what a caller may join). */
+  sharing: SessionSharing;
   /** Users holding a lease on the session (its load for placement). */
   leases: number;
   agent: AttachedAgent | null;

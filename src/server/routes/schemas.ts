@@ -46,7 +46,8 @@ export const CreateSessionBody = Type.Object(
     systemPrompt: Type.Optional(Type.String({ maxLength: 100_000, description: 'Appended to the system prompt.' })),
     // A Record's key schema does not constrain keys in JSON Schema: `propertyNames` does.
     metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1000 }), { maxProperties: 50, propertyNames: { maxLength: 100 } })),
-    share: Type.Optional(Type.Boolean({ description: 'Join a suitable open session of the tenant (placement, affinity) instead of always creating one.' })),
+    share: Type.Optional(Type.Boolean({ description: 'Join a suitable open session of the tenant that the caller may join (one they take part in, or one whose owner made it `shareable` and did not remove them) instead of always creating one.' })),
+    shareable: Type.Optional(Type.Boolean({ description: 'Let other users of the tenant join the new session on their own (`share`) as editors; default false: only invited users (participants) take part.' })),
   },
   Closed,
 );
@@ -90,6 +91,7 @@ export const SessionView = Type.Object({
   owner: Type.String(),
   state: OneOf(SESSION_STATES),
   participants: Type.Array(Participant),
+  shareable: Type.Boolean({ description: 'Whether users of the tenant may join on their own (`share`).' }),
   options: Type.Object({
     model: Nullable(Type.String()),
     cwd: Type.String(),

@@ -7,7 +7,7 @@ import { audited } from '../audit-entry.js';
 import { PERMISSION } from '../auth/index.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
-import { COMMAND_PERMISSION, SESSION_COMMAND } from '../session-access.js';
+import { COMMAND_PERMISSION, SESSION_COMMAND, sessionOptionsProblem } from '../session-access.js';
 import { runSessionCommand } from '../session-commands.js';
 import { findSession } from '../session-lookup.js';
 import { CreatedSession, CreateSessionBody, SessionView, TerminatedSession } from './schemas.js';
@@ -36,6 +36,7 @@ export function sessionRequestOf(body: CreateSessionBody, caller: { readonly ten
     },
     limits: {},
     metadata: body.metadata ?? {},
+    ...(body.shareable === true ? { shareable: true } : {}),
   };
 }
 
@@ -49,7 +50,8 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       permission: PERMISSION.useSessions,
       body: CreateSessionBody,
       docs: {
-        summary: 'Create a session (or, with `share`, join a suitable open one)',
+        summary: 'Create a session (or, with `share`, join a suitable open one the caller may join)',
+        description: 'A session is private to its owner and the users they invite (`POST /sessions/:id/participants`) unless created with `shareable: true`; `share` only ever joins a session the caller takes part in, or a shareable one they were not removed from.',
         tags: TAGS,
         responses: {
           201: { description: 'A new session, owned by the caller', schema: CreatedSession, headers: { location: 'The session\'s URL' } },
@@ -59,6 +61,8 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       },
       handle: async ({ context, body, identity }) => {
         const request = sessionRequestOf(body, identity);
+        const refused = sessionOptionsProblem(deps.config.security.session_policy, identity, request.options);
+        if (refused !== null) return refused;
         const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
         if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
         deps.audit.record(audited(lease.value.source === 'existing' ? AUDIT_ACTION.sessionJoined : AUDIT_ACTION.sessionCreated, identity, context, { sessionId: lease.value.sessionId }));

@@ -79,7 +79,8 @@ export function sessionParticipantRoutes(deps: ApiDeps): Route[] {
         const role = roleOf(found.value.context, userId);
         if (role === null) return apiError(API_ERROR_CODES.notFound, `${userId} is not a participant of session ${id}`);
         if (role === 'owner') return apiError(API_ERROR_CODES.conflict, `${userId} owns session ${id} and cannot be removed`);
-        const left = await pool.leave(id, userId);
+        // Removed by someone else: they cannot join again by sharing until invited (leaving on one's own is not a removal).
+        const left = await pool.leave(id, userId, { removed: identity.userId !== userId });
         if (left.isErr()) return poolErrorToApi(left.error, deps.clock.now());
         deps.audit.record(audited(AUDIT_ACTION.participantRemoved, identity, context, { sessionId: id, userId }));
         return participants(id);

@@ -23,6 +23,7 @@ export function sessionView(session: ViewableSession, revision: bigint): Session
     owner: context.owner,
     state: session.value,
     participants: context.participants.map(({ userId, role }) => ({ userId, role })),
+    shareable: context.shareable === true,
     options: {
       model: context.options.model,
       cwd: context.options.cwd,

@@ -6,7 +6,7 @@ import { recordedAt } from '../../runtime/index.js';
 import type { RecordedEvent } from '../../store/index.js';
 import type { ApiError } from '../errors.js';
 import type { PresenceChange, PresenceUser } from './presence.js';
-import { SERVER_FRAME } from './protocol.js';
+import { SERVER_FRAME, type UnsubscribeReason } from './protocol.js';
 
 const withRef = (ref: string | undefined): { ref?: string } => (ref === undefined ? {} : { ref });
 
@@ -35,9 +35,9 @@ export function subscribedFrame(sessionId: string, fromRevision: bigint, headRev
   return JSON.stringify({ type: SERVER_FRAME.subscribed, session: sessionId, fromRevision: Number(fromRevision), headRevision: Number(headRevision), ...withRef(ref) });
 }
 
-/** `unsubscribed`. */
-export function unsubscribedFrame(sessionId: string, ref: string | undefined): string {
-  return JSON.stringify({ type: SERVER_FRAME.unsubscribed, session: sessionId, ...withRef(ref) });
+/** `unsubscribed`, saying why (the client asked, or the server ended the subscription). */
+export function unsubscribedFrame(sessionId: string, reason: UnsubscribeReason, ref: string | undefined): string {
+  return JSON.stringify({ type: SERVER_FRAME.unsubscribed, session: sessionId, reason, ...withRef(ref) });
 }
 
 /** `ack`: the message is durable (`duplicate` when the `clientMsgId` had been accepted before). */

@@ -15,7 +15,7 @@ import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { rateLimitedError } from '../rate-limit/index.js';
 import { SESSION_COMMAND } from '../session-access.js';
 import { runSessionCommand } from '../session-commands.js';
-import { ackFrame, interruptedFrame, subscribedFrame, unsubscribedFrame, welcomeFrame } from './frames.js';
+import { ackFrame, interruptedFrame, subscribedFrame, welcomeFrame } from './frames.js';
 import type { Connection, FrameHandler, HubContext } from './hub.js';
 import {
   CLIENT_FRAME,
@@ -30,6 +30,7 @@ import {
   type SendFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
+  UNSUBSCRIBE_REASON,
 } from './protocol.js';
 import type { FeedHandle, FeedStart } from './session-feed.js';
 
@@ -122,7 +123,9 @@ async function subscribe(hub: HubContext, connection: Connection, identity: Iden
   if (seen.isErr()) return hub.sendError(connection, seen.error, ref);
   if (frame.fromRevision !== undefined) recordHistoryRead(hub.deps.audit, identity, session, frame.fromRevision, originOf(connection, ref));
   connection.subscriptions.get(session)?.stop();
-  const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head' } : { kind: 'revision', revision: BigInt(frame.fromRevision) };
+  // Access was decided as of `seen.value.revision`: a removal stored after it ends the subscription, whenever it lands.
+  const screenFrom = seen.value.revision + 1n;
+  const start: FeedStart = frame.fromRevision === undefined ? { kind: 'head', screenFrom } : { kind: 'revision', revision: BigInt(frame.fromRevision), screenFrom };
   // The feed calls these from its one dispatch loop: guarded, so a bug here cannot stop other subscribers' events.
   const handle: FeedHandle = hub.feed.follow(session, start, {
     connection,
@@ -144,14 +147,7 @@ async function subscribe(hub: HubContext, connection: Connection, identity: Iden
 }
 
 function unsubscribe(hub: HubContext, connection: Connection, frame: UnsubscribeFrame): void {
-  const handle = connection.subscriptions.get(frame.session);
-  if (handle !== undefined) {
-    handle.stop();
-    connection.subscriptions.delete(frame.session);
-    hub.report({ type: WS_STATUS_EVENT.unsubscribed, connectionId: connection.id, sessionId: frame.session });
-    hub.leavePresence(connection, frame.session);
-  }
-  hub.send(connection, unsubscribedFrame(frame.session, frame.ref));
+  hub.unsubscribe(connection, frame.session, UNSUBSCRIBE_REASON.requested, frame.ref);
 }
 
 async function send(hub: HubContext, connection: Connection, identity: Identity, frame: SendFrame): Promise<void> {

@@ -25,14 +25,15 @@ import { API_ERROR_CODES, apiError, HTTP_STATUS_OF, type ApiError } from '../err
 import { errorEnvelope, statusLine } from '../http/exchange.js';
 import { remoteAddressText } from '../http/remote-address.js';
 import { createRateLimits, rateLimitedError, type RateLimits } from '../rate-limit/index.js';
-import { errorFrame, eventFrame, presenceFrame } from './frames.js';
+import { SIGHT_EVENTS, sightLostBy } from '../session-access.js';
+import { errorFrame, eventFrame, presenceFrame, unsubscribedFrame } from './frames.js';
 import { runGuarded } from './guard.js';
 import { Heartbeat } from './heartbeat.js';
 import { HelloGate } from './hello-gate.js';
 import { FrameEncoder, passesBound } from './outbox.js';
 import { PresenceBoard, type ConnectionPresence, type PresenceChange } from './presence.js';
-import { WS_CLOSE, WS_CLOSE_REASON, WS_PATH } from './protocol.js';
-import { SessionFeed, sessionStream, type FeedHandle, type FeedSink, type LiveChannel } from './session-feed.js';
+import { WS_CLOSE, WS_CLOSE_REASON, WS_PATH, type UnsubscribeReason } from './protocol.js';
+import { SessionFeed, sessionStream, type FeedAccess, type FeedHandle, type FeedSink, type LiveChannel } from './session-feed.js';
 import { unflushedCount, UnflushedBytes, UWS_DEFERRED_PUBLISH_BYTES } from './unflushed.js';
 
 /** uWS's own backpressure cap; above our limit so that our check, not a silent drop, decides. */
@@ -136,6 +137,8 @@ export interface HubContext {
   setPresence(connection: Connection, sessionId: string, status: ConnectionPresence): void;
   /** Removes the connection from the session's presence and broadcasts a change. */
   leavePresence(connection: Connection, sessionId: string): void;
+  /** Ends the connection's subscription to the session (if any: stops its feed, leaves presence) and sends `unsubscribed` with `reason`. */
+  unsubscribe(connection: Connection, sessionId: string, reason: UnsubscribeReason, ref: string | undefined): void;
   /** `hello` succeeded (`connection.identity` is set): the connection no longer waits at the hello gate. */
   helloAccepted(connection: Connection): void;
   /** Runs `work` so that a throw or rejection becomes {@link fault} (with the frame's `ref`). */
@@ -266,7 +269,21 @@ export function mountHub(
         sinks.map((sink) => sink.connection),
       ),
   };
-  const feed = new SessionFeed<ConnectionSink>(deps.store, eventFrame, (reason) => logger.warn({ reason }, 'websocket: session feed'), undefined, byTopics ? { channel } : {});
+  /** A subscriber removed from a session (or who left it) reads nothing more of it: ended before the next event. */
+  const access: FeedAccess<ConnectionSink> = {
+    changesAccess: (event) => SIGHT_EVENTS.has(event.type),
+    revoke: (sessionId, event, { connection }) => {
+      const identity = connection.identity;
+      const lost = identity === null ? null : sightLostBy(identity, event);
+      if (lost === null) return false;
+      context.unsubscribe(connection, sessionId, lost, undefined);
+      return true;
+    },
+  };
+  const feed = new SessionFeed<ConnectionSink>(deps.store, eventFrame, (reason) => logger.warn({ reason }, 'websocket: session feed'), undefined, {
+    ...(byTopics ? { channel } : {}),
+    access,
+  });
 
   const fault = (connection: Connection, error: unknown, ref: string | undefined): void => {
     internalError(connection, error, 'frame', false);
@@ -312,6 +329,16 @@ export function mountHub(
       if (byTopics && !connection.closed) connection.ws?.unsubscribe(presenceTopic(sessionId));
       const change = presence.remove(sessionId, connection.identity.userId, connection.id);
       if (change !== null) broadcastPresence(sessionId, change);
+    },
+    unsubscribe(connection, sessionId, reason, ref) {
+      const handle = connection.subscriptions.get(sessionId);
+      if (handle !== undefined) {
+        handle.stop();
+        connection.subscriptions.delete(sessionId);
+        report({ type: WS_STATUS_EVENT.unsubscribed, connectionId: connection.id, sessionId });
+        context.leavePresence(connection, sessionId);
+      }
+      send(connection, unsubscribedFrame(sessionId, reason, ref));
     },
     helloAccepted(connection) {
       waiting.remove(connection);

@@ -35,6 +35,15 @@ export const SERVER_FRAME = {
   error: 'error',
 } as const;
 
+/**
+ * Why an `unsubscribed` frame ends a subscription: the client asked, or the caller lost sight of the session (removed
+ * by its owner or an operator, or left it from another connection). A subscription the server ends gets no `ref`.
+ */
+export const UNSUBSCRIBE_REASON = { requested: 'requested', removed: 'removed', left: 'left' } as const;
+
+/** One of {@link UNSUBSCRIBE_REASON}'s values. */
+export type UnsubscribeReason = (typeof UNSUBSCRIBE_REASON)[keyof typeof UNSUBSCRIBE_REASON];
+
 /** Close codes the server uses. */
 export const WS_CLOSE = {
   /** The server is shutting down (`hub.close()`). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ResultAsync } from 'neverthrow';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryEventStore, type EventStore, type RecordedEvent } from '../../store/index.js';
 import { fanOutCost } from './fan-out.js';
 import { SessionFeed, sessionStream, type FeedHandle, type FeedPosition, type FeedSink, type FeedStart, type LiveChannel } from './session-feed.js';
@@ -379,3 +379,68 @@ function collectInto(untilRevision: number): { received: Received & { sink: Para
   const guard = new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref());
   return { received: { ...received, sink }, done: Promise.race([done, guard]), started: Promise.race([started, guard]) };
 }
+
+describe('session feed access', () => {
+  /** A sink that records revisions; revoked (by the gate) when a `Revoke` event names it. */
+  const named = (name: string) => {
+    const revisions: number[] = [];
+    const sink: FeedSink & { readonly name: string } = { name, started: () => undefined, deliver: (_frame, event) => void revisions.push(Number(event.revision)), failed: () => undefined };
+    return { sink, revisions };
+  };
+  const revoking = (store: EventStore, topics: boolean) =>
+    new SessionFeed<FeedSink & { readonly name: string }>(store, serialize, undefined, undefined, {
+      ...(topics ? { channel: topicChannel() } : {}),
+      access: {
+        changesAccess: (event) => event.type === 'Revoke',
+        revoke: (_sessionId, event, sink) => (event.data as { name: string }).name === sink.name,
+      },
+    });
+
+  it.each([false, true])('stops a follower before the event that revokes it, live or in history (topics: %s)', async (topics) => {
+    const store = new MemoryEventStore();
+    stores.push(store);
+    const feed = revoking(store, topics);
+    feed.start((await store.headPosition())._unsafeUnwrap());
+    await append(store, 's', 2);
+    const live = named('live');
+    const kept = named('kept');
+    feed.follow('s', { kind: 'revision', revision: 0n }, live.sink);
+    feed.follow('s', { kind: 'revision', revision: 0n }, kept.sink);
+    await vi.waitFor(() => expect(live.revisions).toEqual([0, 1]));
+    (await store.append(sessionStream('s'), [{ type: 'Revoke', data: { name: 'live' } }], { expectedRevision: 'any' }))._unsafeUnwrap();
+    await append(store, 's', 2);
+    await vi.waitFor(() => expect(kept.revisions).toEqual([0, 1, 2, 3, 4]));
+    expect(live.revisions).toEqual([0, 1]);
+    // A follower whose history holds its revocation reads up to it and no further.
+    const late = named('live');
+    feed.follow('s', { kind: 'revision', revision: 0n }, late.sink);
+    await append(store, 's', 1);
+    await vi.waitFor(() => expect(kept.revisions.at(-1)).toBe(5));
+    expect(late.revisions).toEqual([0, 1]);
+    expect(feed.followed()).toEqual({ s: 1 });
+    await feed.close();
+  });
+
+  it.each([false, true])('screens the events between the access decision and the start: a revocation there ends the follower (head start: %s)', async (head) => {
+    const store = new MemoryEventStore();
+    stores.push(store);
+    const feed = revoking(store, true);
+    feed.start((await store.headPosition())._unsafeUnwrap());
+    await append(store, 's', 2);
+    // Access was decided as of revision 1; the revocation (2) lands before the follower starts at the head (or at 3).
+    (await store.append(sessionStream('s'), [{ type: 'Revoke', data: { name: 'late' } }], { expectedRevision: 'any' }))._unsafeUnwrap();
+    await append(store, 's', 1);
+    const late = named('late');
+    const other = named('other');
+    const start = (screenFrom: bigint): FeedStart => (head ? { kind: 'head', screenFrom } : { kind: 'revision', revision: 4n, screenFrom });
+    feed.follow('s', start(2n), late.sink);
+    feed.follow('s', start(2n), other.sink);
+    await append(store, 's', 2);
+    // A head follower starts wherever the head was when it read it (4 or 5 here); either way it reaches 5.
+    await vi.waitFor(() => expect(other.revisions.at(-1)).toBe(5));
+    if (!head) expect(other.revisions).toEqual([4, 5]);
+    expect(late.revisions).toEqual([]);
+    expect(feed.followed()).toEqual({ s: 1 });
+    await feed.close();
+  });
+});

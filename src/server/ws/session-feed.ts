@@ -15,7 +15,14 @@ import { formatStoreError, READ_DIRECTION, STORE_ERROR_KIND, type EventStore, ty
 import { SlicedFanOut, type FanOutBudget, type Schedule } from './fan-out.js';
 
 /** Where a follower starts: at a revision (inclusive, history first) or at the next new event. */
-export type FeedStart = { readonly kind: 'revision'; readonly revision: bigint } | { readonly kind: 'head' };
+export type FeedStart = ({ readonly kind: 'revision'; readonly revision: bigint } | { readonly kind: 'head' }) & {
+  /**
+   * The first revision that access was not yet decided on (the subscriber was allowed as of the one before): events
+   * from here that come before the start are still screened by {@link FeedAccess}, so a removal that landed between
+   * the decision and the subscription ends it too.
+   */
+  readonly screenFrom?: bigint;
+};
 
 /** Why a follower could not start. */
 export type FeedError = { readonly kind: 'StoreUnreadable'; readonly reason: string } | { readonly kind: 'FeedClosed' };
@@ -51,6 +58,18 @@ export interface LiveChannel<S extends FeedSink> {
   publish(sessionId: string, frame: string, sinks: readonly S[]): void;
 }
 
+/**
+ * Who may go on reading: before an event that can change it reaches anyone (live or from history), each follower of
+ * the session is asked once, and one that {@link revoke} answers true for is stopped there: it gets neither that
+ * event nor any later one. The check runs in the dispatch loop, so no event slips through in between.
+ */
+export interface FeedAccess<S extends FeedSink> {
+  /** Whether `event` can take sight of its session from a follower (asked once per event; cheap). */
+  changesAccess(event: RecordedEvent): boolean;
+  /** Whether `sink` loses sight of session `sessionId` with `event`; true once it has been told and its handle stopped. */
+  revoke(sessionId: string, event: RecordedEvent, sink: S): boolean;
+}
+
 /** How a feed fans out, beside its store and serializer. */
 export interface FeedOptions<S extends FeedSink> {
   readonly budget?: FanOutBudget;
@@ -58,6 +77,8 @@ export interface FeedOptions<S extends FeedSink> {
   readonly now?: () => number;
   /** Publishes live events; without it each live follower's sink gets each event by its own call. */
   readonly channel?: LiveChannel<S>;
+  /** Ends followers that lose sight of their session; without it every follower reads on. */
+  readonly access?: FeedAccess<S>;
 }
 
 interface Follower<S extends FeedSink> {
@@ -91,6 +112,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   /** Live deliveries too large for one event-loop turn, sent in slices. */
   readonly #fanOut: SlicedFanOut<Follower<S>>;
   readonly #channel: LiveChannel<S> | undefined;
+  readonly #access: FeedAccess<S> | undefined;
   #markStarted!: () => void;
   /** Settles on the first {@link start}: a follower reads its history only then, or an event could fall between. */
   readonly #started = new Promise<void>((resolve) => (this.#markStarted = resolve));
@@ -104,6 +126,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   ) {
     this.#fanOut = new SlicedFanOut((follower, frame, event) => this.#send(follower, frame, event), options.budget, options.schedule, options.now);
     this.#channel = options.channel;
+    this.#access = options.access;
   }
 
   /** Starts the one store subscription after `fromPosition` (the head when the endpoint was mounted). */
@@ -139,6 +162,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   #dispatch(event: RecordedEvent): void {
     const followers = this.#followers.get(event.stream);
     if (followers === undefined) return;
+    if (this.#access?.changesAccess(event) === true) for (const follower of [...followers]) this.#screen(follower, event);
     let live = 0;
     let sessionId = '';
     for (const follower of followers) {
@@ -199,20 +223,7 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   follow(sessionId: string, start: FeedStart, sink: S): FeedHandle {
     const stream = sessionStream(sessionId);
     const follower: Follower<S> = { sessionId, sink, buffer: [], last: -1n, stopped: false, joined: false };
-    const handle: FeedHandle = {
-      stop: () => {
-        if (follower.stopped) return;
-        follower.stopped = true;
-        follower.buffer = null;
-        if (follower.joined) {
-          follower.joined = false;
-          this.#leave(follower);
-        }
-        const set = this.#followers.get(stream);
-        set?.delete(follower);
-        if (set?.size === 0) this.#followers.delete(stream);
-      },
-    };
+    const handle: FeedHandle = { stop: () => this.#stop(follower) };
     if (this.#closed) {
       follower.stopped = true;
       queueMicrotask(() => sink.failed({ kind: 'FeedClosed' }));
@@ -231,9 +242,11 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
 
   async #catchUp(stream: string, start: FeedStart, follower: Follower<S>): Promise<FeedError | null> {
     await this.#started;
+    const screenFrom = this.#access === undefined ? undefined : start.screenFrom;
+    const readFrom = start.kind === 'revision' ? (screenFrom !== undefined && screenFrom < start.revision ? screenFrom : start.revision) : screenFrom;
     const [head, history] = await Promise.all([
       this.store.readStream(stream, { direction: READ_DIRECTION.backwards, maxCount: 1 }),
-      start.kind === 'revision' ? this.store.readStream(stream, { from: start.revision }) : Promise.resolve(null),
+      readFrom === undefined ? Promise.resolve(null) : this.store.readStream(stream, { from: readFrom }),
     ]);
     if (follower.stopped) return null;
     const unreadable = [head, history].find((read) => read !== null && read.isErr() && read.error.kind !== STORE_ERROR_KIND.StreamNotFound);
@@ -242,9 +255,12 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
     const lastOf = (list: readonly RecordedEvent[]): bigint => list.reduce((top, event) => (event.revision > top ? event.revision : top), -1n);
     const headRevision = [lastOf(head.isOk() ? head.value : []), lastOf(events)].reduce((a, b) => (a > b ? a : b));
     const fromRevision = start.kind === 'revision' ? start.revision : headRevision + 1n;
+    // Events between the access decision and the start are not delivered, but may still have revoked access.
+    if (screenFrom !== undefined) for (const event of events) if (event.revision >= screenFrom && event.revision < fromRevision) this.#screen(follower, event);
+    if (follower.stopped) return null;
     follower.last = fromRevision - 1n;
     follower.sink.started({ fromRevision, headRevision });
-    for (const event of events) this.#deliverOnce(follower, event);
+    for (const event of events) if (event.revision >= fromRevision) this.#deliverOnce(follower, event);
     const buffered = follower.buffer ?? [];
     follower.buffer = null;
     for (const event of buffered) this.#deliverOnce(follower, event);
@@ -260,6 +276,21 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
     return null;
   }
 
+  /** Stops delivery to `follower` at once: off the channel and out of its session's followers. Idempotent. */
+  #stop(follower: Follower<S>): void {
+    if (follower.stopped) return;
+    follower.stopped = true;
+    follower.buffer = null;
+    if (follower.joined) {
+      follower.joined = false;
+      this.#leave(follower);
+    }
+    const stream = sessionStream(follower.sessionId);
+    const set = this.#followers.get(stream);
+    set?.delete(follower);
+    if (set?.size === 0) this.#followers.delete(stream);
+  }
+
   #leave(follower: Follower<S>): void {
     try {
       this.#channel?.leave(follower.sessionId, follower.sink);
@@ -269,7 +300,22 @@ export class SessionFeed<S extends FeedSink = FeedSink> {
   }
 
   #deliverOnce(follower: Follower<S>, event: RecordedEvent): void {
+    if (!follower.stopped && this.#access?.changesAccess(event) === true) this.#screen(follower, event);
     if (!follower.stopped && event.revision > follower.last) this.#send(follower, this.serialize(follower.sessionId, event), event);
+  }
+
+  /** Asks {@link FeedAccess.revoke} whether `follower` loses sight with `event`; one it ends is stopped (if the sink did not stop it). */
+  #screen(follower: Follower<S>, event: RecordedEvent): void {
+    if (follower.stopped || event.revision <= follower.last) return;
+    let revoked: boolean;
+    try {
+      revoked = this.#access?.revoke(follower.sessionId, event, follower.sink) ?? false;
+    } catch (error) {
+      // Fail closed: a follower whose access cannot be decided reads no further.
+      this.onFault(`deciding whether a follower of session ${follower.sessionId} may read on failed: ${String(error)}`);
+      revoked = true;
+    }
+    if (revoked) this.#stop(follower);
   }
 
   /** Followers per session now. */
