@@ -64,6 +64,11 @@ describe('README and docs/', () => {
     expect(readme).toContain('npm test');
   });
 
+  it('link every docs/ page from the README', () => {
+    const unlinked = [...pages.keys()].filter((path) => path !== 'README.md' && !readme.includes(`](${path})`));
+    expect(unlinked).toEqual([]);
+  });
+
   it('link only to files and headings that exist', () => {
     const broken: string[] = [];
     for (const [path, markdown] of pages) {
