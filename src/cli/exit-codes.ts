@@ -1,4 +1,4 @@
-/** Process exit codes of `aicli-api`, documented in the README. 78 is sysexits' EX_CONFIG. */
+/** Process exit codes of `aicli-api`, documented in docs/configuration.md. 78 is sysexits' EX_CONFIG. */
 export const EXIT_CODES = {
   ok: 0,
   failure: 1,

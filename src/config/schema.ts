@@ -1,7 +1,7 @@
 /**
  * The configuration schema: one TypeBox definition that ajv validates (raw YAML values, durations and sizes as
  * text) and TypeBox decodes into the typed {@link Config} (durations and sizes as numbers). Every key carries a
- * description; the README's config reference is checked against it by a test.
+ * description; the configuration reference (docs/configuration.md) is checked against it by a test.
  */
 import { Type, type StaticDecode, type StaticEncode } from '@sinclair/typebox';
 import { formatByteSize, formatDuration, parseByteSize, parseDuration } from './units.js';

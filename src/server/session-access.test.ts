@@ -32,7 +32,7 @@ describe('sessionAccessProblem', () => {
   });
 });
 
-describe('the session command decision (README, "Who may do what with a session")', () => {
+describe('the session command decision (docs/security.md, "Who may do what with a session")', () => {
   const decide = (identity: Identity, command: SessionCommandKind): string =>
     (commandProblem(identity, command) ?? sessionAccessProblem(identity, context, actionOf(identity, command)))?.code ?? 'ok';
   const { view, send, interrupt, terminate } = SESSION_COMMAND;

@@ -1,5 +1,5 @@
 /**
- * The one access decision for a session command, the same over REST and WebSocket (README, "Who may do what").
+ * The one access decision for a session command, the same over REST and WebSocket (docs/security.md, "Who may do what with a session").
  * First the caller's server role must hold the command's permission (`forbidden` otherwise, whatever the session:
  * this says nothing about it). Then the session: a caller sees one they take part in, or any of their tenant's
  * with `sessions:manage` (operators), or any at all as an admin; one they may not see is `not_found`, exactly as

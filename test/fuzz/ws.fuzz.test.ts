@@ -86,7 +86,7 @@ const payload = (session: string): fc.Arbitrary<Payload> =>
 /** How one case ended. */
 type Outcome = { readonly kind: 'frame'; readonly frame: Frame } | { readonly kind: 'closed'; readonly code: number; readonly reason: string };
 
-/** The fields the README documents for each client frame (the oracle for which frames are valid). */
+/** The fields docs/websocket.md documents for each client frame (the oracle for which frames are valid). */
 const DOCUMENTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   hello: ['type', 'token', 'userId', 'tenant', 'client', 'ref'],
   subscribe: ['type', 'session', 'fromRevision', 'ref'],

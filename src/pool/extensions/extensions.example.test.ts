@@ -1,5 +1,5 @@
 /**
- * The README's extension example, kept honest by running it: a pool handler that puts `readonly-*` tenants in
+ * The extension example of docs/session-pool.md, kept honest by running it: a pool handler that puts `readonly-*` tenants in
  * plan mode and caps sessions per user, and a processor that redacts Anthropic API keys both ways.
  */
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * Establishing an {@link Identity} from a request or a WebSocket `hello` token:
  * - `auth.enabled: false` (the embedded default): no credentials; the caller names itself with the `x-user-id`
  *   and `x-tenant-id` headers (defaults `anonymous` and `default`) and is an admin. For a single trusted user or
- *   development only; the README says so.
+ *   development only; docs/security.md says so.
  * - `auth.enabled: true`: an API key (`x-api-key`, matched by SHA-256 against `auth.api_keys`, compared in constant
  *   time, or against the keys created at run time, `storedKeys`; a revoked one is refused) or a JWT (`authorization: Bearer …`, checked by {@link JwtVerifier}; claims `sub` = user, `tenant`
  *   (default `default`), `role` (default `user`)). Anything else is `unauthorized`.

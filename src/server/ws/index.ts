@@ -1,5 +1,5 @@
 /**
- * The WebSocket endpoint `/api/v1/ws` (protocol documented in the README, "WebSocket protocol"): `mountWebSocket` mounts it on
+ * The WebSocket endpoint `/api/v1/ws` (protocol documented in docs/websocket.md): `mountWebSocket` mounts it on
  * the API's uWebSockets.js app and returns the hub that counts and closes its connections.
  */
 import type { TemplatedApp } from 'uWebSockets.js';

@@ -2,7 +2,7 @@
  * The WebSocket protocol of `/api/v1/ws`, in one place: frame type names (client → server and server → client),
  * close codes, presence statuses, the TypeBox schemas of client frames and the one parser that turns a text frame
  * into a typed {@link ClientFrame} or a {@link FrameError} carrying the stable error code to answer with.
- * The README's "WebSocket protocol" section documents the same with examples.
+ * docs/websocket.md documents the same with examples.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';

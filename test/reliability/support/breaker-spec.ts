@@ -1,5 +1,5 @@
 /**
- * The circuit breaker's specification (README "The session pool", config `error_recovery.circuit_breaker`), checked
+ * The circuit breaker's specification (docs/session-pool.md, config `error_recovery.circuit_breaker`), checked
  * against a breaker's stored stream rather than against the machine's own helpers: each stored event names the
  * state before and after it (`metadata.from`/`to`), and every transition must be one the specification allows.
  * - closed → open only on a failed call that makes `consecutive_failure_threshold` failures in a row (the failure
