@@ -25,3 +25,4 @@ export * from './pool.context.js';
 export * from './pool.machine.js';
 export * from './pool.scaling.js';
 export * from './api-keys.events.js';
+export * from './sensitive-fields.js';
