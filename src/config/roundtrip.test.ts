@@ -123,8 +123,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       cors_enabled: fc.boolean(),
     }),
     pool: poolKeys,
+    encryption: fc.record({ enabled: fc.boolean(), key_file: text, key_env: nonEmpty }),
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, encryption }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -172,6 +173,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       memory_pool: { enabled: r.memory_pool, pool_size: r.pool_size },
       goroutine_manager: { max_goroutines: r.max_goroutines, leak_detection: r.leak_detection, leak_check_interval: p.leak_check_interval },
     },
+    security: { encryption },
   }));
 
 describe('configuration round trip', () => {

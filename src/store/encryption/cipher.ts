@@ -25,25 +25,24 @@ function nextIv(): Buffer {
   return iv;
 }
 
-/** What a box is bound to: the event it belongs to. */
-export const boxBinding = (stream: string, eventId: string, type: string): Buffer =>
-  Buffer.from(`${stream}\n${eventId.toLowerCase()}\n${type}`, 'utf8');
+/** What a box is bound to: the event it belongs to (its stream, id and type), as the additional data's text. */
+export const boxBinding = (stream: string, eventId: string, type: string): string => `${stream}\n${eventId.toLowerCase()}\n${type}`;
 
 /** Encrypts `plaintext` under `key`, bound to `binding`. */
-export function seal(plaintext: string, key: KeyObject, binding: Buffer): string {
+export function seal(plaintext: string, key: KeyObject, binding: string): string {
   const iv = nextIv();
   const cipher = createCipheriv(ALGORITHM, key, iv);
-  cipher.setAAD(binding);
+  cipher.setAAD(Buffer.from(binding, 'utf8'));
   const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return body.toString('base64');
 }
 
 /** Decrypts a box; `Malformed` when it cannot be one, `Tampered` when authentication fails. */
-export function open(box: string, key: KeyObject, binding: Buffer): Result<string, 'Malformed' | 'Tampered'> {
+export function open(box: string, key: KeyObject, binding: string): Result<string, 'Malformed' | 'Tampered'> {
   const body = Buffer.from(box, 'base64');
   if (body.length < IV_BYTES + TAG_BYTES) return err('Malformed');
   const decipher = createDecipheriv(ALGORITHM, key, body.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-  decipher.setAAD(binding);
+  decipher.setAAD(Buffer.from(binding, 'utf8'));
   decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
   try {
     return ok(decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES), undefined, 'utf8') + decipher.final('utf8'));

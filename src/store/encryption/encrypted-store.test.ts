@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatStoreError } from '../errors.js';
 import type { EventStore } from '../port.js';
 import { MemoryEventStore } from '../memory/index.js';
 import { SqliteEventStore } from '../sqlite/index.js';
@@ -100,9 +101,41 @@ describe('encryptAtRest', () => {
     expect(raw?.data).toHaveProperty(SEALED_FIELD);
   });
 
+  it('a box copied into another event is refused, even while this process remembers sealing it', async () => {
+    const inner = new MemoryEventStore();
+    const heard: UnreadableEvent[] = [];
+    const store = encryptAtRest(inner, { keyring: ring(k1), fields, onUnreadable: (error) => heard.push(error) });
+    await store.append('s', [said('mine')], { expectedRevision: 'any' });
+    const [original] = (await inner.readStream('s'))._unsafeUnwrap();
+    await inner.append('s', [{ type: 'MessageAccepted', data: original!.data }], { expectedRevision: 'any' });
+    const [, forged] = (await store.readStream('s'))._unsafeUnwrap();
+    expect(forged?.data).toMatchObject({ text: UNREADABLE_FIELD });
+    expect(heard.map((error) => error.reason)).toEqual(['Tampered']);
+  });
+
   it('gives an append with no ids the ids its boxes are bound to', async () => {
     const store = encryptAtRest(new MemoryEventStore(), { keyring: ring(k1), fields });
     await store.append('s', [said('no id')], { expectedRevision: 'any' });
     expect((await store.readStream('s'))._unsafeUnwrap()[0]?.data).toMatchObject({ text: 'no id' });
+  });
+});
+
+describe('encryptAtRest: checkpoints', () => {
+  const checkpoint = { position: 3n, eventId: '0190a1b2-0000-7000-8000-000000000009', body: '{"state":{"lastFault":{"detail":"stderr: secret"}}}' };
+
+  it('seals checkpoint bodies (projection states may hold sealed text) and opens them', async () => {
+    const inner = new MemoryEventStore();
+    const store = encryptAtRest(inner, { keyring: ring(k1), fields });
+    await store.writeCheckpoint('projection-x', checkpoint);
+    expect((await inner.readCheckpoint('projection-x'))._unsafeUnwrap()?.body).not.toContain('secret');
+    expect((await store.readCheckpoint('projection-x'))._unsafeUnwrap()).toEqual(checkpoint);
+  });
+
+  it('a body it cannot open is a typed StoreUnavailable naming the key, never ciphertext', async () => {
+    const inner = new MemoryEventStore();
+    await encryptAtRest(inner, { keyring: ring(k1), fields }).writeCheckpoint('projection-x', checkpoint);
+    const error = (await encryptAtRest(inner, { keyring: ring(k2), fields }).readCheckpoint('projection-x'))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ kind: 'StoreUnavailable' });
+    expect(formatStoreError(error)).toContain('checkpoint projection-x cannot be decrypted (UnknownKey, key "k1")');
   });
 });

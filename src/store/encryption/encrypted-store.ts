@@ -11,16 +11,21 @@
  * subscription nor hides the events around it. Events without an envelope (written before encryption was on, or
  * with nothing sensitive) pass through untouched. Input events are never mutated: an opened event is a new object,
  * deep-frozen and cached per input when the input was frozen (the SQLite adapter shares frozen events among
- * subscribers), so each is decrypted once however many subscribers read it.
+ * subscribers), so each is opened once however many subscribers read it; what this process sealed lately is
+ * opened without decrypting (`recent-seals.ts`). Checkpoint bodies (projection states,
+ * which may hold sealed text) are sealed whole; one that cannot be opened is a `StoreUnavailable` naming why.
  */
 import { freezeJson } from '../core/decode.js';
 import { newEventId } from '../core/event-id.js';
 import type { EventStore } from '../port.js';
 import type { EventToAppend, RecordedEvent, Subscription } from '../types.js';
-import { isSealed, openData, RESERVED_PATHS, sealData } from './envelope.js';
+import { isSealed, openBody, openData, RESERVED_PATHS, sealBody, sealData } from './envelope.js';
+import { storeUnavailable } from '../errors.js';
+import { errAsync, okAsync } from 'neverthrow';
 import type { UnreadableEvent } from './errors.js';
 import { compilePaths, isJsonObject, type FieldPath } from './field-paths.js';
 import type { Keyring } from './keyring.js';
+import { RecentSeals } from './recent-seals.js';
 
 /** What {@link encryptAtRest} needs. */
 export interface EncryptionSettings {
@@ -38,12 +43,13 @@ export function encryptAtRest(store: EventStore, settings: EncryptionSettings): 
   const pathsByType = new Map<string, readonly FieldPath[]>();
   for (const [type, paths] of Object.entries(settings.fields)) pathsByType.set(type, [...compilePaths(paths), ...RESERVED_PATHS]);
   const shared = new WeakMap<RecordedEvent, RecordedEvent>();
+  const recent = new RecentSeals();
 
   const sealEvent = (stream: string, event: EventToAppend): EventToAppend => {
     const current = keyring.current;
     if (current === null || !isJsonObject(event.data)) return event;
     const id = event.id ?? newEventId();
-    const data = sealData(event.data, pathsByType.get(event.type) ?? RESERVED_PATHS, current, { stream, id, type: event.type });
+    const data = sealData(event.data, pathsByType.get(event.type) ?? RESERVED_PATHS, current, { stream, id, type: event.type }, recent);
     return data === event.data ? event : { ...event, id, data };
   };
 
@@ -54,7 +60,7 @@ export function encryptAtRest(store: EventStore, settings: EncryptionSettings): 
       const known = shared.get(event);
       if (known !== undefined) return known;
     }
-    const opened = openData(event.data, keyring, event);
+    const opened = openData(event.data, keyring, event, recent);
     let data;
     if (opened.isOk()) data = opened.value;
     else {
@@ -97,8 +103,17 @@ export function encryptAtRest(store: EventStore, settings: EncryptionSettings): 
     getStreamMetadata: (stream) => store.getStreamMetadata(stream),
     deleteStream: (stream, options) => store.deleteStream(stream, options),
     listStreams: (options) => store.listStreams(options),
-    writeCheckpoint: (name, checkpoint) => store.writeCheckpoint(name, checkpoint),
-    readCheckpoint: (name) => store.readCheckpoint(name),
+    writeCheckpoint: (name, checkpoint) =>
+      store.writeCheckpoint(name, keyring.current === null ? checkpoint : { ...checkpoint, body: sealBody(checkpoint.body, keyring.current, name, checkpoint.eventId) }),
+    // A body that cannot be opened is a typed failure, never ciphertext: the projection host then folds from the start.
+    readCheckpoint: (name) =>
+      store.readCheckpoint(name).andThen((stored) => {
+        if (stored === null) return okAsync(null);
+        const body = openBody(stored.body, keyring, name, stored.eventId);
+        if (body.isOk()) return okAsync(body.value === stored.body ? stored : { ...stored, body: body.value });
+        const { reason, keyId } = body.error;
+        return errAsync(storeUnavailable(`checkpoint ${name} cannot be decrypted (${reason}${keyId === null ? '' : `, key "${keyId}"`})`));
+      }),
     ping: () => store.ping(),
     close: () => store.close(),
   };

@@ -13,6 +13,7 @@ import type { UnreadableReason } from './errors.js';
 import { UNREADABLE_FIELD } from './errors.js';
 import { isJsonObject, putFields, takeFields, type FieldPath, type TakenFields } from './field-paths.js';
 import type { Keyring, StoreKey } from './keyring.js';
+import type { RecentSeals } from './recent-seals.js';
 
 /** The field of `data` that holds the envelope. */
 export const SEALED_FIELD = '$sealed';
@@ -35,8 +36,11 @@ export interface EventIdentity {
   readonly type: string;
 }
 
-/** `data` with the fields at `paths` sealed under `key`; the same `data` when none is present. */
-export function sealData(data: JsonObject, paths: readonly FieldPath[], key: StoreKey, event: EventIdentity): JsonObject {
+/**
+ * `data` with the fields at `paths` sealed under `key`; the same `data` when none is present. `recent` (if given)
+ * remembers the plaintext, so this process reads the event back without decrypting it.
+ */
+export function sealData(data: JsonObject, paths: readonly FieldPath[], key: StoreKey, event: EventIdentity, recent?: RecentSeals): JsonObject {
   const split = takeFields(data, paths);
   if (split === null) return data;
   let plaintext: string;
@@ -46,8 +50,13 @@ export function sealData(data: JsonObject, paths: readonly FieldPath[], key: Sto
     // Not JSON (a bigint, a cycle): left as it is, for the store's own validation to refuse with InvalidEvent.
     return data;
   }
-  const envelope: Envelope = { k: key.id, f: Object.keys(split.taken), c: seal(plaintext, key.key, boxBinding(event.stream, event.id, event.type)) };
-  return { ...split.rest, [SEALED_FIELD]: envelope as unknown as JsonValue };
+  const binding = boxBinding(event.stream, event.id, event.type);
+  const box = seal(plaintext, key.key, binding);
+  recent?.remember(box, binding, plaintext);
+  const envelope: Envelope = { k: key.id, f: Object.keys(split.taken), c: box };
+  // `rest` is a copy takeFields made: adding the envelope to it changes nobody's object.
+  (split.rest as Record<string, JsonValue>)[SEALED_FIELD] = envelope as unknown as JsonValue;
+  return split.rest;
 }
 
 /** Whether `data` carries an envelope (cheap: one property look-up). */
@@ -61,21 +70,26 @@ export interface OpenFailure {
   readonly marked: JsonObject;
 }
 
-/** The plaintext `data` of a sealed one. */
-export function openData(data: JsonObject, keyring: Keyring, event: EventIdentity): Result<JsonObject, OpenFailure> {
+/** The plaintext `data` of a sealed one; `recent` spares the decryption of what this process sealed lately. */
+export function openData(data: JsonObject, keyring: Keyring, event: EventIdentity, recent?: RecentSeals): Result<JsonObject, OpenFailure> {
   const { [SEALED_FIELD]: raw, ...rest } = data;
   if (!isEnvelope(raw)) return err(failure(rest, [], 'Malformed', null));
-  const key = keyring.keys.get(raw.k);
-  if (key === undefined) return err(failure(rest, raw.f, 'UnknownKey', raw.k));
-  const opened = open(raw.c, key, boxBinding(event.stream, event.id, event.type));
-  if (opened.isErr()) return err(failure(rest, raw.f, opened.error, raw.k));
+  const binding = boxBinding(event.stream, event.id, event.type);
+  let plaintext = recent?.recall(raw.c, binding);
+  if (plaintext === undefined) {
+    const key = keyring.keys.get(raw.k);
+    if (key === undefined) return err(failure(rest, raw.f, 'UnknownKey', raw.k));
+    const opened = open(raw.c, key, binding);
+    if (opened.isErr()) return err(failure(rest, raw.f, opened.error, raw.k));
+    plaintext = opened.value;
+  }
   let taken: unknown;
   try {
-    taken = JSON.parse(opened.value);
+    taken = JSON.parse(plaintext);
   } catch {
     return err(failure(rest, raw.f, 'Malformed', raw.k));
   }
-  return isJsonObject(taken) ? ok(putFields(rest, taken as TakenFields)) : err(failure(rest, raw.f, 'Malformed', raw.k));
+  return isJsonObject(taken) ? ok(putFields(rest, taken as TakenFields, true)) : err(failure(rest, raw.f, 'Malformed', raw.k));
 }
 
 function failure(rest: JsonObject, paths: readonly string[], reason: UnreadableReason, keyId: string | null): OpenFailure {
@@ -95,3 +109,25 @@ export const sealedKeyId = (data: JsonObject): string | null => {
   const raw = data[SEALED_FIELD];
   return isEnvelope(raw) ? raw.k : null;
 };
+
+/** Prefix of a sealed checkpoint body: `$sealed:<keyId>:<box>` (a JSON body never starts with `$`). */
+const SEALED_BODY = '$sealed:';
+
+/**
+ * A checkpoint body sealed under `key`, bound to the checkpoint's name and event id. Projection states may hold
+ * sealed text (the last fault's detail), so their checkpoints are sealed whole.
+ */
+export function sealBody(body: string, key: StoreKey, name: string, eventId: string): string {
+  return `${SEALED_BODY}${key.id}:${seal(body, key.key, boxBinding(`checkpoint:${name}`, eventId, 'checkpoint'))}`;
+}
+
+/** The plaintext of a checkpoint body (as is when it was not sealed), or why it cannot be read. */
+export function openBody(body: string, keyring: Keyring, name: string, eventId: string): Result<string, { reason: UnreadableReason; keyId: string | null }> {
+  if (!body.startsWith(SEALED_BODY)) return ok(body);
+  const colon = body.indexOf(':', SEALED_BODY.length);
+  if (colon < 0) return err({ reason: 'Malformed', keyId: null });
+  const keyId = body.slice(SEALED_BODY.length, colon);
+  const key = keyring.keys.get(keyId);
+  if (key === undefined) return err({ reason: 'UnknownKey', keyId });
+  return open(body.slice(colon + 1), key, boxBinding(`checkpoint:${name}`, eventId, 'checkpoint')).mapErr((reason) => ({ reason, keyId }));
+}

@@ -33,10 +33,17 @@ export function takeFields(data: JsonObject, paths: readonly FieldPath[]): { res
   return taken === null ? null : { rest, taken };
 }
 
-/** `data` with each taken field put back at its path (objects missing on the way are created). */
-export function putFields(data: JsonObject, taken: TakenFields): JsonObject {
+/**
+ * `data` with each taken field put back at its path (objects missing on the way are created). With `owned`, `data`
+ * is a copy the caller made and may be changed in place (objects below it are still copied before they change).
+ */
+export function putFields(data: JsonObject, taken: TakenFields, owned = false): JsonObject {
   let result = data;
-  for (const dotted of Object.keys(taken)) result = withValue(result, dotted.split('.'), 0, taken[dotted] as JsonValue);
+  for (const dotted of Object.keys(taken)) {
+    const value = taken[dotted] as JsonValue;
+    if (owned && !dotted.includes('.')) Object.defineProperty(result, dotted, { value, writable: true, enumerable: true, configurable: true });
+    else result = withValue(result, dotted.split('.'), 0, value);
+  }
   return result;
 }
 

@@ -5,7 +5,7 @@ const key = (byte: number): string => Buffer.alloc(KEY_BYTES, byte).toString('ba
 
 describe('parseKeyring', () => {
   it('reads id:base64 entries, one per line or comma-separated, and makes the last one current', () => {
-    const ring = parseKeyring(`# rotated 2026-12\nk1:${key(1)}\n\nk2:${key(2)}  # current\n`, 'file')._unsafeUnwrap();
+    const ring = parseKeyring(`# rotated 2026-12, by ops\nk1:${key(1)}\n\nk2:${key(2)}  # current\n`, 'file')._unsafeUnwrap();
     expect([...ring.keys.keys()]).toEqual(['k1', 'k2']);
     expect(ring.current?.id).toBe('k2');
     expect(parseKeyring(`a:${key(1)},b:${key(2)}`, 'env')._unsafeUnwrap().current?.id).toBe('b');

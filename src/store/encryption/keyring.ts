@@ -38,10 +38,12 @@ export function parseKeyring(text: string, where: string): Result<Keyring, Keyri
   const invalid = (reason: string): Result<Keyring, KeyringInvalid> => err({ kind: 'KeyringInvalid', where, reason });
   const keys = new Map<string, KeyObject>();
   let current: StoreKey | null = null;
+  // Comments first (they may hold commas), then entries.
   const entries = text
-    .split(/[\n,]/)
-    .map((line) => line.replace(/#.*$/, '').trim())
-    .filter((line) => line !== '');
+    .split('\n')
+    .flatMap((line) => line.replace(/#.*$/, '').split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   for (const entry of entries) {
     const colon = entry.indexOf(':');
     const id = entry.slice(0, colon).trim();
