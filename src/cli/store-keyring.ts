@@ -1,11 +1,12 @@
 /**
  * The keyring of encryption at rest, from `security.encryption`: the environment variable `key_env` when it is
  * set, else the file `key_file`, else the file generated in `<agent.data_dir>/keys/store.keys`. Secure by default:
- * the server generates that file (a 0600 file in a 0700 directory, written atomically, one random 256-bit key
- * `k1`) on first start when nothing is configured, like the generated admin key. A configured file that is missing
- * is an error, never replaced: a new key could not open what the old one sealed. Operator commands read the
+ * the server generates that file (a 0600 file in a 0700 directory, written atomically)
+ * (one random 256-bit key, see {@link generatedKeyId}) on first start when nothing is configured, like the generated admin
+ * key. A configured file that is missing is an error, never replaced: a new key could not open what the old one sealed. Operator commands read the
  * generated file but never create it. With `enabled: false` the keys found still open old events; none seals.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
@@ -14,7 +15,13 @@ import { writePrivateFileAtomically } from '../instance/index.js';
 import { EMPTY_KEYRING, newKeyEntry, parseKeyring, readOnly, type Keyring, type KeyringInvalid } from '../store/index.js';
 
 /** Where the generated keyring lives under `agent.data_dir`. */
-export const GENERATED_KEYRING = { dir: 'keys', file: 'store.keys', firstKeyId: 'k1' } as const;
+export const GENERATED_KEYRING = { dir: 'keys', file: 'store.keys' } as const;
+
+/**
+ * The id of a generated key: unique (`k-` and 8 random hex digits), so a store read with another data directory's
+ * generated key reports the key it needs (`UnknownKey`) instead of failing authentication under a shared name.
+ */
+export const generatedKeyId = (): string => `k-${randomBytes(4).toString('hex')}`;
 
 /** The keyring found (or made), where it came from, and what the operator should hear about it. */
 export interface LoadedKeyring {
@@ -83,7 +90,7 @@ function createKeyFile(path: string): string | null {
   const text = [
     '# aicli-api store keyring: id:base64 (32 random bytes); the LAST entry encrypts new events, every entry decrypts.',
     '# Rotate by appending a line (e.g. k2:$(openssl rand -base64 32)) and restarting; never remove a key still in use.',
-    newKeyEntry(GENERATED_KEYRING.firstKeyId),
+    newKeyEntry(generatedKeyId()),
     '',
   ].join('\n');
   return writePrivateFileAtomically(path, text);

@@ -41,7 +41,7 @@ export function putFields(data: JsonObject, taken: TakenFields, owned = false): 
   let result = data;
   for (const dotted of Object.keys(taken)) {
     const value = taken[dotted] as JsonValue;
-    if (owned && !dotted.includes('.')) Object.defineProperty(result, dotted, { value, writable: true, enumerable: true, configurable: true });
+    if (owned && !dotted.includes('.')) setOwn(result as Record<string, JsonValue>, dotted, value);
     else result = withValue(result, dotted.split('.'), 0, value);
   }
   return result;
@@ -56,11 +56,21 @@ function valueAt(data: JsonObject, path: FieldPath): JsonValue | undefined {
   return node;
 }
 
+/** Sets an own property, even one named `__proto__` (which plain assignment would take as the prototype). */
+function setOwn(object: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}
+
 function without(object: JsonObject, path: FieldPath, depth: number): JsonObject {
   const key = path[depth] as string;
-  const copy: Record<string, JsonValue> = { ...object };
-  if (depth === path.length - 1) delete copy[key];
-  else copy[key] = without(object[key] as JsonObject, path, depth + 1);
+  // A copy built key by key: spreading and then deleting would leave V8 a slow dictionary-mode object.
+  const copy: Record<string, JsonValue> = {};
+  const last = depth === path.length - 1;
+  for (const name of Object.keys(object)) {
+    if (name !== key) setOwn(copy, name, object[name] as JsonValue);
+    else if (!last) setOwn(copy, name, without(object[name] as JsonObject, path, depth + 1));
+  }
   return copy;
 }
 

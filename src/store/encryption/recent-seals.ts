@@ -8,9 +8,9 @@
  */
 
 /** Entries kept at most. */
-export const RECENT_SEALS_MAX_ENTRIES = 4096;
+export const RECENT_SEALS_MAX_ENTRIES = 1024;
 /** Plaintext characters kept at most. */
-export const RECENT_SEALS_MAX_CHARS = 4 * 1024 * 1024;
+export const RECENT_SEALS_MAX_CHARS = 1024 * 1024;
 
 interface Seal {
   readonly binding: string;
@@ -20,18 +20,22 @@ interface Seal {
 /** A bounded map from box to the plaintext sealed in it; see the module comment. */
 export class RecentSeals {
   readonly #seals = new Map<string, Seal>();
+  // Insertion order kept in a ring, not read back from the Map: finding a Map's oldest entry walks over the holes
+  // its earlier deletions left, which grows with the Map and made each eviction cost microseconds.
+  readonly #order: (string | undefined)[] = new Array<string | undefined>(RECENT_SEALS_MAX_ENTRIES).fill(undefined);
+  #next = 0;
+  #oldest = 0;
   #chars = 0;
 
   /** Remembers that `box` seals `plaintext` for the event `binding` names. */
   remember(box: string, binding: string, plaintext: string): void {
-    if (plaintext.length > RECENT_SEALS_MAX_CHARS / 16) return;
+    if (plaintext.length > RECENT_SEALS_MAX_CHARS / 16 || this.#seals.has(box)) return;
+    if (this.#seals.size === RECENT_SEALS_MAX_ENTRIES) this.#evict();
     this.#seals.set(box, { binding, plaintext });
+    this.#order[this.#next] = box;
+    this.#next = (this.#next + 1) % RECENT_SEALS_MAX_ENTRIES;
     this.#chars += plaintext.length;
-    while (this.#seals.size > RECENT_SEALS_MAX_ENTRIES || this.#chars > RECENT_SEALS_MAX_CHARS) {
-      const [oldest, seal] = this.#seals.entries().next().value as [string, Seal];
-      this.#seals.delete(oldest);
-      this.#chars -= seal.plaintext.length;
-    }
+    while (this.#chars > RECENT_SEALS_MAX_CHARS) this.#evict();
   }
 
   /** The plaintext sealed in `box` for the event `binding` names, if this process sealed it lately. */
@@ -43,5 +47,15 @@ export class RecentSeals {
   /** Entries held (for tests). */
   get size(): number {
     return this.#seals.size;
+  }
+
+  #evict(): void {
+    const box = this.#order[this.#oldest] as string;
+    this.#order[this.#oldest] = undefined;
+    this.#oldest = (this.#oldest + 1) % RECENT_SEALS_MAX_ENTRIES;
+    const seal = this.#seals.get(box);
+    if (seal === undefined) return;
+    this.#seals.delete(box);
+    this.#chars -= seal.plaintext.length;
   }
 }
