@@ -33,6 +33,7 @@ Environment:
   AICLI_ADVANCED_FEATURES=true   same as --enable-advanced-features
   AICLI_PORT, AICLI_HOST, AICLI_LOG_LEVEL, AICLI_STORE_URL
   AICLI__SECTION__KEY=VALUE      any config key, e.g. AICLI__SESSION_POOL__MAX_SIZE=50
+  AICLI_ENCRYPTION_KEYS=ID:KEY,… the store keyring (security.encryption.key_env), instead of a key file
 
 Examples:
   aicli-api                                                   # embedded defaults, http://127.0.0.1:8080

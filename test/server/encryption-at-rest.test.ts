@@ -105,5 +105,18 @@ describe('encryption at rest (default on)', () => {
     expect(lines.filter((line) => line.type === 'MessageAccepted').map((line) => line.data['text'])).toEqual([UNREADABLE_FIELD, UNREADABLE_FIELD]);
     expect(wrong.output().stdout).not.toContain(first);
     expect(wrong.output().stderr).toMatch(/encrypted with key "k-[0-9a-f]{8}", which is not in the keyring/);
-  }, 60_000);
+
+    // A restart opens the sealed checkpoints and snapshots with the generated key: nothing refused, history intact.
+    const again = await startServerProcess(args, env);
+    servers.push(again);
+    await until('the pool is ready', () => again.stdout().includes('session pool ready'), 10_000);
+    expect(again.stdout()).toContain('restored from its checkpoint');
+    expect(again.stdout()).not.toContain('checkpoint refused');
+    expect(again.stdout()).not.toContain('replaced by a marker');
+    expect((await eventsOf(again, id)).filter((event) => event.type === 'MessageAccepted').map((event) => event.data['text'])).toEqual(accepted);
+    expect((await call(again, 'POST', `/sessions/${id}/messages`, { text: 'after the restart' })).status).toBe(202);
+    await until('the restarted session answers', async () => (await eventsOf(again, id)).some((event) => event.type === 'TurnCompleted' && event.data['result'] === 'echo: after the restart'), 20_000);
+    expect(await again.stop()).toBe(0);
+    expect(storeFilesContain(db, 'after the restart')).toEqual([]);
+  }, 90_000);
 });

@@ -15,13 +15,13 @@
  * opened without decrypting (`recent-seals.ts`). Checkpoint bodies (projection states,
  * which may hold sealed text) are sealed whole; one that cannot be opened is a `StoreUnavailable` naming why.
  */
+import { errAsync, okAsync } from 'neverthrow';
 import { freezeJson } from '../core/decode.js';
 import { newEventId } from '../core/event-id.js';
+import { storeUnavailable } from '../errors.js';
 import type { EventStore } from '../port.js';
 import type { EventToAppend, RecordedEvent, Subscription } from '../types.js';
 import { isSealed, openBody, openData, RESERVED_PATHS, sealBody, sealData } from './envelope.js';
-import { storeUnavailable } from '../errors.js';
-import { errAsync, okAsync } from 'neverthrow';
 import type { UnreadableEvent } from './errors.js';
 import { compilePaths, isJsonObject, type FieldPath } from './field-paths.js';
 import type { Keyring } from './keyring.js';
