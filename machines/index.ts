@@ -26,3 +26,4 @@ export * from './pool.machine.js';
 export * from './pool.scaling.js';
 export * from './api-keys.events.js';
 export * from './audit.events.js';
+export * from './sensitive-fields.js';

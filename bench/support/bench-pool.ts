@@ -11,7 +11,9 @@ import type { SessionStateValue } from '../../machines/index.js';
 import { createAgentRunner, PidRegistry } from '../../src/agent/index.js';
 import { loadConfig, type Config, type ConfigOverride } from '../../src/config/index.js';
 import { DEFAULT_AGENT_OPTIONS, DEFAULT_TENANT, poolSettings, SessionPool, type AgentLauncher, type SessionRequest } from '../../src/pool/index.js';
-import { openStore, type EventStore } from '../../src/store/index.js';
+import type { EventStore } from '../../src/store/index.js';
+import { openConfiguredStore } from '../../src/cli/store-from-config.js';
+import { loadStoreKeyring } from '../../src/cli/store-keyring.js';
 import { IN_PROCESS_PROBES, InProcessLauncher } from './in-process-agent.js';
 
 /** The fake claude the integration tests use. */
@@ -50,11 +52,24 @@ function counting(launcher: AgentLauncher): { launcher: AgentLauncher; spawned: 
 /** SQLite durability of benchmark stores: `full` unless `BENCH_DURABILITY=normal`. */
 export const BENCH_DURABILITY = process.env['BENCH_DURABILITY'] === 'normal' ? 'normal' : 'full';
 
-/** Opens a pool over a SQLite store (durability {@link BENCH_DURABILITY}) in a fresh temporary directory, maintenance off. */
+/** Encryption at rest of benchmark stores: on (the default, as the server runs) unless `BENCH_ENCRYPTION=off`. */
+export const BENCH_ENCRYPTION = process.env['BENCH_ENCRYPTION'] !== 'off';
+
+/**
+ * Opens a pool over a SQLite store (durability {@link BENCH_DURABILITY}, encryption {@link BENCH_ENCRYPTION}, opened
+ * as the server opens it) in a fresh temporary directory, maintenance off.
+ */
 export async function openBenchPool(agent: BenchAgent, overrides: Record<string, string | number | boolean>): Promise<BenchPool> {
   const root = mkdtempSync(join(tmpdir(), 'aicli-bench-pool-'));
-  const config = benchConfig({ 'store.url': `sqlite:${join(root, 'events.db')}?durability=${BENCH_DURABILITY}`, 'agent.command': FAKE_CLAUDE, ...overrides });
-  const store = (await openStore(config.store.url))._unsafeUnwrap();
+  const config = benchConfig({
+    'store.url': `sqlite:${join(root, 'events.db')}?durability=${BENCH_DURABILITY}`,
+    'agent.command': FAKE_CLAUDE,
+    'agent.data_dir': join(root, 'data'),
+    'security.encryption.enabled': BENCH_ENCRYPTION,
+    ...overrides,
+  });
+  const keys = loadStoreKeyring(config, {}, { generate: true })._unsafeUnwrap();
+  const store = (await openConfiguredStore(config, keys.keyring))._unsafeUnwrap();
   const base: AgentLauncher =
     agent === 'in-process'
       ? new InProcessLauncher()

@@ -6,14 +6,15 @@ import { Command, CommanderError } from 'commander';
 import { errAsync } from 'neverthrow';
 import YAML from 'yaml';
 import { PACKAGE_VERSION, redactSecrets, toRawConfig, type Config } from '../config/index.js';
-import { storeUnavailable } from '../store/index.js';
+import { formatKeyringInvalid, storeUnavailable } from '../store/index.js';
 import { createAuditCommand } from './audit-command.js';
 import { createEventsCommand } from './events-command.js';
 import { createKeysCommand } from './keys-command.js';
 import { createReplayCommand } from './replay-command.js';
 import { lockStoreFile } from './instance-locks.js';
 import { createLogger } from '../observability/logger.js';
-import { describeStoreOpenFailure, openConfiguredStore } from './store-from-config.js';
+import { describeStoreOpenFailure, openConfiguredStore, reportUnreadableEvents } from './store-from-config.js';
+import { loadStoreKeyring } from './store-keyring.js';
 import { addConfigOptions, type ConfigFlags } from './config-options.js';
 import { loadConfigForCli } from './load-config.js';
 import { serve, type ServeIo } from './serve.js';
@@ -33,6 +34,7 @@ Environment:
   AICLI_ADVANCED_FEATURES=true   same as --enable-advanced-features
   AICLI_PORT, AICLI_HOST, AICLI_LOG_LEVEL, AICLI_STORE_URL
   AICLI__SECTION__KEY=VALUE      any config key, e.g. AICLI__SESSION_POOL__MAX_SIZE=50
+  AICLI_ENCRYPTION_KEYS=ID:KEY,… the store keyring (security.encryption.key_env), instead of a key file
 
 Examples:
   aicli-api                                                   # embedded defaults, http://127.0.0.1:8080
@@ -74,7 +76,10 @@ export function buildProgram(io: CliIo): Command {
   const openStoreForOperator = () => {
     if (operatorConfig === undefined) return errAsync(storeUnavailable('configuration was not loaded'));
     const config = operatorConfig;
-    return openConfiguredStore(config).mapErr((error) => storeUnavailable(describeStoreOpenFailure(config, error).message));
+    const keys = loadStoreKeyring(config, io.env, { generate: false });
+    if (keys.isErr()) return errAsync(storeUnavailable(`${formatKeyringInvalid(keys.error)} (security.encryption)`));
+    const onUnreadable = reportUnreadableEvents((message) => io.stderr(`warning: ${message}\n`));
+    return openConfiguredStore(config, keys.value.keyring, onUnreadable).mapErr((error) => storeUnavailable(describeStoreOpenFailure(config, error).message));
   };
   const operatorIo = { ...io, onInterrupt: (handler: () => void) => (io.onSignal(handler), () => undefined) };
   const operatorCommand = (command: Command): Command =>

@@ -29,7 +29,9 @@ import type { ReadinessProbe } from '../runtime/readiness.js';
 import { agentCommandProbe } from './agent-probe.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { lockServerResources } from './instance-locks.js';
-import { describeStoreOpenFailure, openConfiguredStore, serverStore, storeProbe } from './store-from-config.js';
+import { describeStoreOpenFailure, openConfiguredStore, reportUnreadableEvents, serverStore, storeProbe } from './store-from-config.js';
+import { loadStoreKeyring, type LoadedKeyring } from './store-keyring.js';
+import { formatKeyringInvalid } from '../store/index.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
@@ -75,15 +77,31 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
       return EXIT_CODES.failure;
     }
     for (const warning of generated.value?.warnings ?? []) logger.warn(warning);
-    return await serveLocked(config, generated.value, io, options, logger);
+    // Also under the lock: the first start generates the store key file.
+    const keys = loadStoreKeyring(config, io.env, { generate: true });
+    if (keys.isErr()) {
+      logger.fatal({ where: keys.error.where }, `${formatKeyringInvalid(keys.error)} (security.encryption)`);
+      return EXIT_CODES.config;
+    }
+    for (const warning of keys.value.warnings) logger.warn(warning);
+    return await serveLocked(config, generated.value, keys.value, io, options, logger);
   } finally {
     locked.value.release();
   }
 }
 
-async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
+/** Says where the store keys came from, once. */
+function logKeyring(logger: Logger, config: Config, keys: LoadedKeyring): void {
+  const { enabled } = config.security.encryption;
+  if (!enabled) logger.warn({ keys: keys.source }, 'security.encryption.enabled is false: new events are stored in clear (events encrypted before are still decrypted with the keys found)');
+  else if (keys.generated) logger.info({ keys: keys.source }, `encryption at rest: generated the store key in ${keys.source}; back it up apart from the store: without it the encrypted fields cannot be read`);
+  else logger.info({ keys: keys.source, current: keys.keyring.current?.id }, `encryption at rest: keys from ${keys.source}, new events use key ${keys.keyring.current?.id}`);
+}
+
+async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, keys: LoadedKeyring, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
+  const onUnreadable = reportUnreadableEvents((message, error) => logger.error({ stream: error.stream, revision: error.revision.toString(), key: error.keyId, reason: error.reason }, message));
   // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
-  const opened = await openConfiguredStore(config).andThen((store) =>
+  const opened = await openConfiguredStore(config, keys.keyring, onUnreadable).andThen((store) =>
     store
       .ping()
       .map(() => store)
@@ -160,6 +178,7 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   // Config validation refuses auth off on a non-loopback address; on loopback it is allowed, but said out loud.
   if (!config.auth.enabled) logger.warn({ host: config.server.host }, AUTH_DISABLED_WARNING);
   if (generated !== undefined) logger.info({ dir: generated.dir }, `auth: using the credentials generated in ${generated.dir} (configure auth.jwt or auth.api_keys to use your own)`);
+  logKeyring(logger, config, keys);
   const status = pool.status();
   logger.info({ pool: { target: status.target, cap: status.cap, sessions: status.sessions.total, agent: config.agent.command } }, 'session pool ready');
 

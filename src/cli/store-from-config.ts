@@ -4,14 +4,38 @@
  */
 import type { ResultAsync } from 'neverthrow';
 import type { Logger } from 'pino';
-import { formatStoreError, openStore, watchWrites, type EventStore, type StoreError } from '../store/index.js';
+import { SENSITIVE_FIELDS } from '../../machines/index.js';
+import { encryptAtRest, formatStoreError, formatUnreadableEvent, openStore, watchWrites, type EventStore, type Keyring, type StoreError, type UnreadableEvent } from '../store/index.js';
 import type { ReadinessProbe } from '../runtime/readiness.js';
 import type { Config } from '../config/index.js';
 import { EXIT_CODES } from './exit-codes.js';
 
-/** Opens the configured store. */
-export function openConfiguredStore(config: Config): ResultAsync<EventStore, StoreError> {
-  return openStore(config.store.url);
+/**
+ * Opens the configured store behind encryption at rest (`security.encryption`): every reader and writer of the
+ * server and of the operator commands passes this one decorator, whatever the adapter (see src/store/encryption/).
+ * `onUnreadable` hears each event whose encrypted fields the keyring cannot open.
+ */
+export function openConfiguredStore(config: Config, keyring: Keyring, onUnreadable?: (error: UnreadableEvent) => void): ResultAsync<EventStore, StoreError> {
+  return openStore(config.store.url).map((store) => encryptAtRest(store, { keyring, fields: SENSITIVE_FIELDS, ...(onUnreadable === undefined ? {} : { onUnreadable }) }));
+}
+
+/** How often an unreadable event is logged again after the first of its key and reason. */
+const UNREADABLE_LOG_EVERY = 1000;
+
+/**
+ * A hook for {@link openConfiguredStore} that reports unreadable events without flooding: the first of each key id
+ * and reason at once, then one line per {@link UNREADABLE_LOG_EVERY} with the count so far.
+ */
+export function reportUnreadableEvents(report: (message: string, error: UnreadableEvent, count: number) => void): (error: UnreadableEvent) => void {
+  const counts = new Map<string, number>();
+  return (error) => {
+    const key = `${error.reason}\n${error.keyId ?? ''}`;
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.set(key, count);
+    if (count === 1 || count % UNREADABLE_LOG_EVERY === 0) {
+      report(`${formatUnreadableEvent(error)}; delivered with its encrypted fields replaced by a marker (${count} such event(s) read so far)`, error, count);
+    }
+  };
 }
 
 /**

@@ -139,8 +139,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     }),
     pool: poolKeys,
     security: securityKeys,
+    encryption: fc.record({ enabled: fc.boolean(), key_file: text, key_env: nonEmpty }),
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -165,7 +166,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       jwt: { algorithm: 'HS256' as const, secret, public_key_file: '', jwks_file: '', issuer: r.issuer, audience: r.audience, max_lifetime: jwtLifetime },
       api_keys: apiKeys,
     },
-    security,
+    security: { ...security, encryption },
     logging: { level: r.level },
     session_pool: {
       min_size: Math.min(...sizes),

@@ -112,6 +112,23 @@ const RolePolicy = (role: string) =>
     }),
   });
 
+/** The environment variable that holds the store keyring unless `security.encryption.key_env` names another. */
+export const DEFAULT_ENCRYPTION_KEY_ENV = 'AICLI_ENCRYPTION_KEYS';
+
+/** `security.encryption`: encryption at rest of what people and agents said (see src/store/encryption/). */
+const EncryptionSection = Section('Encryption at rest of message text, agent output and tool input/output in stored events (AES-256-GCM).', {
+  enabled: Flag(
+    'Encrypt new events; when false they are written in clear, and events encrypted before are still decrypted with the keys found.',
+  ),
+  key_file: Text(
+    'Keyring file: lines `id:base64key` (32 bytes each), the last one seals new events; empty uses agent.data_dir/keys/store.keys, generated (0600) on first start.',
+  ),
+  key_env: Type.String({
+    minLength: 1,
+    description: 'Environment variable that, when set, holds the keyring instead of the file (entries separated by newlines or commas).',
+  }),
+});
+
 /** The whole configuration file. Every key is required after merging over `config/default.yaml`. */
 export const ConfigSchema = Type.Object(
   {
@@ -225,6 +242,7 @@ export const ConfigSchema = Type.Object(
         operator: RolePolicy('operator'),
         user: RolePolicy('user'),
       }),
+      encryption: EncryptionSection,
     }),
     logging: Section('Logs (pino, JSON lines on stdout).', {
       level: OneOf(LOG_LEVELS, 'Lowest level written.'),

@@ -7,3 +7,4 @@ export { openStore, parseSqliteUrl, type OpenStoreOptions } from './open.js';
 export { watchWrites, WRITE_PROBE_STREAM, type WriteWatchHooks } from './write-watch.js';
 export { MemoryEventStore } from './memory/index.js';
 export { SqliteEventStore, openSqliteEventStore, type SqliteEventStoreOptions, type SqliteDurability } from './sqlite/index.js';
+export * from './encryption/index.js';

@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
+import { SENSITIVE_FIELDS } from '../../machines/index.js';
+import { encryptAtRest, newKeyEntry, openStore, parseKeyring } from '../../src/store/index.js';
 import { until } from '../pool/support.js';
 import { runCli, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { callApi as call, type RestReply } from '../support/rest.js';
@@ -83,7 +84,9 @@ describe.skipIf(!canMount)('store faults on a real disk', () => {
   it('SQLite on a disk that fills up: 503 store_unavailable, health fails, nothing acknowledged is lost, and it recovers', async () => {
     const disk = smallDisk('4m')!;
     const url = `sqlite:${join(disk, 'events.db')}`;
-    const server = await startServerProcess(['--store', url]);
+    // The key is given, so the test can read the (encrypted) message text back after the server stopped.
+    const keys = newKeyEntry('disk-test');
+    const server = await startServerProcess(['--store', url], { AICLI_ENCRYPTION_KEYS: keys });
     servers.push(server);
     const created = await call(server, 'POST', '/sessions', {});
     expect(created.status).toBe(201);
@@ -121,7 +124,8 @@ describe.skipIf(!canMount)('store faults on a real disk', () => {
     expect(await server.stop('SIGTERM')).toBe(0);
 
     // Everything acknowledged is in the file, exactly once.
-    const store = (await openStore(url))._unsafeUnwrap();
+    const keyring = parseKeyring(keys, 'test')._unsafeUnwrap();
+    const store = encryptAtRest((await openStore(url))._unsafeUnwrap(), { keyring, fields: SENSITIVE_FIELDS });
     const stored = (await store.readStream(`session-${id}`))._unsafeUnwrap().filter((event) => event.type === 'MessageAccepted').map((event) => (event.data as { text: string }).text);
     await store.close();
     expect(stored).toEqual(acked);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { newKeyEntry } from '../../src/store/index.js';
 import { callApi } from '../support/rest.js';
 import { startServerProcess } from '../support/server-process.js';
 
@@ -25,9 +26,12 @@ async function answers(url: string): Promise<unknown> {
   return { sessions, pool: { name, state, target, minSize, maxSize, autoScaling, thresholds, sessions: { total: pool.sessions.total, byState: pool.sessions.byState }, scaling, evictions, lastLeak }, recovery: { recoveries: breakers.recoveries, faultsByKind: breakers.faultsByKind, breakers: Object.keys(breakers.breakers ?? {}) }, poolSessions };
 }
 
+// Each server gets a data directory of its own: the store's key is given to all of them, as when a store moves.
+const KEYS = { AICLI_ENCRYPTION_KEYS: newKeyEntry('restart-test') };
+
 /** Runs a server over `file` with `args`, lets `during` use it, stops it with SIGTERM; resolves with its stdout. */
 async function withServer<T>(file: string, args: readonly string[], during: (url: string) => Promise<T>): Promise<{ stdout: string; result: T }> {
-  const server = await startServerProcess(['--store', `sqlite:${file}`, '--set', 'session_pool.min_size=0', ...args]);
+  const server = await startServerProcess(['--store', `sqlite:${file}`, '--set', 'session_pool.min_size=0', ...args], KEYS);
   try {
     const result = await during(server.url);
     return { stdout: server.stdout(), result };

@@ -7,10 +7,11 @@
  * A configured secret or key always wins: nothing is generated or read then.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import type { Config } from '../../config/index.js';
+import { writePrivateFileAtomically } from '../../instance/index.js';
 import { OPEN_IDENTITY } from './authenticator.js';
 import { newApiKey } from './api-key-material.js';
 
@@ -105,33 +106,8 @@ function readOrCreate<T>(path: string, warnings: string[], parse: Parse<T>, crea
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return refuse((error as Error).message);
     text = create();
-    const written = writeAtomically(path, text);
+    const written = writePrivateFileAtomically(path, text);
     if (written !== null) return refuse(written);
   }
   return parse(text).orElse(refuse);
-}
-
-/** Writes `text` to `path` through a 0600 temporary file, fsync and rename; the error message, or `null`. */
-function writeAtomically(path: string, text: string): string | null {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temporary, 'wx', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-    const dirFd = openSync(resolve(path, '..'), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-    return null;
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    return (error as Error).message;
-  }
 }

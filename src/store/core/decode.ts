@@ -27,7 +27,8 @@ export function decodeEvent(row: StoredEvent): RecordedEvent {
   };
 }
 
-function freezeJson(value: JsonValue): void {
+/** Deeply freezes a JSON value in place (for objects shared by many readers). */
+export function freezeJson(value: JsonValue): void {
   if (typeof value !== 'object' || value === null) return;
   Object.freeze(value);
   if (Array.isArray(value)) for (const item of value as readonly JsonValue[]) freezeJson(item);
