@@ -7,7 +7,7 @@ import fastJson from 'fast-json-stringify';
 import { AUDIT_ACTION, roleOf } from '../../../machines/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import { audited } from '../audit-entry.js';
-import { PERMISSION, type Identity } from '../auth/index.js';
+import { PERMISSION, permissionProblem, type Identity } from '../auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import type { HttpResponseSpec, Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
@@ -76,6 +76,14 @@ export function sessionParticipantRoutes(deps: ApiDeps): Route[] {
         const userId = context.params['userId'] ?? '';
         const found = await sessionFor(deps, identity, id, removalAction(identity, userId), true, context);
         if (found.isErr()) return found.error;
+        // The route is open to readers (anyone may leave); removing someone else takes what adding them takes.
+        if (identity.userId !== userId) {
+          const problem = permissionProblem(identity, PERMISSION.useSessions);
+          if (problem !== null) {
+            auth.denied?.(identity, problem, context);
+            return problem;
+          }
+        }
         const role = roleOf(found.value.context, userId);
         if (role === null) return apiError(API_ERROR_CODES.notFound, `${userId} is not a participant of session ${id}`);
         if (role === 'owner') return apiError(API_ERROR_CODES.conflict, `${userId} owns session ${id} and cannot be removed`);
