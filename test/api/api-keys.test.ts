@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/server/auth/index.js';
 import { startTestApi, type TestApi } from '../support/api-server.js';
+import { callWith, type AuthReply } from '../support/auth-api.js';
 import { WsClient } from '../ws/ws-client.js';
 
 const ADMIN_KEY = 'aik_test_admin_key_0123456789';
@@ -18,12 +19,7 @@ const AUTH = {
   ]),
 };
 
-async function call(api: TestApi, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-  const response = await fetch(`${api.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const call = (api: TestApi, key: string, method: string, path: string, body?: unknown): Promise<AuthReply> => callWith(api, method, path, { 'x-api-key': key }, body);
 
 describe('api keys over REST', () => {
   it('create, use, list, revoke: the revoked key is refused at once and its WebSocket is closed', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AUDIT_STREAM_PREFIX } from '../../machines/index.js';
 import { sha256Hex } from '../../src/server/auth/index.js';
 import { startTestApi, type TestApi } from '../support/api-server.js';
+import { callWith, type AuthReply } from '../support/auth-api.js';
 
 const ADMIN_KEY = 'aik_test_admin_key_0123456789';
 const OPERATOR_KEY = 'aik_test_operator_key_0123456789';
@@ -21,12 +22,8 @@ const AUTH = {
   ]),
 };
 
-async function call(api: TestApi, key: string, method: string, path: string, body?: unknown, requestId?: string): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(requestId === undefined ? {} : { 'x-request-id': requestId }) };
-  const response = await fetch(`${api.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const call = (api: TestApi, key: string, method: string, path: string, body?: unknown, requestId?: string): Promise<AuthReply> =>
+  callWith(api, method, path, { 'x-api-key': key, ...(requestId === undefined ? {} : { 'x-request-id': requestId }) }, body);
 
 /** Every audit event stored so far (after flushing the writer), oldest first. */
 async function stored(api: TestApi): Promise<any[]> {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api-server.js';
+import { callWith, type AuthReply } from '../support/auth-api.js';
 import { waitForState } from '../pool/support.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -21,12 +22,7 @@ const AUTH_ON = {
 const jwt = (sub: string, tenant: string, role: string, secret = SECRET): Promise<string> =>
   new SignJWT({ sub, tenant, role }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
 
-async function call(api: TestApi, method: string, path: string, credentials: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { ...credentials, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-  const response = await fetch(`${api.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const call = (api: TestApi, method: string, path: string, credentials: Record<string, string>, body?: unknown): Promise<AuthReply> => callWith(api, method, path, credentials, body);
 
 const bearer = async (sub: string, tenant: string, role: string): Promise<Record<string, string>> => ({ authorization: `Bearer ${await jwt(sub, tenant, role)}` });
 
