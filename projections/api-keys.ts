@@ -4,17 +4,11 @@
  * its digest stays indexed, so the authenticator can say it was revoked. Malformed events, a second key with a used
  * id or digest, and revocations of unknown or already revoked keys are skipped (counted), never thrown on.
  */
-import { API_KEY_EVENT, API_KEYS_STREAM } from '../machines/api-keys.events.js';
+import { API_KEY_EVENT, API_KEYS_STREAM, type ApiKeyCreatedData } from '../machines/api-keys.events.js';
 import { numberOf, own, recordOf, stringOf, type ProjectedEvent, type Projection } from './event.js';
 
-/** One key as the table holds it (never the key itself). */
-export interface ApiKeyRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly role: string;
-  readonly tenant: string;
-  readonly sha256: string;
-  readonly last4: string;
+/** One key as the table holds it (never the key itself): what `ApiKeyCreated` said of it, and its lifecycle. */
+export interface ApiKeyRecord extends Pick<ApiKeyCreatedData, 'id' | 'name' | 'role' | 'tenant' | 'sha256' | 'last4'> {
   readonly createdAt: number;
   readonly createdBy: string;
   readonly revokedAt: number | null;
