@@ -22,6 +22,7 @@ export const UNREADABLE_MARK = '$unreadable';
 
 /** Paths sealed in every event when present, whatever its type: the envelope's own names. */
 export const RESERVED_PATHS: readonly FieldPath[] = [[SEALED_FIELD], [UNREADABLE_MARK]];
+const RESERVED_SEALED: readonly FieldPath[] = [[SEALED_FIELD]];
 
 interface Envelope {
   readonly k: string;
@@ -72,7 +73,10 @@ export interface OpenFailure {
 
 /** The plaintext `data` of a sealed one; `recent` spares the decryption of what this process sealed lately. */
 export function openData(data: JsonObject, keyring: Keyring, event: EventIdentity, recent?: RecentSeals): Result<JsonObject, OpenFailure> {
-  const { [SEALED_FIELD]: raw, ...rest } = data;
+  const raw = data[SEALED_FIELD];
+  // Copied key by key: a rest pattern with a computed key (`{ [SEALED_FIELD]: raw, ...rest }`) goes through a slow
+  // runtime call in V8.
+  const rest = takeFields(data, RESERVED_SEALED)?.rest ?? data;
   if (!isEnvelope(raw)) return err(failure(rest, [], 'Malformed', null));
   const binding = boxBinding(event.stream, event.id, event.type);
   let plaintext = recent?.recall(raw.c, binding);
