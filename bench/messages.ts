@@ -20,17 +20,20 @@
  * Reports messages/s, appends/s and server CPU µs per message against the targets (≥10,000 messages/s, ≤100 µs).
  * Run with `npx tsx bench/messages.ts [seconds]`; `BENCH_MESSAGES_SESSIONS=64,256`, `BENCH_MESSAGES_VIA=bare,pool,ws`,
  * `BENCH_DURABILITY=full|normal` (unset: full, then the same again with normal in a child process), and `BENCH_PROFILE=<dir>` to write a V8 CPU profile of the server over each measured
- * window (`messages-<via>-<sessions>-<durability>.cpuprofile`).
+ * window (`messages-<via>-<sessions>-<durability>.cpuprofile`). After the 256-session WS figure (full durability) a
+ * separate 3 s profiled run prints where the server's CPU goes, component by component (`support/cpu-breakdown.ts`;
+ * `BENCH_BREAKDOWN=0` skips it).
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESSION_PERSISTED_NAME } from '../machines/index.js';
 import { CLIENT_FRAME, SERVER_FRAME } from '../src/server/ws/protocol.js';
 import type { SessionPool } from '../src/pool/index.js';
 import type { EventStore } from '../src/store/index.js';
+import { cpuBreakdown, formatBreakdown, type CpuProfile } from './support/cpu-breakdown.js';
 import { reportFigure } from './support/figures.js';
 import { Histogram } from './support/histogram.js';
 import { cpuBetween, descendantsCpu } from './support/proc-cpu.js';
@@ -62,6 +65,9 @@ const MULTIPLE_TARGET = 6;
 const TABLE_SESSIONS = 256;
 const PROFILE_DIR = process.env['BENCH_PROFILE'];
 if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
+/** Whether the WS figure is followed by the profile of where its CPU goes (`BENCH_BREAKDOWN=0` leaves it out). */
+const BREAKDOWN = process.env['BENCH_BREAKDOWN'] !== '0';
+const BREAKDOWN_SECONDS = 3;
 const MESSAGES_TARGET_PER_SECOND = 10_000;
 const CPU_TARGET_US = 100;
 /** Messages sent before the measured window, so the first turns (JIT, caches) do not count. */
@@ -111,7 +117,7 @@ async function measure(
     before = await sample();
     await new Promise((resolve) => setTimeout(resolve, endAt - performance.now()));
     after = await sample();
-    if (PROFILE_DIR !== undefined) await profile?.stop(join(PROFILE_DIR, `${profileName}.cpuprofile`));
+    await profile?.stop(join(PROFILE_DIR ?? tmpdir(), `${profileName}.cpuprofile`));
   })();
   const counting = (): boolean => {
     const now = performance.now();
@@ -217,7 +223,7 @@ interface WsRun {
 }
 
 /** `sessions` WebSocket client loops against a server process over `agent`, for `duration` seconds. */
-async function measureWebSocket(sessions: number, agent: BenchAgent, duration: number): Promise<WsRun> {
+async function measureWebSocket(sessions: number, agent: BenchAgent, duration: number, profilePath?: string): Promise<WsRun> {
   const server = await spawnBenchApi({ sessions, agent });
   const clients: BenchClient[] = [];
   const latency = new Histogram();
@@ -242,7 +248,7 @@ async function measureWebSocket(sessions: number, agent: BenchAgent, duration: n
         else agentsAfter = descendantsCpu(pid);
         return sample;
       },
-      PROFILE_DIR === undefined ? null : { start: () => server.profileStart(), stop: (path) => server.profileStop(path) },
+      PROFILE_DIR === undefined && profilePath === undefined ? null : { start: () => server.profileStart(), stop: (path) => server.profileStop(profilePath ?? path) },
       `messages-ws-${agent}-${sessions}-${BENCH_DURABILITY}`,
       async (index, counting) => {
         const client = clients[index] as BenchClient;
@@ -321,11 +327,30 @@ async function viaWebSocket(sessions: number): Promise<void> {
     `  ws CPU/message = ${multiple.toFixed(1)}× the raw uWS echo's ${echoPerMessage.toFixed(1)} µs in the same run (target ≤${MULTIPLE_TARGET}×: ${multiple <= MULTIPLE_TARGET ? 'PASS' : 'FAIL'})`,
   );
   if (sessions !== TABLE_SESSIONS || BENCH_DURABILITY !== 'full') return;
+  if (BREAKDOWN) await printBreakdown(sessions, perMessage);
   const rate = tally.messages / tally.elapsedSeconds;
   const echoRate = echo.messages / echo.elapsedSeconds;
   reportFigure({ id: 'ws.rate', value: rate, raw: echoRate, detail: `${tally.failures} failures; raw = uWS echo messages/s with as many client loops` });
   reportFigure({ id: 'ws.cpu', value: perMessage, raw: echoPerMessage });
   reportFigure({ id: 'ws.multiple', value: multiple, detail: `raw uWS echo ${echoPerMessage.toFixed(1)} µs/message in the same run` });
+}
+
+/**
+ * The profile of what is left: a separate, shorter run of the same WS workload with the server's V8 profiler on
+ * (the profiler's own cost stays out of the measured figure), printed as each component's share of the server's
+ * CPU and its part of the measured CPU per message.
+ */
+async function printBreakdown(sessions: number, perMessage: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'aicli-bench-profile-'));
+  try {
+    const path = join(dir, 'ws.cpuprofile');
+    await measureWebSocket(sessions, 'in-process', Math.min(seconds, BREAKDOWN_SECONDS), path);
+    const shares = cpuBreakdown(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile);
+    console.log(`  where the server CPU goes (ws, ${sessions} sessions; V8 profile of a separate ${Math.min(seconds, BREAKDOWN_SECONDS)}s run, main thread; µs scaled to the ${Math.round(perMessage)} µs measured above):`);
+    for (const line of formatBreakdown(shares, perMessage)) console.log(line);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The agent path: the same WebSocket loop with 20 sessions, in-process agent then fake claude child processes. */

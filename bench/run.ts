@@ -30,7 +30,7 @@ interface Benchmark {
 const BENCHMARKS: readonly Benchmark[] = [
   { name: 'event store (bench/store.ts)', file: 'store.ts', figure: /events\/s/ },
   { name: 'session pool (bench/pool.ts)', file: 'pool.ts', figure: /load average|pairs\/s|create→ready|KB\/session/ },
-  { name: 'messages end to end (bench/messages.ts)', file: 'messages.ts', figure: /load average|durability|messages\/s/ },
+  { name: 'messages end to end (bench/messages.ts)', file: 'messages.ts', figure: /load average|durability|messages\/s|where the server CPU goes|cpu share/ },
   { name: 'WebSocket (bench/ws.ts)', file: 'ws.ts', figure: /load average|ws round trip|fan-out|send→last|µs\/message|event-loop/ },
   { name: 'churn (bench/churn.ts)', file: 'churn.ts', figure: /load average|^churn / },
   { name: 'restart over a million events (bench/restart.ts)', file: 'restart.ts', figure: /load average before run 1|^restart over/ },
