@@ -57,8 +57,9 @@ const stateOf: Readonly<Record<StartMode, SessionStateValue>> = { start: 'provis
  * taken before forking existed.
  */
 export function firstConversation(sessionId: string, forkedFrom: ForkOrigin | null | undefined): AgentConversation {
-  if (forkedFrom?.claudeSessionId == null || forkedFrom.messageUuid === null) return { mode: 'new', sessionId };
-  return { mode: 'fork', sessionId, parentSessionId: forkedFrom.claudeSessionId, atMessageUuid: forkedFrom.messageUuid };
+  const parentSessionId = forkedFrom?.claudeSessionId ?? null;
+  const atMessageUuid = forkedFrom?.messageUuid ?? null;
+  return parentSessionId === null || atMessageUuid === null ? { mode: 'new', sessionId } : { mode: 'fork', sessionId, parentSessionId, atMessageUuid };
 }
 
 /** Builds the session effects over `deps`. */
