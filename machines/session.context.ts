@@ -13,6 +13,7 @@ import {
   type SessionTimerName,
   type TurnCompletedEvent,
 } from './session.events.js';
+import type { ForkOrigin } from './session.fork.js';
 import { DEFAULT_SESSION_LIMITS, type AgentOptions, type SessionInput, type SessionLimits } from './session.options.js';
 
 /** A user in the session and what they may do. */
@@ -107,6 +108,8 @@ export interface SessionContext {
   deadline: Deadline<SessionTimerName> | null;
   /** Why the session ended, once terminated. */
   endReason: string | null;
+  /** The session this one was forked from (its `SessionInput.forkedFrom`); `null` for one created afresh. */
+  forkedFrom: ForkOrigin | null;
 }
 
 const FAILURE_FIELD = {
@@ -165,6 +168,7 @@ export function initialSessionContext(input: SessionInput): SessionContext {
     lastActivityAt: input.at,
     deadline: deadlineAfter('startTimeout', input.at, limits.startTimeoutMs),
     endReason: null,
+    forkedFrom: input.forkedFrom ?? null,
   };
 }
 

@@ -95,6 +95,11 @@ export interface AgentOutputEvent {
   chunkType: string;
   /** The output itself, for clients; absent in tests that only model timing. */
   content?: AgentOutputContent;
+  /**
+   * The top-level `uuid` of an assistant line: its id in the CLI's transcript, what `--resume-session-at` takes when
+   * the session is forked (kept beside `content`, so message processors cannot drop it, and stored in clear).
+   */
+  messageUuid?: string;
 }
 
 /** The agent's result line for `turnId`; `costUsd` is this turn's cost, not a running total. */

@@ -3,6 +3,7 @@
  * the session's time and size limits, and the machine input that carries both. Values are trusted
  * here: the config module validates them first.
  */
+import type { ForkOrigin } from './session.fork.js';
 
 /** Claude Code permission modes. */
 export type PermissionMode = 'default' | 'acceptEdits' | 'bypassPermissions' | 'plan';
@@ -61,4 +62,6 @@ export interface SessionInput {
   limits?: Partial<SessionLimits>;
   /** Whether users of the tenant may join on their own (`share`); absent: only by invitation. */
   shareable?: boolean;
+  /** The session this one was forked from, at which revision, and the conversation its agent starts with. */
+  forkedFrom?: ForkOrigin;
 }

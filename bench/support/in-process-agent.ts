@@ -4,6 +4,7 @@
  * `assistant` event echoing the text and a successful `result`, ends a running turn with an error result on
  * `interrupt()`, and exits (requested) on `stop()`/`kill()` — the public behaviour of `AgentProcess`, without I/O.
  */
+import { randomUUID } from 'node:crypto';
 import { err, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
 import { EventHub } from '../../src/agent/event-hub.js';
 import {
@@ -96,7 +97,7 @@ export class InProcessAgent implements AgentHandle {
     if (!this.#running || turn === undefined || turn.aborted) return;
     this.#queue.shift();
     const { text } = turn;
-    const assistant: AssistantEvent = { kind: AGENT_EVENT.ASSISTANT, messageId: `msg_${this.pid}_${this.#turns}`, content: [{ type: 'text', text }], text };
+    const assistant: AssistantEvent = { kind: AGENT_EVENT.ASSISTANT, messageId: `msg_${this.pid}_${this.#turns}`, uuid: randomUUID(), content: [{ type: 'text', text }], text };
     this.#hub.emit(assistant);
     this.#costUsd += 0.001;
     this.#result({ subtype: 'success', isError: false, result: text, errors: [] });

@@ -71,6 +71,8 @@ export interface InitEvent {
 export interface AssistantEvent {
   readonly kind: typeof AGENT_EVENT.ASSISTANT;
   readonly messageId: string | undefined;
+  /** The line's top-level `uuid`: the transcript entry's id, what `--resume-session-at` takes (not `messageId`). */
+  readonly uuid: string | undefined;
   readonly content: readonly ContentBlock[];
   readonly text: string;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAgentArgs, buildAgentEnv } from './launch.js';
+import { buildAgentArgs, buildAgentEnv, validateLaunchOptions } from './launch.js';
 
 const dirs = { tenantId: 'acme', configDir: '/t/acme/config', workRoot: '/t/acme/work' };
 
@@ -12,6 +12,16 @@ describe('buildAgentArgs / buildAgentEnv', () => {
       '--debug', '--max-turns', '3',
     ]);
     expect(buildAgentArgs({ tenantId: 'acme', conversation: { mode: 'resume', sessionId: 'id-1' } }, [])).toContain('--resume');
+  });
+
+  it('forks with --resume <parent> --resume-session-at <uuid> --fork-session --session-id <new id>', () => {
+    const parent = '11111111-1111-4111-8111-111111111111';
+    const at = '22222222-2222-4222-8222-222222222222';
+    const child = '33333333-3333-4333-8333-333333333333';
+    const options = { tenantId: 'acme', conversation: { mode: 'fork', sessionId: child, parentSessionId: parent, atMessageUuid: at } } as const;
+    expect(buildAgentArgs(options, []).slice(5)).toEqual(['--verbose', '--resume', parent, '--resume-session-at', at, '--fork-session', '--session-id', child]);
+    expect(validateLaunchOptions(options).isOk()).toBe(true);
+    expect(validateLaunchOptions({ ...options, conversation: { ...options.conversation, atMessageUuid: 'msg_01abc' } })._unsafeUnwrapErr()).toMatchObject({ kind: 'InvalidLaunchOptions' });
   });
 
   it("gives the tenant's dirs precedence over inherited and requested environment", () => {

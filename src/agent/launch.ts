@@ -10,8 +10,16 @@ import type { TenantDirs } from './tenant.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A new conversation with the id we choose, or an existing one brought back. */
-export type AgentConversation = { readonly mode: 'new'; readonly sessionId: string } | { readonly mode: 'resume'; readonly sessionId: string };
+/**
+ * A new conversation with the id we choose, an existing one brought back, or (`fork`) a new conversation under
+ * `sessionId` that starts with conversation `parentSessionId` up to and including its message `atMessageUuid`
+ * (`--resume <parent> --resume-session-at <uuid> --fork-session --session-id <id>`; the parent's transcript is
+ * left as it was).
+ */
+export type AgentConversation =
+  | { readonly mode: 'new'; readonly sessionId: string }
+  | { readonly mode: 'resume'; readonly sessionId: string }
+  | { readonly mode: 'fork'; readonly sessionId: string; readonly parentSessionId: string; readonly atMessageUuid: string };
 
 /** How to start one session's agent process. */
 export interface AgentLaunchOptions {
@@ -33,8 +41,15 @@ export interface AgentLaunchOptions {
 
 /** Checks the options that the CLI would reject late or unclearly. */
 export function validateLaunchOptions(options: AgentLaunchOptions): Result<AgentLaunchOptions, AgentError> {
-  if (!UUID.test(options.conversation.sessionId)) {
-    return err({ kind: 'InvalidLaunchOptions', reason: `session id "${options.conversation.sessionId}" is not a UUID` });
+  const { conversation } = options;
+  if (!UUID.test(conversation.sessionId)) {
+    return err({ kind: 'InvalidLaunchOptions', reason: `session id "${conversation.sessionId}" is not a UUID` });
+  }
+  if (conversation.mode === 'fork' && !UUID.test(conversation.parentSessionId)) {
+    return err({ kind: 'InvalidLaunchOptions', reason: `parent session id "${conversation.parentSessionId}" is not a UUID` });
+  }
+  if (conversation.mode === 'fork' && !UUID.test(conversation.atMessageUuid)) {
+    return err({ kind: 'InvalidLaunchOptions', reason: `message uuid "${conversation.atMessageUuid}" is not a UUID` });
   }
   return ok(options);
 }
@@ -49,8 +64,7 @@ export function buildAgentArgs(options: AgentLaunchOptions, configArgs: readonly
     CLI_FLAG.OUTPUT_FORMAT,
     CLI_FLAG.STREAM_JSON,
     CLI_FLAG.VERBOSE,
-    conversation.mode === 'new' ? CLI_FLAG.SESSION_ID : CLI_FLAG.RESUME,
-    conversation.sessionId,
+    ...conversationArgs(conversation),
   ];
   const optional: Array<[string, string | undefined]> = [
     [CLI_FLAG.MODEL, options.model],
@@ -62,6 +76,26 @@ export function buildAgentArgs(options: AgentLaunchOptions, configArgs: readonly
   for (const [flag, value] of optional) if (value !== undefined) args.push(flag, value);
   if (options.includePartialMessages === true) args.push(CLI_FLAG.INCLUDE_PARTIAL_MESSAGES);
   return [...args, ...configArgs, ...(options.extraArgs ?? [])];
+}
+
+/** The flags that name the conversation. */
+function conversationArgs(conversation: AgentConversation): string[] {
+  switch (conversation.mode) {
+    case 'new':
+      return [CLI_FLAG.SESSION_ID, conversation.sessionId];
+    case 'resume':
+      return [CLI_FLAG.RESUME, conversation.sessionId];
+    case 'fork':
+      return [
+        CLI_FLAG.RESUME,
+        conversation.parentSessionId,
+        CLI_FLAG.RESUME_SESSION_AT,
+        conversation.atMessageUuid,
+        CLI_FLAG.FORK_SESSION,
+        CLI_FLAG.SESSION_ID,
+        conversation.sessionId,
+      ];
+  }
 }
 
 /** The environment: `baseEnv`, then `options.env`, then the tenant's `HOME` and `CLAUDE_CONFIG_DIR`. */

@@ -29,6 +29,9 @@ describe('parseLine', () => {
     expect(parseLine('{"type":"assistant","message":{"id":"m1","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"ls"}},{"type":"text","text":"b"},{"type":"redacted_thinking"}]}}')).toMatchObject({
       kind: AGENT_EVENT.ASSISTANT, messageId: 'm1', text: 'ab', content: [{ type: 'text' }, { type: 'tool_use', name: 'Bash', input: { command: 'ls' } }, { type: 'text' }, { type: 'other', blockType: 'redacted_thinking' }],
     });
+    // --resume-session-at takes the line's top-level uuid, not message.id.
+    expect(parseLine('{"type":"assistant","message":{"id":"msg_1","content":[]},"uuid":"0b6c3a52-5d1e-4f61-9f41-0c1e6d2a7b33"}')).toMatchObject({ messageId: 'msg_1', uuid: '0b6c3a52-5d1e-4f61-9f41-0c1e6d2a7b33' });
+    expect(parseLine('{"type":"assistant","message":{"id":"msg_1","content":[]}}')).toMatchObject({ uuid: undefined });
     expect(parseLine('{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"ok","is_error":true}]}}')).toMatchObject({
       kind: AGENT_EVENT.USER, content: [{ type: 'tool_result', toolUseId: 't1', content: 'ok', isError: true }],
     });

@@ -37,7 +37,7 @@ function parseObject(type: string, obj: JsonObject): LineEvent {
       const message = asObject(obj['message']);
       const content = contentBlocks(message?.['content']);
       const text = content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-      return { kind: AGENT_EVENT.ASSISTANT, messageId: str(message, 'id'), content, text };
+      return { kind: AGENT_EVENT.ASSISTANT, messageId: str(message, 'id'), uuid: str(obj, 'uuid'), content, text };
     }
     case LINE_TYPE.USER:
       return { kind: AGENT_EVENT.USER, content: contentBlocks(asObject(obj['message'])?.['content']) };

@@ -48,6 +48,8 @@ export const CLI_FLAG = {
   VERBOSE: '--verbose',
   SESSION_ID: '--session-id',
   RESUME: '--resume',
+  RESUME_SESSION_AT: '--resume-session-at',
+  FORK_SESSION: '--fork-session',
   MODEL: '--model',
   PERMISSION_MODE: '--permission-mode',
   ALLOWED_TOOLS: '--allowedTools',

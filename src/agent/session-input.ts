@@ -1,7 +1,8 @@
 /**
  * Translating agent events into the session machine's input events (`machines/session.events.ts`):
  * `spawned` → `AGENT_SPAWNED`, `ready` → `AGENT_READY`, output lines of a turn → `AGENT_OUTPUT`,
- * `result` → `TURN_COMPLETED` (per-turn cost from the CLI's running total), `fault` → `AGENT_FAULT`.
+ * `result` → `TURN_COMPLETED` (per-turn cost from the CLI's running total), `fault` → `AGENT_FAULT`. An assistant line's
+ * output keeps the line's `uuid` as `messageUuid` (where a fork of the session can start, see `machines/session.fork.ts`).
  * Events the machine has no use for map to nothing, and so do partial-message events without text: they carry only
  * their type, and the complete assistant message follows them.
  */
@@ -39,8 +40,12 @@ export class SessionInputMapper {
       case AGENT_EVENT.STREAM_EVENT:
         if (event.textDelta === undefined || event.textDelta === '') return undefined;
         return turnId === undefined ? undefined : { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: event.kind, content: outputContent(event) };
-      case AGENT_EVENT.INIT:
       case AGENT_EVENT.ASSISTANT:
+        if (turnId === undefined) return undefined;
+        return event.uuid === undefined
+          ? { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: event.kind, content: outputContent(event) }
+          : { type: SESSION_EVENT.AGENT_OUTPUT, at, turnId, chunkType: event.kind, content: outputContent(event), messageUuid: event.uuid };
+      case AGENT_EVENT.INIT:
       case AGENT_EVENT.USER:
       case AGENT_EVENT.API_RETRY:
       case AGENT_EVENT.SYSTEM:

@@ -66,7 +66,7 @@ export function spawnAgent(config: AgentRunnerConfig, options: AgentLaunchOption
     return okAsync(
       new AgentProcess(child, pid, {
         sessionId,
-        resuming: options.conversation.mode === 'resume',
+        resuming: options.conversation.mode !== 'new',
         timeouts: config.agent,
         limits: { ...DEFAULT_AGENT_LIMITS, ...config.limits },
         onExit: (exitedPid) => void config.registry?.remove(exitedPid),

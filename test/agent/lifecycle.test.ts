@@ -56,6 +56,47 @@ describe('agent runner: lifecycle, resume, isolation and orphans', () => {
     });
   });
 
+  it('forks with --fork-session at an assistant message uuid: the fork has the history up to it, the parent keeps all of it', async () => {
+    const runner = runnerConfig(root());
+    const parent = newConversation('acme', { workdir: 'project-f' });
+    const first = await start(runner, parent);
+    const seen = collect(first);
+    const uuids: string[] = [];
+    for (const text of ['one', 'two', 'three']) {
+      first.send(text);
+      uuids.push((await seen.next('assistant', (event) => event.text === `echo: ${text}`)).uuid ?? '');
+      await seen.next('result');
+    }
+    await first.stop();
+    const parentId = parent.conversation.sessionId;
+    const fork = newConversation('acme', { workdir: 'project-f' });
+    const forked = await start(runner, { ...fork, conversation: { mode: 'fork', sessionId: fork.conversation.sessionId, parentSessionId: parentId, atMessageUuid: uuids[1]! } });
+    const inFork = collect(forked);
+    forked.send('::history');
+    expect((await inFork.next('init')).sessionId).toBe(fork.conversation.sessionId);
+    expect((await inFork.next('result')).result).toBe('history: one | two | ::history');
+    await forked.stop();
+
+    const resumed = await start(runner, { ...parent, conversation: { mode: 'resume', sessionId: parentId } });
+    const inParent = collect(resumed);
+    resumed.send('::history');
+    expect((await inParent.next('result')).result).toBe('history: one | two | three | ::history');
+  });
+
+  it('forking at a message the conversation does not have is a typed ResumeFailed error with the CLI error', async () => {
+    const runner = runnerConfig(root());
+    const parent = newConversation();
+    const first = await start(runner, parent);
+    const seen = collect(first);
+    first.send('one');
+    await seen.next('result');
+    await first.stop();
+    const fork = newConversation();
+    const unknown = '0b6c3a52-5d1e-4f61-9f41-0c1e6d2a7b33';
+    const result = await startAgent(runner, { ...fork, conversation: { mode: 'fork', sessionId: fork.conversation.sessionId, parentSessionId: parent.conversation.sessionId, atMessageUuid: unknown } });
+    expect(result._unsafeUnwrapErr()).toEqual({ kind: 'ResumeFailed', sessionId: fork.conversation.sessionId, errors: [`No message found with message.uuid of: ${unknown}`] });
+  });
+
   it('escalates SIGTERM to SIGKILL after kill_grace for a process that ignores both stdin end and SIGTERM', async () => {
     const runner = runnerConfig(root(), { kill_grace: 150 });
     const agent = await start(runner, newConversation('acme', { env: { FAKE_CLAUDE_FAULT: 'ignore-sigterm,ignore-stdin-end' } }));

@@ -2,9 +2,12 @@
  * Contract test against the real Claude Code CLI (devDependency `@anthropic-ai/claude-code`), kept on
  * loopback: an invalid API key and `ANTHROPIC_BASE_URL` pointing at a local server that answers 529, so
  * the CLI starts, prints its init line and retries (`system/api_retry`) without ever reaching a network.
- * Also checks that the fake claude prints lines with the same keys as the real one.
+ * Also checks that the pinned CLI takes the flags a fork starts with (`--resume-session-at`, `--fork-session`), and
+ * that the fake claude prints lines with the same keys as the real one.
  */
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupMembers, readCmdline, startAgent, type AgentRunnerConfig, type AgentLaunchOptions } from '../../src/agent/index.js';
@@ -108,9 +111,44 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
     expect(real.result_resume_unknown).toBeDefined();
   }, 20_000);
 
+  /** Forking `parentId` at a message uuid it does not have: the CLI knows both flags and answers as for an unknown message. */
+  async function forkAtUnknown(command: string, parentId: string): Promise<void> {
+    const fork = options();
+    const unknown = randomUUID();
+    const conversation = { mode: 'fork', sessionId: fork.conversation.sessionId, parentSessionId: parentId, atMessageUuid: unknown } as const;
+    const result = await startAgent(runner(command, {}), { ...fork, conversation });
+    expect(result._unsafeUnwrapErr()).toEqual({ kind: 'ResumeFailed', sessionId: fork.conversation.sessionId, errors: [`No message found with message.uuid of: ${unknown}`] });
+  }
+
+  it('accepts --resume-session-at and --fork-session: a fork at a message of the transcript starts under our id, the parent\'s transcript untouched', async () => {
+    expect(realSessionId).toBeDefined();
+    await forkAtUnknown(REAL_CLAUDE, realSessionId!);
+    const transcript = findFile(temp.root, `${realSessionId!}.jsonl`);
+    expect(transcript).toBeDefined();
+    const before = readFileSync(transcript!, 'utf8');
+    // The last message of the conversation (the turns were interrupted: a user line), by its top-level uuid.
+    const messages = before.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type?: string; uuid?: string }).filter((entry) => (entry.type === 'user' || entry.type === 'assistant') && typeof entry.uuid === 'string');
+    const at = messages.at(-1)!.uuid!;
+    const fork = options();
+    const conversation = { mode: 'fork', sessionId: fork.conversation.sessionId, parentSessionId: realSessionId!, atMessageUuid: at } as const;
+    const agent = (await startAgent(runner(REAL_CLAUDE, {}), { ...fork, conversation }))._unsafeUnwrap();
+    pgids.push(agent.pid);
+    expect(readCmdline(agent.pid)).toEqual(expect.arrayContaining(['--resume', realSessionId!, '--resume-session-at', at, '--fork-session', '--session-id', fork.conversation.sessionId]));
+    const { next } = collect(agent);
+    expect(agent.send('forked').isOk()).toBe(true);
+    expect((await next('init', undefined, 15_000)).sessionId).toBe(fork.conversation.sessionId);
+    await next('api_retry', undefined, 15_000);
+    agent.interrupt();
+    await next('result', undefined, 10_000);
+    await agent.stop();
+    expect(readFileSync(transcript!, 'utf8')).toBe(before);
+    expect(findFile(temp.root, `${fork.conversation.sessionId}.jsonl`)).toBeDefined();
+  }, 40_000);
+
   it('the fake claude prints the same line shapes (same keys) as the real one', async () => {
     await conversation(FAKE_CLAUDE, fake, 'hello ::api-retry 2 ::slow 200', 'kill');
     await resumeUnknown(FAKE_CLAUDE, fake);
+    await forkAtUnknown(FAKE_CLAUDE, await conversation(FAKE_CLAUDE, {}, 'hello ::api-retry 1 ::slow 200', 'stop'));
     for (const shape of ['init', 'api_retry', 'result_interrupted', 'result_resume_unknown'] as const) {
       expect(real[shape], `real ${shape}`).toBeDefined();
       expect(keys(fake[shape]), shape).toEqual(keys(real[shape]));
@@ -133,6 +171,19 @@ function record(shapes: Shapes, line: string): void {
     : parsed['type'] === 'result' ? 'result_interrupted'
     : undefined;
   if (name !== undefined && shapes[name] === undefined) shapes[name] = parsed;
+}
+
+/** The path of the first file named `name` under `dir`, depth first. */
+function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return path;
+    if (entry.isDirectory()) {
+      const found = findFile(path, name);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function keys(value: unknown): string[] {

@@ -35,16 +35,18 @@ const sees = ({ role, relation }: Caller): boolean =>
 const takesPart = ({ relation }: Caller): boolean => ['owner', 'editor', 'viewer'].includes(relation);
 
 /** Session actions: the permission the server role must hold first (403 whatever the session), then what the session role allows. */
-type Action = 'read' | 'send' | 'interrupt' | 'terminate' | 'manage' | 'remove' | 'leave';
+type Action = 'read' | 'send' | 'interrupt' | 'terminate' | 'manage' | 'remove' | 'leave' | 'fork';
 function sessionRule(caller: Caller, action: Action): 'ok' | 403 | 404 | 409 {
   const { role, relation } = caller;
-  const needsUse = action === 'send' || action === 'interrupt' || action === 'terminate' || action === 'manage';
+  const needsUse = action === 'send' || action === 'interrupt' || action === 'terminate' || action === 'manage' || action === 'fork';
   if (needsUse && role === 'viewer') return 403;
   if (!sees(caller)) return 404;
   // Removing someone else: the route is open to readers (anyone may leave), so the role is judged once the session is seen.
   if (action === 'remove' && role === 'viewer') return 403;
   switch (action) {
     case 'read':
+    // Forking takes creating sessions (above) and reading this one: any participant, an operator of its tenant, an admin.
+    case 'fork':
       return 'ok';
     case 'send':
       return relation === 'owner' || relation === 'editor' ? 'ok' : 403;
@@ -110,6 +112,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/v1/sessions/{id}': { kind: 'session', action: 'read', path: (id) => `/sessions/${id}`, ok: 200, step: 0 },
   'GET /api/v1/sessions/{id}/events': { kind: 'session', action: 'read', path: (id) => `/sessions/${id}/events`, ok: 200, step: 0 },
   'GET /api/v1/sessions/{id}/state': { kind: 'session', action: 'read', path: (id) => `/sessions/${id}/state`, ok: 200, step: 0 },
+  'POST /api/v1/sessions/{id}/fork': { kind: 'session', action: 'fork', path: (id) => `/sessions/${id}/fork`, body: { atRevision: 0 }, ok: 201, step: 0 },
   'POST /api/v1/sessions/{id}/messages': { kind: 'session', action: 'send', path: (id) => `/sessions/${id}/messages`, body: { text: 'hi' }, ok: 202, step: 1 },
   'POST /api/v1/sessions/{id}/interrupt': { kind: 'session', action: 'interrupt', path: (id) => `/sessions/${id}/interrupt`, ok: 202, step: 2 },
   // zed, a viewer from the start, becomes an editor, then is removed.
@@ -174,8 +177,8 @@ const answerOf = (frame: Frame): string => (frame.type === 'error' ? `error:${St
 
 describe('authorisation matrix', () => {
   it('answers every route and WebSocket action as the rules say, for every role and relation', async () => {
-    // Room for every caller's two sessions; no rate limit (the matrix is one burst from one address).
-    const api = await startTestApi({ ...AUTH_ON, 'session_pool.max_size': 80, 'security.rate_limits.enabled': false });
+    // Room for every caller's two sessions and their forks; no rate limit (the matrix is one burst from one address).
+    const api = await startTestApi({ ...AUTH_ON, 'session_pool.max_size': 100, 'security.rate_limits.enabled': false });
     const documented = Object.entries((await callWith(api, 'GET', '/openapi.json', {})).body.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();

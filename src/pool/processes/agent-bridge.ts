@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
-import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type SessionEvent, type SessionStateValue } from '../../../machines/index.js';
+import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type ForkOrigin, type SessionEvent, type SessionStateValue } from '../../../machines/index.js';
 import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../../agent/index.js';
 import type { Clock, RuntimeError, SessionEffects } from '../../runtime/index.js';
 import type { ApiTurnBreaker } from '../resilience/api-breaker.js';
@@ -50,6 +50,17 @@ const ignore = (): void => undefined;
 
 /** The state a session waits in for a process started in each mode (after `AGENT_SPAWNED` for a first start). */
 const stateOf: Readonly<Record<StartMode, SessionStateValue>> = { start: 'provisioning', resume: 'resuming', recover: 'recovering' };
+
+/**
+ * The conversation a session's agent starts with under `sessionId` when it has none of its own yet: a fork of its
+ * parent's conversation at the fork point (`--fork-session`), or a new one. `forkedFrom` is absent in snapshots
+ * taken before forking existed.
+ */
+export function firstConversation(sessionId: string, forkedFrom: ForkOrigin | null | undefined): AgentConversation {
+  const parentSessionId = forkedFrom?.claudeSessionId ?? null;
+  const atMessageUuid = forkedFrom?.messageUuid ?? null;
+  return parentSessionId === null || atMessageUuid === null ? { mode: 'new', sessionId } : { mode: 'fork', sessionId, parentSessionId, atMessageUuid };
+}
 
 /** Builds the session effects over `deps`. */
 export function createSessionEffects(deps: BridgeDeps): SessionEffects {
@@ -168,7 +179,8 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       return;
     }
     givenUp.delete(sessionId);
-    void deps.supply.obtain(tenant, options, conversation, mode === 'start').match(
+    // A warm process already runs a conversation of its own: only a new one can take it.
+    void deps.supply.obtain(tenant, options, conversation, mode === 'start' && conversation.mode === 'new').match(
       (supplied) => {
         const entry = index.get(sessionId);
         const wanted: readonly SessionStateValue[] = mode === 'recover' ? ['recovering'] : mode === 'resume' ? ['resuming'] : ['provisioning', 'starting'];
@@ -222,7 +234,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     spawnAgent: ({ sessionId, options }, context) => {
       const entry = index.get(sessionId);
       if (entry !== undefined) optionsByEntry.set(entry, options);
-      startFor(sessionId, context.snapshot.context.tenant, options, { mode: 'new', sessionId }, 'start');
+      startFor(sessionId, context.snapshot.context.tenant, options, firstConversation(sessionId, context.snapshot.context.forkedFrom), 'start');
     },
     resumeAgent: ({ sessionId, claudeSessionId, options }, context) => {
       const entry = index.get(sessionId);
@@ -231,7 +243,8 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       // Claude Code writes a transcript only once a turn arrives: a conversation that never completed one has
       // nothing to `--resume`, so it starts afresh (its aborted first turn, if any, was stored as `TurnAborted`).
       const resumable = claudeSessionId !== null && context.snapshot.context.usage.turns > 0;
-      const conversation: AgentConversation = resumable ? { mode: 'resume', sessionId: claudeSessionId } : { mode: 'new', sessionId: randomUUID() };
+      // A fork that has not completed a turn of its own has no transcript yet either: it forks again.
+      const conversation: AgentConversation = resumable ? { mode: 'resume', sessionId: claudeSessionId } : firstConversation(randomUUID(), context.snapshot.context.forkedFrom);
       startFor(sessionId, context.snapshot.context.tenant, options, conversation, mode);
     },
     sendToAgent: ({ sessionId, turnId, text }) => {

@@ -61,7 +61,8 @@ export class SessionLeases {
       .andThen((accepted) => {
         const profile = profileKey(accepted.tenant, accepted.options);
         this.deps.demand.record(accepted.tenant, accepted.options, clock.now());
-        const warm = this.deps.warm.has(profile);
+        // A fork that continues a conversation starts its own process (see `firstConversation`).
+        const warm = this.deps.warm.has(profile) && (accepted.forkedFrom?.messageUuid ?? null) === null;
         const { slots } = this.deps;
         if (!warm && slots.free === 0 && !this.deps.capacity.canMakeRoom()) {
           return errAsync<SessionLease, PoolError>({ kind: POOL_ERROR_KIND.PoolExhausted, live: slots.used, cap: slots.cap });
@@ -73,7 +74,7 @@ export class SessionLeases {
         const entry: SessionEntry = { sessionId, tenant: accepted.tenant, owner: accepted.userId, profile, state: 'provisioning', lastActiveAt: at, sharing, leases: 0, agent: null };
         if (index.get(sessionId) !== undefined) return errAsync<SessionLease, PoolError>({ kind: POOL_ERROR_KIND.InvalidRequest, reason: `session ${sessionId} exists` });
         index.add(entry);
-        const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits }, ...(shareable ? { shareable } : {}) };
+        const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits }, ...(shareable ? { shareable } : {}), ...(accepted.forkedFrom === undefined ? {} : { forkedFrom: accepted.forkedFrom }) };
         return this.deps.repository
           .create(input)
           .mapErr((error) => {

@@ -3,7 +3,7 @@
  * hands one to a user. Plain readonly data; {@link sessionRequestProblem} checks the shape of a request that a
  * handler returned, since handlers are third-party code and TypeScript types do not survive `any`.
  */
-import { isSafeSegment, type AgentOptions, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
+import { isSafeSegment, type AgentOptions, type ForkOrigin, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
 
 /** A request for a session, as pool handlers see and may rewrite it. */
 export interface SessionRequest {
@@ -14,6 +14,8 @@ export interface SessionRequest {
   readonly metadata: Readonly<Record<string, string>>;
   /** Whether other users of the tenant may join the new session on their own (`share`); absent: by invitation only. */
   readonly shareable?: boolean;
+  /** The session and revision this one is forked from, and the conversation its agent starts with; absent: a new one. */
+  readonly forkedFrom?: ForkOrigin;
 }
 
 /** A session handed to a user: from the warm pool, freshly started (`cold`), or one the user already held. */
@@ -65,6 +67,19 @@ function limitsProblem(limits: unknown): string | null {
   return null;
 }
 
+function forkedFromProblem(origin: unknown): string | null {
+  if (!isRecord(origin)) return 'forkedFrom must be an object';
+  if (!isNonEmptyString(origin['sessionId'])) return 'forkedFrom.sessionId must be a non-empty string';
+  const revision = origin['revision'];
+  if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) return 'forkedFrom.revision must be a non-negative integer';
+  const claude = origin['claudeSessionId'];
+  const message = origin['messageUuid'];
+  if (!isStringOrNull(claude) || !isStringOrNull(message) || (claude === null) !== (message === null)) {
+    return 'forkedFrom.claudeSessionId and forkedFrom.messageUuid must be both strings or both null';
+  }
+  return null;
+}
+
 /**
  * Why `value` is not a valid {@link SessionRequest}, or `null` when it is. The tenant must stay a safe path
  * segment (it is joined to directory roots, see `tenantDirs`); metadata values must be strings.
@@ -76,6 +91,10 @@ export function sessionRequestProblem(value: unknown): string | null {
   const problem = optionsProblem(value['options']) ?? limitsProblem(value['limits']);
   if (problem !== null) return problem;
   if (value['shareable'] !== undefined && typeof value['shareable'] !== 'boolean') return 'shareable must be a boolean';
+  if (value['forkedFrom'] !== undefined) {
+    const problem = forkedFromProblem(value['forkedFrom']);
+    if (problem !== null) return problem;
+  }
   const metadata = value['metadata'];
   if (!isRecord(metadata) || !Object.values(metadata).every((entry) => typeof entry === 'string')) return 'metadata must be an object of strings';
   return null;

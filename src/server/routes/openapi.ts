@@ -26,6 +26,7 @@ const ERROR_DESCRIPTION: Readonly<Record<number, string>> = {
   413: 'Body larger than `server.max_body_size`',
   414: 'URL (path and query) over 4 KiB',
   415: 'Body not `application/json`, or without a `content-type`',
+  422: 'A revision beyond the head of the session\'s stream (`revision_out_of_range`; `details.last` is the head)',
   429: 'Over capacity (`too_many_requests`) or over a rate limit (`rate_limited`); `Retry-After` says when to come back',
   500: 'A bug; details are logged, not sent',
   503: 'Shutting down or a dependency is unavailable; `Retry-After` when waiting helps',

@@ -52,6 +52,23 @@ export const CreateSessionBody = Type.Object(
   Closed,
 );
 
+/**
+ * `POST /sessions/:id/fork`: the revision to fork at, and the options that differ from the parent's (the working
+ * directory cannot: the parent's conversation is kept per working directory).
+ */
+export const ForkSessionBody = Type.Object(
+  {
+    atRevision: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Revision of the parent\'s stream: the fork remembers the conversation up to the last assistant message at or before it.' }),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Claude model (`--model`); default: the parent\'s.' })),
+    permissionMode: Type.Optional(OneOf(PERMISSION_MODES, 'Claude Code permission mode; default: the parent\'s.')),
+    allowedTools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 100, description: 'Default: the parent\'s.' })),
+    systemPrompt: Type.Optional(Type.String({ maxLength: 100_000, description: 'Appended to the system prompt; default: the parent\'s.' })),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1000 }), { maxProperties: 50, propertyNames: { maxLength: 100 } })),
+    shareable: Type.Optional(Type.Boolean({ description: 'Let other users of the tenant join the fork on their own; default false.' })),
+  },
+  Closed,
+);
+
 /** `POST /sessions/:id/messages`. */
 export const SendMessageBody = Type.Object(
   {
@@ -120,6 +137,7 @@ export const SessionView = Type.Object({
     consecutive: Type.Integer(),
   }),
   claudeSessionId: Nullable(Type.String()),
+  forkedFrom: Nullable(Type.Object({ sessionId: Type.String(), revision: Type.Integer() }, { description: 'The session this one was forked from, and the revision it was forked at.' })),
   endReason: Nullable(Type.String()),
   createdAt: Type.Number({ description: 'Epoch milliseconds.' }),
   lastActivityAt: Type.Number({ description: 'Epoch milliseconds.' }),
@@ -172,6 +190,7 @@ export const ErrorBody = Type.Object({
 
 /** Static types of the schemas above. */
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
+export type ForkSessionBody = Static<typeof ForkSessionBody>;
 export type SendMessageBody = Static<typeof SendMessageBody>;
 export type AddParticipantBody = Static<typeof AddParticipantBody>;
 export type EventsQuery = Static<typeof EventsQuery>;

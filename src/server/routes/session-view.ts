@@ -37,6 +37,8 @@ export function sessionView(session: ViewableSession, revision: bigint): Session
     lastFault: fault === null ? null : { kind: fault.kind, at: fault.at, exitCode: fault.exitCode, detail: fault.detail },
     failures: { ...context.failures },
     claudeSessionId: context.claudeSessionId,
+    // Absent in snapshots taken before forking existed.
+    forkedFrom: context.forkedFrom == null ? null : { sessionId: context.forkedFrom.sessionId, revision: context.forkedFrom.revision },
     endReason: context.endReason,
     createdAt: context.createdAt,
     lastActivityAt: context.lastActivityAt,
