@@ -33,6 +33,7 @@ import { describeStoreOpenFailure, openConfiguredStore, reportUnreadableEvents, 
 import { loadStoreKeyring, type LoadedKeyring } from './store-keyring.js';
 import { formatKeyringInvalid } from '../store/index.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
+import { startConfiguredWebhooks } from './webhooks-from-config.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
 export interface ServeIo {
@@ -158,11 +159,24 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections }, health);
   const server = api.http;
 
+  // Off the path of every append and ack: the dispatcher follows the store on its own subscription.
+  const webhooks = await startConfiguredWebhooks(config, store, io.env, api.metrics, logger);
+  if (webhooks.isErr()) {
+    const { kind, problems } = webhooks.error;
+    for (const problem of problems) logger.fatal(kind === 'config' ? `invalid configuration: ${problem}` : problem);
+    api.ws.close();
+    await projections.close();
+    await pool.close();
+    await store.close();
+    return kind === 'config' ? EXIT_CODES.config : EXIT_CODES.failure;
+  }
+
   const listening = await server.listen();
   if (listening.isErr()) {
     const { host, port, reason } = listening.error;
     logger.fatal({ host, port }, `cannot listen on ${host}:${port}: ${reason} (server.port / --port)`);
     api.ws.close();
+    await webhooks.value?.close();
     await projections.close();
     await pool.close();
     await store.close();
@@ -191,6 +205,8 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   // Closed after the server has drained, so every request that was accepted could still append: the pool
   // hibernates every session with a process and stops every agent process, then the store closes.
   await audit.close();
+  // Attempts in flight are aborted and stay pending in their streams: the next start resumes them.
+  await webhooks.value?.close();
   await projections.close();
   await pool.close();
   await store.close();
