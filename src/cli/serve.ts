@@ -34,6 +34,7 @@ import { loadStoreKeyring, type LoadedKeyring } from './store-keyring.js';
 import { formatKeyringInvalid } from '../store/index.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
 import { startConfiguredWebhooks } from './webhooks-from-config.js';
+import { webhookSettings, type WebhookSettings } from '../webhooks/index.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
 export interface ServeIo {
@@ -85,7 +86,13 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
       return EXIT_CODES.config;
     }
     for (const warning of keys.value.warnings) logger.warn(warning);
-    return await serveLocked(config, generated.value, keys.value, io, options, logger);
+    // Before the store opens: a webhook secret_env that is unset is a configuration error.
+    const hooks = webhookSettings(config, io.env);
+    if (hooks.isErr()) {
+      for (const problem of hooks.error) logger.fatal(`invalid configuration: ${problem}`);
+      return EXIT_CODES.config;
+    }
+    return await serveLocked(config, generated.value, keys.value, hooks.value, io, options, logger);
   } finally {
     locked.value.release();
   }
@@ -99,7 +106,7 @@ function logKeyring(logger: Logger, config: Config, keys: LoadedKeyring): void {
   else logger.info({ keys: keys.source, current: keys.keyring.current?.id }, `encryption at rest: keys from ${keys.source}, new events use key ${keys.keyring.current?.id}`);
 }
 
-async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, keys: LoadedKeyring, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
+async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, keys: LoadedKeyring, hooks: WebhookSettings, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
   const onUnreadable = reportUnreadableEvents((message, error) => logger.error({ stream: error.stream, revision: error.revision.toString(), key: error.keyId, reason: error.reason }, message));
   // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
   const opened = await openConfiguredStore(config, keys.keyring, onUnreadable).andThen((store) =>
@@ -160,15 +167,14 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   const server = api.http;
 
   // Off the path of every append and ack: the dispatcher follows the store on its own subscription.
-  const webhooks = await startConfiguredWebhooks(config, store, io.env, api.metrics, logger);
+  const webhooks = await startConfiguredWebhooks(hooks, config, store, api.metrics, logger);
   if (webhooks.isErr()) {
-    const { kind, problems } = webhooks.error;
-    for (const problem of problems) logger.fatal(kind === 'config' ? `invalid configuration: ${problem}` : problem);
+    logger.fatal(webhooks.error);
     api.ws.close();
     await projections.close();
     await pool.close();
     await store.close();
-    return kind === 'config' ? EXIT_CODES.config : EXIT_CODES.failure;
+    return EXIT_CODES.failure;
   }
 
   const listening = await server.listen();

@@ -1,6 +1,7 @@
 /**
- * Starts the webhook dispatcher the configuration asks for (none when `webhooks.endpoints` is empty): secrets read
- * from the environment, one circuit breaker per endpoint, attempts counted in the metrics, problems logged.
+ * Starts the webhook dispatcher the configuration asks for (none when `webhooks.endpoints` is empty), from settings
+ * read at start (`webhookSettings`: secrets from the environment, checked before the store opens): one circuit
+ * breaker per endpoint, attempts counted in the metrics, problems logged.
  */
 import { err, ok, type Result } from 'neverthrow';
 import type { Logger } from 'pino';
@@ -9,35 +10,27 @@ import type { Metrics } from '../observability/metrics.js';
 import { poolSettings } from '../pool/index.js';
 import { formatRuntimeError, systemClock } from '../runtime/index.js';
 import { formatStoreError, type EventStore } from '../store/index.js';
-import { openWebhookBreakers, WebhookDispatcher, webhookSettings } from '../webhooks/index.js';
+import { openWebhookBreakers, WebhookDispatcher, type WebhookSettings } from '../webhooks/index.js';
 
 /** Running webhooks: close before the store. */
 export interface RunningWebhooks {
   close(): Promise<void>;
 }
 
-/** Why webhooks could not start: a configuration problem (each naming its key) or a store failure. */
-export interface WebhooksStartFailure {
-  readonly kind: 'config' | 'failure';
-  readonly problems: readonly string[];
-}
-
 /** Starts webhooks (or nothing). */
 export async function startConfiguredWebhooks(
+  settings: WebhookSettings,
   config: Config,
   store: EventStore,
-  env: Readonly<Record<string, string | undefined>>,
   metrics: Metrics,
   logger: Logger,
-): Promise<Result<RunningWebhooks | null, WebhooksStartFailure>> {
-  const settings = webhookSettings(config, env);
-  if (settings.isErr()) return err({ kind: 'config', problems: settings.error });
-  const { endpoints, policy } = settings.value;
+): Promise<Result<RunningWebhooks | null, string>> {
+  const { endpoints, policy } = settings;
   if (endpoints.length === 0) return ok(null);
   const log = logger.child({ component: 'webhooks' });
   const onFault = (message: string): void => log.warn(message);
   const breakers = await openWebhookBreakers(store, systemClock, poolSettings(config).breaker, endpoints.map((endpoint) => endpoint.id), onFault);
-  if (breakers.isErr()) return err({ kind: 'failure', problems: [`cannot open the webhook circuit breakers: ${formatRuntimeError(breakers.error)}`] });
+  if (breakers.isErr()) return err(`cannot open the webhook circuit breakers: ${formatRuntimeError(breakers.error)}`);
   const { gates } = breakers.value;
   const dispatcher = new WebhookDispatcher({
     store,
@@ -51,7 +44,7 @@ export async function startConfiguredWebhooks(
   const started = await dispatcher.start();
   if (started.isErr()) {
     await breakers.value.close();
-    return err({ kind: 'failure', problems: [`cannot start webhooks: ${formatStoreError(started.error)}`] });
+    return err(`cannot start webhooks: ${formatStoreError(started.error)}`);
   }
   log.info({ endpoints: endpoints.map((endpoint) => endpoint.id) }, `webhooks: delivering to ${endpoints.length} endpoint(s)`);
   return ok({
