@@ -12,7 +12,7 @@
  * found in the stream, so it is not requested twice; an attempt interrupted by a stop is made again
  * (at-least-once: receivers deduplicate on the delivery id).
  */
-import { okAsync, ResultAsync } from 'neverthrow';
+import { ResultAsync } from 'neverthrow';
 import { RUNTIME_EVENT_TYPE, type WebhookDeliveryRequestedData, type WebhookPayload } from '../../machines/index.js';
 import type { Clock } from '../runtime/index.js';
 import { formatStoreError, type EventStore, type RecordedEvent, type StoreError, type Subscription } from '../store/index.js';
@@ -23,6 +23,9 @@ import { EndpointDeliveries, type DeliveryGate, type DeliveryObserver, type Deli
 import { postWebhook } from './http-post.js';
 import { webhookNotices, WEBHOOK_SOURCE_TYPES, type WebhookNotice } from './notices.js';
 import { SessionTenants } from './session-tenants.js';
+
+/** Request appends in flight at once before the subscription waits for one. */
+const MAX_REQUESTS_IN_FLIGHT = 256;
 
 /** Name of the store checkpoint holding the position of the last event the dispatcher handled. */
 export const WEBHOOK_CHECKPOINT = 'webhooks';
@@ -65,6 +68,8 @@ export class WebhookDispatcher {
   #restartTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   #busy: Promise<void> = Promise.resolve();
+  /** Request appends not yet settled. */
+  readonly #requests = new Set<Promise<void>>();
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.#log = new DeliveryLog(deps.store, (message, error) => this.#fault(`${message}: ${formatStoreError(error)}`));
@@ -153,6 +158,10 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Stores the request and hands the delivery to its endpoint once stored. The append is not awaited here (the
+   * store commits concurrent appends together), only bounded: at most {@link MAX_REQUESTS_IN_FLIGHT} at once.
+   */
   async #request(endpoint: WebhookEndpoint, event: RecordedEvent, notice: WebhookNotice, tenant: string): Promise<void> {
     const deliveryId = deliveryIdOf(endpoint.id, event.id, notice.kind);
     if (this.#known.has(deliveryId)) return;
@@ -173,25 +182,25 @@ export class WebhookDispatcher {
       payload,
       at: this.deps.clock.now(),
     };
-    const stored = await this.#log.request(requested);
-    if (stored.isOk() && !stored.value) return;
-    // Not stored (the store refused the write): still delivered, at most once more after a restart.
-    if (stored.isErr()) this.#fault(`could not store the request of delivery ${deliveryId}: ${formatStoreError(stored.error)}`);
-    this.#queues.get(endpoint.id)!.enqueue(requested);
+    while (this.#requests.size >= MAX_REQUESTS_IN_FLIGHT) await Promise.race(this.#requests);
+    const stored: Promise<void> = Promise.resolve(this.#log.request(requested)).then((result) => {
+      this.#requests.delete(stored);
+      if (result.isOk() && !result.value) return;
+      // Not stored (the store refused the write): still delivered, at most once more after a restart.
+      if (result.isErr()) this.#fault(`could not store the request of delivery ${deliveryId}: ${formatStoreError(result.error)}`);
+      this.#queues.get(endpoint.id)!.enqueue(requested);
+    });
+    this.#requests.add(stored);
   }
 
-  #saveCheckpoint(): ResultAsync<void, StoreError> {
+  /** Saves the position of the last event handled, once the requests it raised are stored. */
+  async #saveCheckpoint(): Promise<void> {
     const handled = this.#handled;
-    if (handled === null || handled.position === this.#saved) return okAsync(undefined);
-    return this.deps.store
-      .writeCheckpoint(WEBHOOK_CHECKPOINT, { position: handled.position, eventId: handled.eventId, body: '{}' })
-      .map(() => {
-        this.#saved = handled.position;
-      })
-      .mapErr((error) => {
-        this.#fault(`could not write the webhook checkpoint: ${formatStoreError(error)}`);
-        return error;
-      });
+    if (handled === null || handled.position === this.#saved) return;
+    await Promise.all([...this.#requests]);
+    const written = await this.deps.store.writeCheckpoint(WEBHOOK_CHECKPOINT, { position: handled.position, eventId: handled.eventId, body: '{}' });
+    if (written.isOk()) this.#saved = handled.position;
+    else this.#fault(`could not write the webhook checkpoint: ${formatStoreError(written.error)}`);
   }
 
   #fault(message: string): void {
