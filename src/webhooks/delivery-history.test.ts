@@ -19,6 +19,7 @@ describe('foldDeliveries', () => {
       { type: WEBHOOK_EVENT.abandoned, data: { deliveryId: 'c', attempts: 1, reason: 'max_attempts', at: 4 } },
     ]);
     expect([...history.known]).toEqual(['a', 'b', 'c']);
+    expect(history.newestSource).toBe(1n);
     expect(history.pending.map(({ requested: r, attempts, dueAt }) => ({ id: r.deliveryId, attempts, dueAt }))).toEqual([{ id: 'a', attempts: 2, dueAt: 300 }]);
   });
 

@@ -19,6 +19,8 @@ export interface PendingDelivery {
 export interface DeliveryHistory {
   readonly known: ReadonlySet<string>;
   readonly pending: readonly PendingDelivery[];
+  /** The newest global position a requested delivery reports (`-1n`: none): events up to it may be known. */
+  readonly newestSource: bigint;
 }
 
 /** The part of a stored event the fold reads. */
@@ -31,6 +33,7 @@ export interface DeliveryRecord {
 export function foldDeliveries(records: Iterable<DeliveryRecord>): DeliveryHistory {
   const known = new Set<string>();
   const pending = new Map<string, PendingDelivery>();
+  let newestSource = -1n;
   for (const { type, data } of records) {
     const fields = (typeof data === 'object' && data !== null ? data : {}) as { deliveryId?: unknown; attempt?: unknown; retryAt?: unknown };
     if (typeof fields.deliveryId !== 'string') continue;
@@ -38,7 +41,10 @@ export function foldDeliveries(records: Iterable<DeliveryRecord>): DeliveryHisto
     if (type === WEBHOOK_EVENT.deliveryRequested) {
       if (known.has(id)) continue;
       known.add(id);
-      pending.set(id, { requested: data as WebhookDeliveryRequestedData, attempts: 0, dueAt: null });
+      const requested = data as WebhookDeliveryRequestedData;
+      const position = /^\d+$/.test(String(requested.source?.position)) ? BigInt(requested.source.position) : -1n;
+      if (position > newestSource) newestSource = position;
+      pending.set(id, { requested, attempts: 0, dueAt: null });
     } else if (type === WEBHOOK_EVENT.attemptFailed) {
       const entry = pending.get(id);
       if (entry === undefined) continue;
@@ -48,7 +54,7 @@ export function foldDeliveries(records: Iterable<DeliveryRecord>): DeliveryHisto
       pending.delete(id);
     }
   }
-  return { known, pending: [...pending.values()] };
+  return { known, pending: [...pending.values()], newestSource };
 }
 
 /**

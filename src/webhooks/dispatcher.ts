@@ -100,13 +100,10 @@ export class WebhookDispatcher {
       ResultAsync.combine([store.readCheckpoint(WEBHOOK_CHECKPOINT), store.headPosition()] as const).map(([checkpoint, head]) => {
         for (const { endpoint, history } of loaded) {
           for (const id of history.known) this.#known.add(id);
-          for (const pending of history.pending) {
-            const position = BigInt(pending.requested.source.position);
-            if (position > this.#replayUntil) this.#replayUntil = position;
-            this.#queues.get(endpoint.id)!.enqueue(pending.requested, pending.attempts, pending.dueAt);
-          }
+          // Ids are needed only while events up to the newest one a delivery was requested for can come again.
+          if (history.newestSource > this.#replayUntil) this.#replayUntil = history.newestSource;
+          for (const pending of history.pending) this.#queues.get(endpoint.id)!.enqueue(pending.requested, pending.attempts, pending.dueAt);
         }
-        // Ids are needed only while events up to the newest requested one can come again.
         const from = checkpoint !== null && checkpoint.position <= head ? checkpoint.position : head;
         if (this.#replayUntil < from) this.#replayUntil = from;
         this.#subscribe(from);

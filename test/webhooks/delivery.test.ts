@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_EVENT_TYPE, WEBHOOK_EVENT, type WebhookPayload } from '../../machines/index.js';
 import { EXPECTED_REVISION, MemoryEventStore, type EventStore } from '../../src/store/index.js';
-import { EXTERNAL_EVENT, verifyWebhookSignature, WEBHOOK_HEADER } from '../../src/webhooks/index.js';
+import { EXTERNAL_EVENT, verifyWebhookSignature, WEBHOOK_CHECKPOINT, WEBHOOK_HEADER } from '../../src/webhooks/index.js';
 import { until, waitForState } from '../pool/support.js';
 import { startTestApi } from '../support/api-server.js';
 import { callApi as call } from '../support/rest.js';
@@ -133,5 +133,26 @@ describe('webhooks across a restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(globex.received.map(payloadOf).map(({ type, tenant }) => [type, tenant])).toEqual([['budget.exhausted', 'globex']]);
     expect(approvals.received.map(payloadOf).map(({ type, tenant }) => [type, tenant])).toEqual([['approval.requested', 'acme']]);
+  });
+});
+
+describe('webhooks after a crash before the checkpoint was saved', () => {
+  it('do not send again a delivery that had ended (regression: only pending ones were looked up)', async () => {
+    const store = new MemoryEventStore();
+    await append(store, 'session-s1', RUNTIME_EVENT_TYPE.sessionProvisioned, { sessionId: 's1', tenant: 'acme', owner: 'ada', at: 1, options: {} });
+    const [provisioned] = (await store.readStream('session-s1'))._unsafeUnwrap();
+    const receiver = await startReceiver();
+    const before = await startDispatcher(store, [{ id: 'ops', url: receiver.url }]);
+    await append(store, 'session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', toolName: 'Bash', at: 2 });
+    await until('the delivery', async () => (await deliveryEvents(store, 'ops')).some((event) => event.type === WEBHOOK_EVENT.delivered));
+    await before.dispatcher.close();
+    // As if the process had died before its last checkpoint write: the checkpoint is still before the approval.
+    (await store.writeCheckpoint(WEBHOOK_CHECKPOINT, { position: provisioned!.position, eventId: provisioned!.id, body: '{}' }))._unsafeUnwrap();
+
+    const after = await startDispatcher(store, [{ id: 'ops', url: receiver.url }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await after.dispatcher.idle();
+    expect(receiver.received).toHaveLength(1);
+    expect((await deliveryEvents(store, 'ops')).map((event) => event.type)).toEqual([WEBHOOK_EVENT.deliveryRequested, WEBHOOK_EVENT.delivered]);
   });
 });
