@@ -9,7 +9,8 @@
  * - `ws`: the API server in a child process (`bench/support/api.ts`), one `ws` connection per session subscribed to
  *   it, `send` frames; a message counts on its `ack` plus its turn's `TurnCompleted` event frame. CPU is the
  *   server process's alone.
- * - `bare`: as `pool` but the pool alone, without the API server, hub and projections (their cost is the difference).
+ * - `bare`: as `pool` but the pool alone, without the API server, hub and projections (their cost is the difference);
+ *   `BENCH_WEBHOOKS=idle|turns` adds a webhook dispatcher (`support/webhooks.ts`).
  * - `agent`: as `ws` with 20 sessions (`BENCH_AGENT_SESSIONS`) for `BENCH_AGENT_SECONDS` (default 20), first over
  *   the in-process agent, then with the fake claude as real child processes (stdout lines parsed, stdin written,
  *   partial messages on), as production runs: server CPU per message (and, apart, the fake claude processes' CPU
@@ -53,6 +54,7 @@ import {
   type ServerSample,
 } from './support/api.js';
 import { BENCH_DURABILITY, openBenchPool, type BenchAgent } from './support/bench-pool.js';
+import { BENCH_WEBHOOKS, benchWebhooks } from './support/webhooks.js';
 
 const seconds = Number(process.argv[2] ?? '3');
 const SIZES = (process.env['BENCH_MESSAGES_SESSIONS'] ?? '64,256').split(',').filter(Boolean).map(Number);
@@ -131,10 +133,15 @@ async function measure(
   return { messages: sum((r) => r.messages), appends: sum((r) => r.appends), allAppends, failures: sum((r) => r.failures), elapsedSeconds: seconds, cpuMicros: cpu };
 }
 
-/** The pool alone (no API server, hub or projections): what the pool and store cost without their readers. */
+/** The pool alone (no API server, hub or projections): what the pool and store cost without their readers (and webhooks, with `BENCH_WEBHOOKS`). */
 async function barePool(sessions: number): Promise<{ pool: SessionPool; store: EventStore; sessions: readonly BenchSession[]; close(): Promise<void> }> {
   const bench = await openBenchPool('in-process', benchApiOverrides({ sessions }));
-  return { pool: bench.pool, store: bench.store, sessions: await createReadySessions(bench.pool, sessions), close: () => bench.close() };
+  const stopWebhooks = await benchWebhooks(bench.store);
+  const close = async (): Promise<void> => {
+    await stopWebhooks();
+    await bench.close();
+  };
+  return { pool: bench.pool, store: bench.store, sessions: await createReadySessions(bench.pool, sessions), close };
 }
 
 async function viaPool(sessions: number, bare: boolean): Promise<void> {
@@ -184,7 +191,7 @@ async function viaPool(sessions: number, bare: boolean): Promise<void> {
         return { messages, appends, failures };
       },
     );
-    if (bare) report('bare', sessions, tally, 'pool and store alone, no API, hub or projections; driver loops included');
+    if (bare) report('bare', sessions, tally, `pool and store alone, no API, hub or projections; webhooks ${BENCH_WEBHOOKS}; driver loops included`);
     else report('pool', sessions, tally, 'in-process server: API, hub, projections and the driver loops, nothing subtracted');
   } finally {
     stop();

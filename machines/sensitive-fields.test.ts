@@ -3,7 +3,7 @@ import * as machines from './index.js';
 import { SENSITIVE_FIELDS } from './sensitive-fields.js';
 
 // Every table of stored event names the machines export, found by name, so a new table is covered too.
-const STORED_NAME_TABLE = /(_PERSISTED_NAME|_OUTCOME_NAME|^RUNTIME_EVENT_TYPE|^API_KEY_EVENT)$/;
+const STORED_NAME_TABLE = /(_PERSISTED_NAME|_OUTCOME_NAME|^RUNTIME_EVENT_TYPE|^API_KEY_EVENT|^WEBHOOK_EVENT)$/;
 const STORED_NAME_CONSTANT = /_(CREATED|PROVISIONED)$/;
 
 function storedEventTypes(): Set<string> {

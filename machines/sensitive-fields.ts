@@ -14,6 +14,7 @@ import { BREAKER_PERSISTED_NAME } from './circuit-breaker.events.js';
 import { POOL_PERSISTED_NAME } from './pool.events.js';
 import { SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME } from './session.events.js';
 import { RUNTIME_EVENT_TYPE } from './streams.js';
+import { WEBHOOK_EVENT } from './webhook.events.js';
 
 type ValueOf<T> = T[keyof T];
 
@@ -24,7 +25,8 @@ export type StoredEventType =
   | ValueOf<typeof BREAKER_PERSISTED_NAME>
   | ValueOf<typeof POOL_PERSISTED_NAME>
   | ValueOf<typeof RUNTIME_EVENT_TYPE>
-  | ValueOf<typeof API_KEY_EVENT>;
+  | ValueOf<typeof API_KEY_EVENT>
+  | ValueOf<typeof WEBHOOK_EVENT>;
 
 /** Paths (dot-separated) of the fields of `data` encrypted at rest, per stored event type; `[]` = nothing. */
 export const SENSITIVE_FIELDS = {
@@ -72,4 +74,9 @@ export const SENSITIVE_FIELDS = {
   // apikeys: key hashes, names and roles, which authentication must read.
   ApiKeyCreated: [],
   ApiKeyRevoked: [],
+  // webhook-<endpoint id>: payloads hold ids, kinds and numbers only (never text), and error kinds.
+  WebhookDeliveryRequested: [],
+  WebhookAttemptFailed: [],
+  WebhookDelivered: [],
+  WebhookAbandoned: [],
 } as const satisfies Record<StoredEventType, readonly string[]>;

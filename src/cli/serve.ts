@@ -33,6 +33,8 @@ import { describeStoreOpenFailure, openConfiguredStore, reportUnreadableEvents, 
 import { loadStoreKeyring, type LoadedKeyring } from './store-keyring.js';
 import { formatKeyringInvalid } from '../store/index.js';
 import { openConfiguredPool, type InspectOption } from './pool-from-config.js';
+import { startConfiguredWebhooks } from './webhooks-from-config.js';
+import { webhookSettings, type WebhookSettings } from '../webhooks/index.js';
 
 /** The process facilities serve uses; injectable so tests can drive shutdown without real signals. */
 export interface ServeIo {
@@ -84,7 +86,13 @@ export async function serve(config: Config, warnings: readonly string[], io: Ser
       return EXIT_CODES.config;
     }
     for (const warning of keys.value.warnings) logger.warn(warning);
-    return await serveLocked(config, generated.value, keys.value, io, options, logger);
+    // Before the store opens: a webhook secret_env that is unset is a configuration error.
+    const hooks = webhookSettings(config, io.env);
+    if (hooks.isErr()) {
+      for (const problem of hooks.error) logger.fatal(`invalid configuration: ${problem}`);
+      return EXIT_CODES.config;
+    }
+    return await serveLocked(config, generated.value, keys.value, hooks.value, io, options, logger);
   } finally {
     locked.value.release();
   }
@@ -98,7 +106,7 @@ function logKeyring(logger: Logger, config: Config, keys: LoadedKeyring): void {
   else logger.info({ keys: keys.source, current: keys.keyring.current?.id }, `encryption at rest: keys from ${keys.source}, new events use key ${keys.keyring.current?.id}`);
 }
 
-async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, keys: LoadedKeyring, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
+async function serveLocked(config: Config, generated: GeneratedCredentials | undefined, keys: LoadedKeyring, hooks: WebhookSettings, io: ServeIo, options: ServeOptions, logger: Logger): Promise<number> {
   const onUnreadable = reportUnreadableEvents((message, error) => logger.error({ stream: error.stream, revision: error.revision.toString(), key: error.keyId, reason: error.reason }, message));
   // Adapters may connect lazily (EventStoreDB): one ping so an unreachable store is reported as such, naming store.url.
   const opened = await openConfiguredStore(config, keys.keyring, onUnreadable).andThen((store) =>
@@ -158,11 +166,23 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections }, health);
   const server = api.http;
 
+  // Off the path of every append and ack: the dispatcher follows the store on its own subscription.
+  const webhooks = await startConfiguredWebhooks(hooks, config, store, api.metrics, logger);
+  if (webhooks.isErr()) {
+    logger.fatal(webhooks.error);
+    api.ws.close();
+    await projections.close();
+    await pool.close();
+    await store.close();
+    return EXIT_CODES.failure;
+  }
+
   const listening = await server.listen();
   if (listening.isErr()) {
     const { host, port, reason } = listening.error;
     logger.fatal({ host, port }, `cannot listen on ${host}:${port}: ${reason} (server.port / --port)`);
     api.ws.close();
+    await webhooks.value?.close();
     await projections.close();
     await pool.close();
     await store.close();
@@ -191,6 +211,8 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   // Closed after the server has drained, so every request that was accepted could still append: the pool
   // hibernates every session with a process and stops every agent process, then the store closes.
   await audit.close();
+  // Attempts in flight are aborted and stay pending in their streams: the next start resumes them.
+  await webhooks.value?.close();
   await projections.close();
   await pool.close();
   await store.close();

@@ -10,3 +10,4 @@ export { parseDuration, formatDuration, parseByteSize, formatByteSize } from './
 export { readJwtKeyMaterial, type JwtKeyMaterial } from './jwt-keys.js';
 export { isLoopbackHost } from './loopback.js';
 export { formatKeyPath } from './paths.js';
+export { MIN_WEBHOOK_SECRET_BYTES, webhookSecretProblem, webhookUrlProblem } from './webhook-rules.js';

@@ -122,6 +122,7 @@ export function redactSecrets(raw: RawConfig): RawConfig {
     ...raw,
     server: { ...raw.server, tls: { ...raw.server.tls, passphrase: hide(raw.server.tls.passphrase) } },
     auth: { ...raw.auth, jwt: { ...raw.auth.jwt, secret: hide(raw.auth.jwt.secret) } },
+    webhooks: { ...raw.webhooks, endpoints: raw.webhooks.endpoints.map((endpoint) => (endpoint.secret === undefined ? endpoint : { ...endpoint, secret: hide(endpoint.secret) })) },
   };
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, toRawConfig, type ConfigValues } from './index.js';
-import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, POLICY_PERMISSION_MODES, SERVER_ROLES } from './schema.js';
+import { LOG_LEVELS, PLACEMENT_STRATEGY_NAMES, POLICY_PERMISSION_MODES, SERVER_ROLES, WEBHOOK_KIND_NAMES } from './schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aicli-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,6 +87,27 @@ const rolePolicy = fc.record({
 const sessionPolicyKeys = fc.record({ session_policy: fc.record({ bypass_permissions: fc.boolean(), admin: rolePolicy, operator: rolePolicy, user: rolePolicy }) });
 const securityKeys = fc.record({ rate_limits: rateLimitKeys.map((keys) => keys.rate_limits), session_policy: sessionPolicyKeys.map((keys) => keys.session_policy) });
 
+/** `webhooks`: endpoints with unique ids, an http(s) URL and one of secret / secret_env, and an ordered back-off. */
+const webhookEndpoint = fc
+  .record({
+    id: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,15}$/),
+    url: fc.constantFrom('http://127.0.0.1:9000/hook', 'https://hooks.example.com/aicli?x=1'),
+    secret: fc.oneof(fc.record({ secret: fc.string({ minLength: 32, maxLength: 40 }) }), fc.record({ secret_env: nonEmpty })),
+    events: fc.option(fc.uniqueArray(fc.constantFrom(...WEBHOOK_KIND_NAMES)), { nil: undefined }),
+    tenants: fc.option(fc.uniqueArray(nonEmpty, { maxLength: 3 }), { nil: undefined }),
+  })
+  .map(({ id, url, secret, events, tenants }) => ({ id, url, ...secret, ...(events === undefined ? {} : { events }), ...(tenants === undefined ? {} : { tenants }) }));
+const webhookKeys = fc
+  .record({
+    endpoints: fc.uniqueArray(webhookEndpoint, { maxLength: 3, selector: (endpoint) => endpoint.id }),
+    timeout: ms(100, 300_000),
+    max_attempts: fc.integer({ min: 1, max: 100 }),
+    delays: orderedMs(10, 3_600_000),
+    queue_size: fc.integer({ min: 1, max: 1_000_000 }),
+    concurrency: fc.integer({ min: 1, max: 1_000 }),
+  })
+  .map(({ delays, ...rest }) => ({ ...rest, base_delay: delays[0], max_delay: delays[1] }));
+
 /** Any configuration the rules accept: ordered pool sizes and thresholds, TLS off, consistent auth and CORS. */
 const validConfig: fc.Arbitrary<ConfigValues> = fc
   .record({
@@ -140,8 +161,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     pool: poolKeys,
     security: securityKeys,
     encryption: fc.record({ enabled: fc.boolean(), key_file: text, key_env: nonEmpty }),
+    webhooks: webhookKeys,
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption, webhooks }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -190,6 +212,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       memory_pool: { enabled: r.memory_pool, pool_size: r.pool_size },
       goroutine_manager: { max_goroutines: r.max_goroutines, leak_detection: r.leak_detection, leak_check_interval: p.leak_check_interval },
     },
+    webhooks,
   }));
 
 describe('configuration round trip', () => {

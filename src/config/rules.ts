@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { parseStoreUrl } from '../store/url.js';
 import { checkAuthRules } from './auth-rules.js';
 import type { ConfigValues } from './schema.js';
+import { checkWebhookRules } from './webhook-rules.js';
 import type { SchemaIssue } from './validate.js';
 
 /** Returns the cross-key problems of an otherwise valid configuration. */
@@ -55,6 +56,7 @@ export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
   }
 
   issues.push(...checkAuthRules(config));
+  issues.push(...checkWebhookRules(config));
   const store = parseStoreUrl(config.store.url);
   if (store.isErr() && store.error.kind === 'InvalidStoreUrl') {
     issues.push({ path: ['store', 'url'], message: `${store.error.reason} (accepted: ${store.error.accepted.join(', ')})` });

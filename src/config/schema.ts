@@ -129,6 +129,46 @@ const EncryptionSection = Section('Encryption at rest of message text, agent out
   }),
 });
 
+/** Kinds of webhook notice an endpoint can ask for (kept equal to `WEBHOOK_KINDS` of machines/webhook.events.ts by a test). */
+export const WEBHOOK_KIND_NAMES = ['approval.requested', 'turn.completed', 'turn.failed', 'budget.exhausted', 'session.failed'] as const;
+
+/** One webhook endpoint (`webhooks.endpoints[]`). */
+const WebhookEndpoint = Type.Object(
+  {
+    id: Type.String({
+      pattern: '^[a-z0-9][a-z0-9_-]{0,62}$',
+      description: 'Names the endpoint in its delivery stream (`webhook-<id>`), its circuit breaker, logs and metric labels.',
+    }),
+    url: Type.String({ minLength: 1, description: 'Where deliveries are POSTed: an http:// or https:// URL.' }),
+    secret: Type.Optional(Type.String({ description: 'HMAC-SHA256 signing secret, at least 32 bytes (or secret_env).' })),
+    secret_env: Type.Optional(Type.String({ minLength: 1, description: 'Environment variable holding the secret instead of secret.' })),
+    events: Type.Optional(
+      Type.Array(OneOf(WEBHOOK_KIND_NAMES, 'A webhook kind.'), { uniqueItems: true, description: 'Kinds delivered; absent or empty: every kind.' }),
+    ),
+    tenants: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true, description: 'Tenants whose facts are delivered; absent or empty: every tenant.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** `webhooks`: signed notices of stored facts to configured URLs (see docs/webhooks.md). */
+const WebhooksSection = Section('Signed HTTP notices of approvals, turns, budgets and failed sessions (docs/webhooks.md).', {
+  endpoints: Type.Array(WebhookEndpoint, {
+    description: 'Endpoints: `id`, `url`, `secret` or `secret_env`, optional `events` and `tenants` filters; none turns webhooks off.',
+  }),
+  timeout: Duration({ description: 'Deadline of one delivery attempt (connect, answer and body).', min: 100, max: 300_000 }),
+  max_attempts: Type.Integer({ minimum: 1, maximum: 100, description: 'Attempts per delivery, the first included, before it is abandoned.' }),
+  base_delay: Duration({ description: 'Back-off after the first failed attempt; doubles on each further one (with jitter).', min: 10 }),
+  max_delay: Duration({ description: 'Cap on the back-off between attempts.', min: 10 }),
+  queue_size: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'Deliveries an endpoint holds (waiting, retrying or in flight); beyond it the oldest waiting one is abandoned.',
+  }),
+  concurrency: Type.Integer({ minimum: 1, maximum: 1_000, description: 'Attempts in flight at once per endpoint.' }),
+});
+
 /** The whole configuration file. Every key is required after merging over `config/default.yaml`. */
 export const ConfigSchema = Type.Object(
   {
@@ -342,6 +382,7 @@ export const ConfigSchema = Type.Object(
         leak_check_interval: Duration({ description: 'How often leak detection runs.', min: 100, max: 3_600_000 }),
       }),
     }),
+    webhooks: WebhooksSection,
   },
   { additionalProperties: false },
 );

@@ -47,4 +47,21 @@ describe('metrics', () => {
     // Totals kept elsewhere are not double-counted across scrapes.
     expect((await metrics.render()).body).toContain('aicli_error_recovery_total{outcome="failed"} 1');
   });
+
+  it('counts webhook attempts and abandoned deliveries by endpoint id, and times the attempts', async () => {
+    const metrics = createMetrics({}, { defaultMetrics: false });
+    metrics.recordWebhookDelivery('team', 'failed', 0.2);
+    metrics.recordWebhookDelivery('team', 'delivered', 0.03);
+    metrics.recordWebhookDelivery('team', 'abandoned', null);
+    const { body } = await metrics.render();
+    for (const line of [
+      'aicli_webhook_deliveries_total{endpoint="team",outcome="failed"} 1',
+      'aicli_webhook_deliveries_total{endpoint="team",outcome="delivered"} 1',
+      'aicli_webhook_deliveries_total{endpoint="team",outcome="abandoned"} 1',
+      'aicli_webhook_delivery_seconds_bucket{le="0.05",endpoint="team"} 1',
+      'aicli_webhook_delivery_seconds_count{endpoint="team"} 2',
+    ]) {
+      expect(body).toContain(line);
+    }
+  });
 });

@@ -20,6 +20,9 @@
  *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
  * - `aicli_audit_dropped_total{reason}`: audit events lost: the writer's queue was full (`overflow`) or the store
  *   refused their append (`store_failed`). Requests never wait for the audit log; this says what it missed.
+ * - `aicli_webhook_deliveries_total{endpoint,outcome}`: webhook attempts that were `delivered` (2xx) or `failed`, and
+ *   deliveries `abandoned` (every attempt failed, or the endpoint's queue overflowed); `endpoint` is the configured id.
+ * - `aicli_webhook_delivery_seconds{endpoint}`: duration of each webhook attempt, in seconds.
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -65,6 +68,8 @@ export interface Metrics {
   recordInternalError(transport: 'http' | 'ws'): void;
   /** Counts one refusal by a rate limit of `transport` (`rest`, `ws_connect`, `ws_send`) and `scope` (`principal`, `address`). */
   recordRateLimited(transport: RateLimitedTransport, scope: RateLimitedScope): void;
+  /** Counts one webhook attempt (`delivered`/`failed`, with its duration) or one delivery `abandoned` (`seconds` null). */
+  recordWebhookDelivery(endpoint: string, outcome: WebhookDeliveryOutcome, seconds: number | null): void;
   /** The exposition text and its content type. */
   render(): Promise<{ readonly body: string; readonly contentType: string }>;
 }
@@ -75,6 +80,9 @@ export type RateLimitedTransport = (typeof RATE_LIMITED_TRANSPORTS)[number];
 /** Whose limit refused it (the `scope` label). */
 export const RATE_LIMITED_SCOPES = ['principal', 'address'] as const;
 export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
+
+/** Outcomes of `aicli_webhook_deliveries_total`. */
+export type WebhookDeliveryOutcome = 'delivered' | 'failed' | 'abandoned';
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
 
@@ -219,8 +227,26 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
   });
   for (const transport of RATE_LIMITED_TRANSPORTS) for (const scope of RATE_LIMITED_SCOPES) rateLimited.inc({ transport, scope }, 0);
 
+  const webhookDeliveries = new Counter({
+    name: 'aicli_webhook_deliveries_total',
+    help: 'Webhook attempts delivered (2xx) or failed, and deliveries abandoned, by endpoint id.',
+    labelNames: ['endpoint', 'outcome'],
+    registers,
+  });
+  const webhookSeconds = new Histogram({
+    name: 'aicli_webhook_delivery_seconds',
+    help: 'Duration of each webhook delivery attempt in seconds, by endpoint id.',
+    labelNames: ['endpoint'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+
   return {
     registry,
+    recordWebhookDelivery: (endpoint, outcome, seconds) => {
+      webhookDeliveries.inc({ endpoint, outcome });
+      if (seconds !== null) webhookSeconds.observe({ endpoint }, seconds);
+    },
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
     recordInternalError: (transport) => internalErrors.inc({ transport }),
     recordRateLimited: (transport, scope) => rateLimited.inc({ transport, scope }),

@@ -44,7 +44,7 @@ import { profileKey } from './processes/profile.js';
 import { WarmSet } from './processes/warm-set.js';
 import { WarmTarget } from './processes/warm-target.js';
 import { ApiTurnBreaker } from './resilience/api-breaker.js';
-import { BreakerGuard } from './resilience/breaker-guard.js';
+import { openBreakerGuard, type BreakerGuard } from './resilience/breaker-guard.js';
 import { recoverAfterRestart } from './resilience/recovery.js';
 import { createRetryPolicy } from './resilience/retry-policy.js';
 import { PoolSignals } from './signals.js';
@@ -142,13 +142,7 @@ export function openPool(deps: SessionPoolDeps): ResultAsync<PoolParts, PoolErro
   });
   const breakerActors = host.actors(BREAKER_ACTOR, {});
   const breaker = (name: string): ResultAsync<BreakerGuard, PoolError> =>
-    loadOrCreate(breakerActors.load(name), () => breakerActors.create({ name, ...settings.breaker }))
-      .map((actor) => new BreakerGuard(actor, clock, report))
-      // The configuration in force at start wins over the options stored by an earlier run.
-      .andThen((guard) => guard.reconfigure(settings.breaker).map(() => guard))
-      // A breaker stored half-open with probes in flight lost them with the previous run.
-      .andThen((guard) => guard.abandonLostProbes().map(() => guard))
-      .mapErr(runtimeFailure);
+    openBreakerGuard(breakerActors, name, settings.breaker, clock, report).mapErr(runtimeFailure);
   const pools = host.actors(POOL_ACTOR, { adjustWarm: () => void signals.emit('targetChanged') });
 
   const wire = (spawn: BreakerGuard, api: ApiTurnBreaker, poolActor: PersistedActor<typeof poolMachine>): { readonly parts: PoolParts; readonly inner: StartParts } => {

@@ -7,7 +7,15 @@
  */
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { admission, BREAKER_EVENT, type BreakerOptions, type BreakerStateValue, type circuitBreakerMachine } from '../../../machines/index.js';
-import { SEND_OUTCOME, type Clock, type PersistedActor, type RuntimeError } from '../../runtime/index.js';
+import {
+  isRuntimeErrorOf,
+  RUNTIME_ERROR_KIND,
+  SEND_OUTCOME,
+  type ActorRepository,
+  type Clock,
+  type PersistedActor,
+  type RuntimeError,
+} from '../../runtime/index.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from '../errors.js';
 
 type BreakerActor = PersistedActor<typeof circuitBreakerMachine>;
@@ -100,4 +108,24 @@ export class BreakerGuard {
       snapshot.value === 'open' && deadline !== null ? deadline.at : snapshot.value === 'halfOpen' ? this.clock.now() + PROBE_RECHECK_MS : null;
     return { kind: POOL_ERROR_KIND.BreakerOpen, breaker: this.name, retryAt };
   }
+}
+
+/**
+ * Breaker `name` of `actors` as a guard: loaded from its stream, or created with `options` when it has none; then the
+ * configuration in force at start wins over the options stored by an earlier run, and a breaker stored half-open with
+ * probes in flight gives them up (they were lost with the previous run).
+ */
+export function openBreakerGuard(
+  actors: ActorRepository<typeof circuitBreakerMachine>,
+  name: string,
+  options: BreakerOptions,
+  clock: Clock,
+  report: (error: RuntimeError) => void,
+): ResultAsync<BreakerGuard, RuntimeError> {
+  return actors
+    .load(name)
+    .orElse((error) => (isRuntimeErrorOf(RUNTIME_ERROR_KIND.ActorNotFound)(error) ? actors.create({ name, ...options }) : errAsync(error)))
+    .map((actor) => new BreakerGuard(actor, clock, report))
+    .andThen((guard) => guard.reconfigure(options).map(() => guard))
+    .andThen((guard) => guard.abandonLostProbes().map(() => guard));
 }
