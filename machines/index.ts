@@ -19,6 +19,7 @@ export * from './session.awaits.js';
 export * from './session.setup.js';
 export * from './session.machine.js';
 export * from './session.outcomes.js';
+export * from './session.approvals.js';
 export * from './pool.events.js';
 export * from './pool.options.js';
 export * from './pool.context.js';

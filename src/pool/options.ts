@@ -72,6 +72,7 @@ export function poolSettings(config: Config, name = 'main'): PoolSettings {
       recoveryTimeoutMs: recovery.recovery_timeout,
       maxConsecutiveFailures: recovery.max_consecutive_failures,
       maxQueuedMessages: config.agent.max_queued_messages,
+      approvalTimeoutMs: config.agent.approval_timeout,
     },
     breaker: {
       consecutiveFailureThreshold: breaker.consecutive_failure_threshold,

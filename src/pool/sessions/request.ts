@@ -38,6 +38,7 @@ const LIMIT_KEYS: ReadonlySet<string> = new Set<keyof SessionLimits>([
   'recoveryTimeoutMs',
   'maxConsecutiveFailures',
   'maxQueuedMessages',
+  'approvalTimeoutMs',
 ]);
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -45,7 +45,7 @@ export interface SessionEntry {
 export const EVICTABLE_STATES: readonly SessionStateValue[] = ['ready', 'idle'];
 
 /** States in which a session normally has a live process (or is getting one). */
-export const PROCESS_STATES: readonly SessionStateValue[] = ['provisioning', 'starting', 'ready', 'busy', 'interrupting', 'idle', 'resuming', 'recovering'];
+export const PROCESS_STATES: readonly SessionStateValue[] = ['provisioning', 'starting', 'ready', 'busy', 'awaitingApproval', 'interrupting', 'idle', 'resuming', 'recovering'];
 
 /** The index. */
 export class SessionIndex {
