@@ -20,6 +20,10 @@
  *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
  * - `aicli_audit_dropped_total{reason}`: audit events lost: the writer's queue was full (`overflow`) or the store
  *   refused their append (`store_failed`). Requests never wait for the audit log; this says what it missed.
+ * - `aicli_tool_approvals_requested_total`: tool permission requests the agents made (docs/approvals.md).
+ * - `aicli_tool_approvals_decided_total{outcome,decided_by}`: their answers, `allow` or `deny`, by a `policy` rule, a
+ *   `human`, the `timeout`, or the `session` (cancelled: interrupt, terminate, a dead process, a turn that ended).
+ * - `aicli_tool_approval_decision_seconds{decided_by}`: from a request awaiting a human to its answer.
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -65,6 +69,10 @@ export interface Metrics {
   recordInternalError(transport: 'http' | 'ws'): void;
   /** Counts one refusal by a rate limit of `transport` (`rest`, `ws_connect`, `ws_send`) and `scope` (`principal`, `address`). */
   recordRateLimited(transport: RateLimitedTransport, scope: RateLimitedScope): void;
+  /** Counts one tool permission request of an agent. */
+  recordApprovalRequested(): void;
+  /** Counts one answer to a tool permission request; `seconds` from pending to answer when it was pending. */
+  recordApprovalDecided(outcome: ApprovalOutcome, decidedBy: ApprovalDecidedBy, seconds: number | null): void;
   /** The exposition text and its content type. */
   render(): Promise<{ readonly body: string; readonly contentType: string }>;
 }
@@ -77,6 +85,21 @@ export const RATE_LIMITED_SCOPES = ['principal', 'address'] as const;
 export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
+
+/** Answers to tool permission requests (the `outcome` label). */
+export const APPROVAL_OUTCOMES = ['allow', 'deny'] as const;
+export type ApprovalOutcome = (typeof APPROVAL_OUTCOMES)[number];
+/** Who answered (the `decided_by` label); a timeout and the session itself only ever deny. */
+export const APPROVAL_DECIDERS = ['policy', 'human', 'timeout', 'session'] as const;
+export type ApprovalDecidedBy = (typeof APPROVAL_DECIDERS)[number];
+const APPROVAL_LABELS: readonly (readonly [ApprovalOutcome, ApprovalDecidedBy])[] = [
+  ['allow', 'policy'],
+  ['deny', 'policy'],
+  ['allow', 'human'],
+  ['deny', 'human'],
+  ['deny', 'timeout'],
+  ['deny', 'session'],
+];
 
 /** Builds the registry with every metric reading from `sources`. */
 export function createMetrics(sources: MetricsSources, options: { readonly defaultMetrics?: boolean } = {}): Metrics {
@@ -219,8 +242,31 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
   });
   for (const transport of RATE_LIMITED_TRANSPORTS) for (const scope of RATE_LIMITED_SCOPES) rateLimited.inc({ transport, scope }, 0);
 
+  const approvalsRequested = new Counter({ name: 'aicli_tool_approvals_requested_total', help: 'Tool permission requests the agents made.', registers });
+  approvalsRequested.inc(0);
+  const approvalsDecided = new Counter({
+    name: 'aicli_tool_approvals_decided_total',
+    help: 'Answers to tool permission requests, by outcome (allow, deny) and decider (policy, human, timeout, session).',
+    labelNames: ['outcome', 'decided_by'],
+    registers,
+  });
+  for (const [outcome, decided_by] of APPROVAL_LABELS) approvalsDecided.inc({ outcome, decided_by }, 0);
+  const decisionSeconds = new Histogram({
+    name: 'aicli_tool_approval_decision_seconds',
+    help: 'Time from a tool approval awaiting a human to its answer, by decider (human, timeout, session).',
+    labelNames: ['decided_by'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers,
+  });
+  for (const decided_by of ['human', 'timeout', 'session'] as const) decisionSeconds.zero({ decided_by });
+
   return {
     registry,
+    recordApprovalRequested: () => approvalsRequested.inc(),
+    recordApprovalDecided: (outcome, decidedBy, seconds) => {
+      approvalsDecided.inc({ outcome, decided_by: decidedBy });
+      if (seconds !== null) decisionSeconds.observe({ decided_by: decidedBy }, seconds);
+    },
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
     recordInternalError: (transport) => internalErrors.inc({ transport }),
     recordRateLimited: (transport, scope) => rateLimited.inc({ transport, scope }),

@@ -23,6 +23,8 @@ export interface AttachedAgent {
   turnsSent: number;
   /** Text deltas received in the current read, stored together on the next tick. */
   readonly deltas: TextDeltas;
+  /** The agent's working directory as its init line says (tool approval rules match paths against it). */
+  cwd: string | null;
   detach: () => void;
 }
 

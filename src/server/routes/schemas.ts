@@ -61,6 +61,28 @@ export const SendMessageBody = Type.Object(
   Closed,
 );
 
+/**
+ * `POST /sessions/:id/approvals/:requestId` (and the WebSocket `approve` frame): allow, allow with an edited input,
+ * allow for the rest of the session (`always`), or deny with a message for the agent.
+ */
+export const ApprovalDecisionBody = Type.Object(
+  {
+    behavior: Type.Union([Type.Literal('allow'), Type.Literal('deny')], { description: 'allow or deny the tool use.' }),
+    updatedInput: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Unknown(), { description: 'allow only: the input the tool runs with instead of the requested one.' })),
+    message: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'deny only: why, for the agent.' })),
+    always: Type.Optional(Type.Boolean({ description: 'allow only: allow this tool without asking for the rest of the session.' })),
+  },
+  Closed,
+);
+
+/** `200` of the approval route. */
+export const DecidedApproval = Type.Object({
+  requestId: Type.String(),
+  toolName: Type.String(),
+  behavior: Type.String(),
+  revision: Type.Integer({ description: 'Revision of the stored `ToolApprovalDecided`.' }),
+});
+
 /** `POST /sessions/:id/participants`. */
 export const AddParticipantBody = Type.Object(
   { userId: Type.String({ pattern: USER_ID, description: 'The user to add, or whose role to change.' }), role: OneOf(GRANTABLE_ROLES) },
@@ -173,6 +195,7 @@ export const ErrorBody = Type.Object({
 /** Static types of the schemas above. */
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 export type SendMessageBody = Static<typeof SendMessageBody>;
+export type ApprovalDecisionBody = Static<typeof ApprovalDecisionBody>;
 export type AddParticipantBody = Static<typeof AddParticipantBody>;
 export type EventsQuery = Static<typeof EventsQuery>;
 export type StateQuery = Static<typeof StateQuery>;

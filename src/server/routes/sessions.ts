@@ -6,6 +6,7 @@
  */
 import type { ApiDeps } from '../api-deps.js';
 import type { Route } from '../http/types.js';
+import { sessionApprovalRoutes } from './session-approvals.js';
 import { sessionHistoryRoutes } from './session-history.js';
 import { sessionLifecycleRoutes } from './session-lifecycle.js';
 import { sessionMessageRoutes } from './session-messages.js';
@@ -13,5 +14,5 @@ import { sessionParticipantRoutes } from './session-participants.js';
 
 /** The `/api/v1/sessions…` routes. */
 export function sessionRoutes(deps: ApiDeps): Route[] {
-  return [...sessionLifecycleRoutes(deps), ...sessionMessageRoutes(deps), ...sessionHistoryRoutes(deps), ...sessionParticipantRoutes(deps)];
+  return [...sessionLifecycleRoutes(deps), ...sessionMessageRoutes(deps), ...sessionHistoryRoutes(deps), ...sessionParticipantRoutes(deps), ...sessionApprovalRoutes(deps)];
 }
