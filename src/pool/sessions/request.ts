@@ -3,7 +3,7 @@
  * hands one to a user. Plain readonly data; {@link sessionRequestProblem} checks the shape of a request that a
  * handler returned, since handlers are third-party code and TypeScript types do not survive `any`.
  */
-import { isSafeSegment, type AgentOptions, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
+import { isSafeSegment, type AgentOptions, type ApprovalRule, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
 
 /** A request for a session, as pool handlers see and may rewrite it. */
 export interface SessionRequest {
@@ -14,6 +14,8 @@ export interface SessionRequest {
   readonly metadata: Readonly<Record<string, string>>;
   /** Whether other users of the tenant may join the new session on their own (`share`); absent: by invitation only. */
   readonly shareable?: boolean;
+  /** The session's own tool approval rules (tried before the configured ones). */
+  readonly approvalRules?: readonly ApprovalRule[];
 }
 
 /** A session handed to a user: from the warm pool, freshly started (`cold`), or one the user already held. */
@@ -77,6 +79,10 @@ export function sessionRequestProblem(value: unknown): string | null {
   const problem = optionsProblem(value['options']) ?? limitsProblem(value['limits']);
   if (problem !== null) return problem;
   if (value['shareable'] !== undefined && typeof value['shareable'] !== 'boolean') return 'shareable must be a boolean';
+  const rules = value['approvalRules'];
+  if (rules !== undefined && (!Array.isArray(rules) || !rules.every((rule) => isRecord(rule) && isNonEmptyString(rule['tool']) && ['allow', 'deny', 'ask'].includes(rule['action'] as string)))) {
+    return 'approvalRules must be a list of {tool, action, path?, command?, name?}';
+  }
   const metadata = value['metadata'];
   if (!isRecord(metadata) || !Object.values(metadata).every((entry) => typeof entry === 'string')) return 'metadata must be an object of strings';
   return null;

@@ -48,6 +48,21 @@ export const CreateSessionBody = Type.Object(
     metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1000 }), { maxProperties: 50, propertyNames: { maxLength: 100 } })),
     share: Type.Optional(Type.Boolean({ description: 'Join a suitable open session of the tenant that the caller may join (one they take part in, or one whose owner made it `shareable` and did not remove them) instead of always creating one.' })),
     shareable: Type.Optional(Type.Boolean({ description: 'Let other users of the tenant join the new session on their own (`share`) as editors; default false: only invited users (participants) take part.' })),
+    approvalRules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+            tool: Type.String({ minLength: 1, maxLength: 256 }),
+            path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            command: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            action: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('ask')]),
+          },
+          Closed,
+        ),
+        { maxItems: 50, description: 'This session\'s own tool approval rules, tried before the tenant\'s (docs/approvals.md).' },
+      ),
+    ),
   },
   Closed,
 );
