@@ -20,6 +20,7 @@ export * from './session.setup.js';
 export * from './session.machine.js';
 export * from './session.outcomes.js';
 export * from './session.fork.js';
+export * from './session.approvals.js';
 export * from './pool.events.js';
 export * from './pool.options.js';
 export * from './pool.context.js';

@@ -50,6 +50,11 @@ export const SENSITIVE_FIELDS = {
   SessionTerminated: [],
   TimerElapsed: [],
   TurnAborted: [],
+  // What the agent wanted to run (a command, a file's content) is what it did: encrypted like its output.
+  ToolApprovalRequested: ['input', 'suggestions', 'reason'],
+  ToolApprovalDecided: ['input', 'updatedInput', 'message'],
+  ToolApprovalExpired: [],
+  ToolApprovalCancelled: [],
   // breaker-<name>: durations and error kinds only.
   BreakerCreated: [],
   CallSucceeded: [],

@@ -27,7 +27,12 @@ export const SESSION_AWAITS: Readonly<Record<SessionStateValue, StateAwaits>> = 
   busy: {
     kind: 'bounded',
     deadlines: ['turnTimeout', 'stallTimeout'],
-    facts: [E.AGENT_OUTPUT, E.TURN_COMPLETED, E.INTERRUPT_REQUESTED, E.AGENT_FAULT, E.HIBERNATE],
+    facts: [E.AGENT_OUTPUT, E.TURN_COMPLETED, E.INTERRUPT_REQUESTED, E.APPROVAL_REQUESTED, E.AGENT_FAULT, E.HIBERNATE],
+  },
+  awaitingApproval: {
+    kind: 'bounded',
+    deadlines: ['approvalTimeout'],
+    facts: [E.APPROVAL_DECIDED, E.TURN_COMPLETED, E.INTERRUPT_REQUESTED, E.AGENT_FAULT, E.HIBERNATE],
   },
   interrupting: { kind: 'bounded', deadlines: ['interruptTimeout'], facts: [E.TURN_COMPLETED, E.AGENT_FAULT, E.HIBERNATE] },
   idle: { kind: 'resting', deadlines: ['idleTimeout'], facts: [E.MESSAGE_ACCEPTED, E.HIBERNATE, E.AGENT_FAULT] },

@@ -11,10 +11,11 @@ import {
   type MessageAcceptedEvent,
   type ParticipantRole,
   type SessionTimerName,
+  type ToolUseRequest,
   type TurnCompletedEvent,
 } from './session.events.js';
 import type { ForkOrigin } from './session.fork.js';
-import { DEFAULT_SESSION_LIMITS, type AgentOptions, type SessionInput, type SessionLimits } from './session.options.js';
+import { DEFAULT_SESSION_LIMITS, type AgentOptions, type ApprovalRule, type SessionInput, type SessionLimits } from './session.options.js';
 
 /** A user in the session and what they may do. */
 export interface Participant {
@@ -82,6 +83,14 @@ export interface AgentInfo {
   tools: string[];
 }
 
+/** A tool use waiting for a human's decision (the session is `awaitingApproval`). */
+export interface PendingApproval extends ToolUseRequest {
+  turnId: string;
+  requestedAt: number;
+  /** When it is denied unanswered (the `approvalTimeout` deadline). */
+  expiresAt: number;
+}
+
 /** Everything a session remembers. */
 export interface SessionContext {
   sessionId: string;
@@ -110,6 +119,12 @@ export interface SessionContext {
   endReason: string | null;
   /** The session this one was forked from (its `SessionInput.forkedFrom`); `null` for one created afresh. */
   forkedFrom: ForkOrigin | null;
+  /** The tool use waiting for a human, while `awaitingApproval` (absent in snapshots stored before approvals). */
+  pendingApproval?: PendingApproval | null;
+  /** Tools a participant allowed for the rest of the session ("always allow"). */
+  alwaysAllowed?: string[];
+  /** The session's own approval rules (from its input). */
+  approvalRules?: ApprovalRule[];
 }
 
 const FAILURE_FIELD = {
@@ -136,6 +151,7 @@ export function timerLimit(limits: SessionLimits, name: SessionTimerName): numbe
     interruptTimeout: limits.interruptGraceMs,
     idleTimeout: limits.idleTimeoutMs,
     recoveryTimeout: limits.recoveryTimeoutMs,
+    approvalTimeout: limits.approvalTimeoutMs,
   };
   return ms[name];
 }
@@ -169,6 +185,9 @@ export function initialSessionContext(input: SessionInput): SessionContext {
     deadline: deadlineAfter('startTimeout', input.at, limits.startTimeoutMs),
     endReason: null,
     forkedFrom: input.forkedFrom ?? null,
+    pendingApproval: null,
+    alwaysAllowed: [],
+    approvalRules: input.approvalRules ?? [],
   };
 }
 

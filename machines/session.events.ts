@@ -23,6 +23,8 @@ export const SESSION_EVENT = {
   PARTICIPANT_LEFT: 'PARTICIPANT_LEFT',
   ROLE_CHANGED: 'ROLE_CHANGED',
   TERMINATE: 'TERMINATE',
+  APPROVAL_REQUESTED: 'APPROVAL_REQUESTED',
+  APPROVAL_DECIDED: 'APPROVAL_DECIDED',
   TIMER_ELAPSED,
 } as const;
 
@@ -36,7 +38,8 @@ export type SessionTimerName =
   | 'stallTimeout'
   | 'interruptTimeout'
   | 'idleTimeout'
-  | 'recoveryTimeout';
+  | 'recoveryTimeout'
+  | 'approvalTimeout';
 
 /** What went wrong with the agent process. */
 export type FaultKind = 'crash' | 'hang' | 'stall' | 'garbage' | 'exit';
@@ -202,6 +205,58 @@ export interface TerminateEvent {
   reason: string;
 }
 
+/** What a tool approval request asks: the agent wants to run `toolName` with `input` (as the CLI's `can_use_tool` says). */
+export interface ToolUseRequest {
+  /** The CLI's control request id: the answer goes back under it. */
+  requestId: string;
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId: string | null;
+  /** The CLI's `permission_suggestions`, passed on to clients as they came. */
+  suggestions: unknown[];
+  /** The CLI's `decision_reason` or `blocked_path`, when it gave them. */
+  reason: string | null;
+}
+
+/** The agent asked to use a tool during `turnId` and no policy rule decided it: a human must (see docs/approvals.md). */
+export interface ApprovalRequestedEvent extends ToolUseRequest {
+  type: typeof SESSION_EVENT.APPROVAL_REQUESTED;
+  at: number;
+  turnId: string;
+}
+
+/** Whether a tool use may go ahead. */
+export type ApprovalBehavior = 'allow' | 'deny';
+
+/** Who decides a tool approval: a policy rule (without a human) or a participant. */
+export type ApprovalDecider = 'policy' | 'human';
+
+/**
+ * A tool use request of `turnId` was decided: by the policy rule `rule` (the request was never pending), or by
+ * participant `userId` (an owner or editor) answering the pending request `requestId`. The first answer wins.
+ */
+export interface ApprovalDecidedEvent {
+  type: typeof SESSION_EVENT.APPROVAL_DECIDED;
+  at: number;
+  requestId: string;
+  turnId: string;
+  toolName: string;
+  behavior: ApprovalBehavior;
+  decidedBy: ApprovalDecider;
+  /** The rule that decided (policy), by its name. */
+  rule?: string;
+  /** The participant who decided (human). */
+  userId?: string;
+  /** The input the tool runs with instead of the requested one (allow only). */
+  updatedInput?: Record<string, unknown>;
+  /** Why it was denied, for the agent. */
+  message?: string;
+  /** "Always allow this tool for the session": later requests for `toolName` are allowed without asking. */
+  always?: boolean;
+  /** The request itself, kept with a policy decision (a human decision follows its `ToolApprovalRequested`). */
+  input?: Record<string, unknown>;
+}
+
 /** Every event the session machine accepts. */
 export type SessionEvent =
   | AgentSpawnedEvent
@@ -219,6 +274,8 @@ export type SessionEvent =
   | ParticipantLeftEvent
   | RoleChangedEvent
   | TerminateEvent
+  | ApprovalRequestedEvent
+  | ApprovalDecidedEvent
   | TimerElapsedEvent<SessionTimerName>;
 
 /** Past-tense names under which accepted session events are persisted. */
@@ -238,6 +295,8 @@ export const SESSION_PERSISTED_NAME = {
   PARTICIPANT_LEFT: 'ParticipantLeft',
   ROLE_CHANGED: 'ParticipantRoleChanged',
   TERMINATE: 'SessionTerminated',
+  APPROVAL_REQUESTED: 'ToolApprovalRequested',
+  APPROVAL_DECIDED: 'ToolApprovalDecided',
   TIMER_ELAPSED: 'TimerElapsed',
 } as const satisfies Record<SessionEventType, string>;
 
@@ -256,6 +315,8 @@ export const SESSION_PROVISIONED = 'SessionProvisioned';
  */
 export const SESSION_OUTCOME_NAME = {
   TURN_ABORTED: 'TurnAborted',
+  TOOL_APPROVAL_EXPIRED: 'ToolApprovalExpired',
+  TOOL_APPROVAL_CANCELLED: 'ToolApprovalCancelled',
 } as const;
 
 /**
@@ -270,5 +331,24 @@ export interface TurnAbortedData {
   turnId: string;
   reason: TurnAbortReason;
   /** The `at` of the event whose step aborted it. */
+  at: number;
+}
+
+/**
+ * Why a pending tool approval ended without an answer: `timeout` (nobody answered before `agent.approval_timeout`:
+ * the tool is denied, stored as `ToolApprovalExpired`), or, stored as `ToolApprovalCancelled`, `interrupted`,
+ * `terminated`, `agent-fault` (the process died, also at a server restart), `turn-ended` (the agent ended the turn
+ * itself), `failed`, or the reason of the `HIBERNATE` that stopped the session.
+ */
+export type ApprovalCloseReason = 'timeout' | 'interrupted' | 'terminated' | 'agent-fault' | 'turn-ended' | 'failed' | (string & {});
+
+/** Data of a stored `ToolApprovalExpired` or `ToolApprovalCancelled`: request `requestId` of turn `turnId` was denied unanswered. */
+export interface ToolApprovalClosedData {
+  requestId: string;
+  turnId: string;
+  toolName: string;
+  reason: ApprovalCloseReason;
+  /** When it was requested, and the `at` of the event whose step closed it. */
+  requestedAt: number;
   at: number;
 }

@@ -9,6 +9,13 @@
  *   at once, else it waits for one (deadline `idleTimeout` → `hibernated`).
  * - `busy`: a turn is streaming; deadlines `turnTimeout` (→ `interrupting`) and `stallTimeout` (→ stall
  *   fault), whichever is first; `AGENT_OUTPUT` for the turn pushes the stall deadline. Messages queue.
+ * - `awaitingApproval`: during a turn the agent asked to use a tool and no policy rule decided it
+ *   (`APPROVAL_REQUESTED`); the request is `pendingApproval` until an owner or editor answers it
+ *   (`APPROVAL_DECIDED`, the first answer wins) or the deadline `approvalTimeout` denies it; then back to `busy`,
+ *   the turn's timeout moved by the time waited. Whatever else makes the session leave (interrupt, terminate,
+ *   hibernate, a fault, the turn's own end) cancels the request; every way out answers the agent (`answerApproval`),
+ *   and one without an answer is recorded (`closeApproval`). Policy decisions (`APPROVAL_DECIDED` by `policy`) are
+ *   taken in `busy` and here without a state change.
  * - `interrupting`: `interruptAgent` was sent (by a participant or the turn timeout); waits for the
  *   turn's result (deadline `interruptTimeout` → hang fault).
  * - `idle`: the agent is up after a completed turn and nothing is queued (deadline `idleTimeout`).
@@ -38,6 +45,7 @@
  */
 import { and, enqueueActions } from 'xstate';
 import { TIMER_ELAPSED } from './deadline.js';
+import { closeReasonOf, pendingApprovalOf, policyAnswer, settledAnswer, turnAfterWait } from './session.approvals.js';
 import { abortedTurns, initialSessionContext, nextAfterEnqueue, nextMessage, type SessionContext } from './session.context.js';
 import { SESSION_EVENT as E, type MessageAcceptedEvent, type SessionEvent, type SessionTimerName } from './session.events.js';
 import { interruptParams, processParams, resumeParams, sessionSetup, spawnParams } from './session.setup.js';
@@ -54,6 +62,31 @@ function abortTurns(scope: 'current' | 'all', reason: string | ((event: SessionE
     }),
   }).entry;
 }
+
+/** A policy decision: the agent gets its answer at once (the request was never pending). */
+const answerByPolicy = sessionSetup.createStateConfig({
+  entry: enqueueActions(({ context, event, enqueue }) => {
+    if (event.type === E.APPROVAL_DECIDED) enqueue({ type: 'answerApproval', params: policyAnswer(context, event) });
+  }),
+}).entry;
+
+/**
+ * Leaving `awaitingApproval` settles its request (exit actions run before the transition's): the answer the agent
+ * gets and, when no one answered, the outcome to record; the turn's timeout moves by the time waited.
+ */
+const settleApproval = sessionSetup.createStateConfig({
+  exit: enqueueActions(({ context, event, enqueue }) => {
+    const pending = pendingApprovalOf(context);
+    if (pending === null) return;
+    enqueue({ type: 'answerApproval', params: settledAnswer(context, pending, event) });
+    const reason = closeReasonOf(event);
+    if (reason !== null) {
+      const { requestId, turnId, toolName, requestedAt } = pending;
+      enqueue({ type: 'closeApproval', params: { requestId, turnId, toolName, reason, requestedAt } });
+    }
+    enqueue.assign(turnAfterWait(context, event.at));
+  }),
+}).exit;
 
 /** A fault: one more than tolerated goes to `failed`, otherwise to `recovering`. */
 const faultTransitions = [
@@ -170,6 +203,8 @@ export const sessionMachine = sessionSetup.createMachine({
     busy: {
       on: {
         [E.AGENT_OUTPUT]: { guard: 'isCurrentTurn', actions: 'touchTurn' },
+        [E.APPROVAL_REQUESTED]: { guard: 'isApprovalOfTurn', target: 'awaitingApproval', actions: 'requestApproval' },
+        [E.APPROVAL_DECIDED]: { guard: 'isPolicyDecision', actions: [answerByPolicy, 'touchTurn'] },
         [E.TURN_COMPLETED]: turnCompleted,
         [E.INTERRUPT_REQUESTED]: { guard: 'mayInterrupt', target: 'interrupting' },
         ...queueMessage,
@@ -179,6 +214,22 @@ export const sessionMachine = sessionSetup.createMachine({
           { guard: { type: 'due', params: { name: 'turnTimeout' } }, target: 'interrupting' },
           ...faultDeadline('stallTimeout'),
         ],
+      },
+    },
+    awaitingApproval: {
+      exit: settleApproval,
+      on: {
+        [E.APPROVAL_DECIDED]: [
+          { guard: 'answersPending', target: 'busy', actions: ['allowAlways', 'resumeTurn', 'touch'] },
+          { guard: 'isPolicyDecision', actions: [answerByPolicy, 'touch'] },
+        ],
+        [E.AGENT_OUTPUT]: { guard: 'isCurrentTurn', actions: 'touch' },
+        [E.TURN_COMPLETED]: turnCompleted,
+        [E.INTERRUPT_REQUESTED]: { guard: 'mayInterrupt', target: 'interrupting' },
+        ...queueMessage,
+        ...hibernateNow,
+        [E.AGENT_FAULT]: faultTransitions,
+        [TIMER_ELAPSED]: { guard: { type: 'due', params: { name: 'approvalTimeout' } }, target: 'busy', actions: 'resumeTurn' },
       },
     },
     interrupting: {

@@ -35,6 +35,8 @@ export interface SessionLimits {
   maxConsecutiveFailures: number;
   /** Messages held while the agent is busy or starting; more are refused. */
   maxQueuedMessages: number;
+  /** How long a tool approval waits for a human before the tool is denied. */
+  approvalTimeoutMs: number;
 }
 
 /** Limits used for every key the input leaves out (aligned with `config/default.yaml`'s agent section). */
@@ -47,7 +49,25 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = Object.freeze({
   recoveryTimeoutMs: 60_000,
   maxConsecutiveFailures: 3,
   maxQueuedMessages: 10,
+  approvalTimeoutMs: 300_000,
 });
+
+/** What a tool approval rule does with a matching request. */
+export type ApprovalAction = 'allow' | 'deny' | 'ask';
+
+/**
+ * One tool approval rule (plain data; `src/pool/approvals/` matches it): for tool `tool` (a name, or a glob such as
+ * `mcp__*` or `*`), optionally only when the input's path matches `path` or its command matches `command` (globs; a
+ * leading `!` negates; `{cwd}` is the session's working directory), do `action`. The first matching rule decides.
+ */
+export interface ApprovalRule {
+  /** Named in every decision it makes; default `<tool>:<action>`. */
+  name?: string;
+  tool: string;
+  path?: string;
+  command?: string;
+  action: ApprovalAction;
+}
 
 /** What `createActor(sessionMachine, { input })` takes; persisted as the stream's `SessionProvisioned`. */
 export interface SessionInput {
@@ -64,4 +84,6 @@ export interface SessionInput {
   shareable?: boolean;
   /** The session this one was forked from, at which revision, and the conversation its agent starts with. */
   forkedFrom?: ForkOrigin;
+  /** This session's own tool approval rules, tried before the tenant's (docs/approvals.md). */
+  approvalRules?: ApprovalRule[];
 }

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { SnapshotFrom } from 'xstate';
 import { start, step, type Step } from './replay.js';
 import { SESSION_AWAITS } from './session.awaits.js';
-import { SESSION_EVENT as E, type FaultKind, type SessionEvent, type SessionTimerName } from './session.events.js';
+import { SESSION_EVENT as E, SESSION_OUTCOME_NAME, type FaultKind, type SessionEvent, type SessionTimerName } from './session.events.js';
 import { sessionMachine } from './session.machine.js';
-import { sessionOutcomes } from './session.outcomes.js';
+import { sessionOutcomes, type SessionOutcome } from './session.outcomes.js';
+import type { AnswerApprovalParams } from './session.approvals.js';
 import { ev, testSessionInput as input } from './testing/session-fixtures.js';
 import { replayMismatch } from './testing/given-when-then.js';
 
@@ -20,9 +21,9 @@ interface StepRecord {
 
 const USERS = ['alice', 'bob', 'vic', 'mallory'] as const;
 const KINDS: FaultKind[] = ['crash', 'hang', 'stall', 'garbage', 'exit'];
-const TIMERS: SessionTimerName[] = ['startTimeout', 'turnTimeout', 'stallTimeout', 'interruptTimeout', 'idleTimeout', 'recoveryTimeout'];
+const TIMERS: SessionTimerName[] = ['startTimeout', 'turnTimeout', 'stallTimeout', 'interruptTimeout', 'idleTimeout', 'recoveryTimeout', 'approvalTimeout'];
 /** States with a process the machine tracks: the only ones where AGENT_FAULT counts (this test's own list). */
-const LIVE = ['provisioning', 'starting', 'ready', 'busy', 'interrupting', 'idle', 'resuming'];
+const LIVE = ['provisioning', 'starting', 'ready', 'busy', 'awaitingApproval', 'interrupting', 'idle', 'resuming'];
 /** Fault deadlines and their kind (this test's own table). */
 const TIMER_KIND: Partial<{ [K in SessionTimerName]: FaultKind }> = { startTimeout: 'hang', stallTimeout: 'stall', interruptTimeout: 'hang' };
 
@@ -31,7 +32,8 @@ const PROGRESS: { [K in Snapshot['value']]: string[] } = {
   provisioning: ['spawned'],
   starting: ['ready'],
   ready: ['msg'],
-  busy: ['done', 'output', 'interrupt', 'timer'],
+  busy: ['done', 'output', 'interrupt', 'timer', 'ask', 'ask', 'policy'],
+  awaitingApproval: ['answer', 'answer', 'timer', 'interrupt', 'done', 'policy', 'output'],
   interrupting: ['done', 'timer', 'output'],
   idle: ['msg', 'msg', 'timer'],
   hibernated: ['msg', 'wake'],
@@ -57,6 +59,9 @@ const commandArb = fc.tuple(
     { weight: 2, arbitrary: fc.record({ k: fc.constantFrom('join' as const, 'role' as const), user, role }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('leave' as const), user }) },
     { weight: 1, arbitrary: fc.constant({ k: 'terminate' } as const) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('ask' as const), current: fc.boolean() }) },
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('answer' as const), user, allow: fc.boolean(), always: fc.boolean(), stale: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('policy' as const), allow: fc.boolean() }) },
   ),
 );
 const historyArb = fc.tuple(fc.array(commandArb, { maxLength: 70 }), fc.boolean());
@@ -66,6 +71,7 @@ function run([commands, terminate]: [Array<[number, { k: string } & { [key: stri
   let snapshot = start(sessionMachine, input).snapshot;
   let clock = 0;
   let turns = 0;
+  let requests = 0;
   const records: StepRecord[] = [];
   const all = terminate ? [...commands, [0, { k: 'terminate' }] as const] : commands;
   for (const [dt, command] of all) {
@@ -73,12 +79,13 @@ function run([commands, terminate]: [Array<[number, { k: string } & { [key: stri
     if (c.k === 'progress') {
       const options = PROGRESS[snapshot.value];
       const k = options[(c['variant'] as number) % options.length] ?? 'wake';
-      c = { k, user: 'alice', role: 'editor', current: true, isError: false, reuse: false, due: true };
+      c = { k, user: 'alice', role: 'editor', current: true, isError: false, reuse: false, due: true, allow: c['variant'] as number % 2 === 0, always: false, stale: false };
     }
     clock += dt;
     const deadline = snapshot.context.deadline;
     if (c.k === 'timer' && c['due'] && deadline !== null) clock = Math.max(clock, deadline.at);
     const turn = snapshot.context.currentTurn?.turnId ?? `t${turns}`;
+    const pending = snapshot.context.pendingApproval?.requestId ?? 'r-none';
     const event: SessionEvent =
       c.k === 'spawned' ? ev.spawned(clock, clock)
       : c.k === 'ready' ? ev.ready(clock)
@@ -95,6 +102,9 @@ function run([commands, terminate]: [Array<[number, { k: string } & { [key: stri
       : c.k === 'join' ? ev.join(clock, c['user'] as string, c['role'] as 'editor')
       : c.k === 'role' ? ev.role(clock, c['user'] as string, c['role'] as 'editor')
       : c.k === 'leave' ? ev.leave(clock, c['user'] as string)
+      : c.k === 'ask' ? ev.ask(clock, c['current'] ? turn : 'nope', `r${++requests}`)
+      : c.k === 'answer' ? ev.answer(clock, c['stale'] ? `r${requests + 1}` : pending, turn, c['user'] as string, c['allow'] ? 'allow' : 'deny', c['always'] as boolean)
+      : c.k === 'policy' ? ev.policy(clock, turn, `r${++requests}`, c['allow'] ? 'allow' : 'deny')
       : ev.terminate(clock);
     const next = step(sessionMachine, snapshot, event);
     records.push({ before: snapshot, event, accepted: next.accepted, after: next.snapshot, actions: next.actions });
@@ -102,6 +112,10 @@ function run([commands, terminate]: [Array<[number, { k: string } & { [key: stri
   }
   return records;
 }
+
+/** The `TurnAborted` outcomes of a step. */
+const turnsAborted = (actions: Step<typeof sessionMachine>['actions'], at: number) =>
+  sessionOutcomes(actions, at).filter((outcome): outcome is Extract<SessionOutcome, { type: 'TurnAborted' }> => outcome.type === SESSION_OUTCOME_NAME.TURN_ABORTED);
 
 const RUNS = { numRuns: 300 };
 /** Checks `check` on the records of generated histories; the counterexample shown is the command list. */
@@ -157,7 +171,7 @@ describe('session properties', () => {
   it('keeps turn bookkeeping consistent: a current turn exactly when busy or interrupting, a bounded queue', () => {
     forAllHistories((records) => {
       for (const { after } of records) {
-        expect(after.context.currentTurn !== null).toBe(after.value === 'busy' || after.value === 'interrupting');
+        expect(after.context.currentTurn !== null).toBe(['busy', 'awaitingApproval', 'interrupting'].includes(after.value));
         expect(after.context.queuedMessages.length).toBeLessThanOrEqual(input.limits?.maxQueuedMessages ?? 0);
         if (after.value === 'ready' || after.value === 'idle') expect(after.context.queuedMessages).toEqual([]);
       }
@@ -178,7 +192,7 @@ describe('session properties', () => {
           open.add(event.turnId);
         }
         if (accepted && event.type === E.TURN_COMPLETED) end(event.turnId, 'TurnCompleted');
-        for (const outcome of sessionOutcomes(actions, event.at)) end(outcome.data.turnId, `TurnAborted(${outcome.data.reason})`);
+        for (const outcome of turnsAborted(actions, event.at)) end(outcome.data.turnId, `TurnAborted(${outcome.data.reason})`);
         // Every open turn is the running one or queued: nothing the machine forgot can stay open unseen.
         const tracked = [...(after.context.currentTurn === null ? [] : [after.context.currentTurn.turnId]), ...after.context.queuedMessages.map((m) => m.turnId)];
         expect(new Set(tracked)).toEqual(open);
@@ -203,9 +217,52 @@ describe('session properties', () => {
         expect(next.snapshot.value).toBe('hibernated');
         expect(next.snapshot.context).toMatchObject({ currentTurn: null, queuedMessages: [], deadline: null });
         const open = [...(after.context.currentTurn === null ? [] : [after.context.currentTurn.turnId]), ...after.context.queuedMessages.map((m) => m.turnId)];
-        expect(sessionOutcomes(next.actions, hibernate.at).map((o) => [o.data.turnId, o.data.reason])).toEqual(open.map((turnId) => [turnId, 'shutdown']));
+        expect(turnsAborted(next.actions, hibernate.at).map((o) => [o.data.turnId, o.data.reason])).toEqual(open.map((turnId) => [turnId, 'shutdown']));
       }
     }, { numRuns: 100 });
+  });
+
+  it('answers every tool approval request exactly once: a pending one by the first answer, its deadline or whatever ends the wait', () => {
+    forAllHistories((records) => {
+      const open = new Set<string>();
+      for (const { before, event, accepted, actions, after } of records) {
+        const answers = actions.filter((action) => action.type === 'answerApproval').map((action) => action.params as AnswerApprovalParams);
+        const closed = sessionOutcomes(actions, event.at).filter((outcome) => outcome.type !== SESSION_OUTCOME_NAME.TURN_ABORTED);
+        // A request is pending exactly while the session awaits approval, and only for the running turn.
+        expect(after.context.pendingApproval != null).toBe(after.value === 'awaitingApproval');
+        if (after.context.pendingApproval != null) expect(after.context.pendingApproval.turnId).toBe(after.context.currentTurn?.turnId);
+        if (event.type === E.APPROVAL_REQUESTED && accepted) open.add(event.requestId);
+        if (event.type === E.APPROVAL_DECIDED && event.decidedBy === 'human') {
+          const first = before.value === 'awaitingApproval' && before.context.pendingApproval?.requestId === event.requestId;
+          const writer = ['alice'].includes(event.userId ?? '') || before.context.participants.some((p) => p.userId === event.userId && p.role === 'editor');
+          expect(accepted, 'only the first answer, by an owner or editor, is taken').toBe(first && writer);
+        }
+        for (const answer of answers) {
+          if (answer.decidedBy === 'policy') continue;
+          expect(open.has(answer.requestId), `answer to ${answer.requestId}, which is not pending`).toBe(true);
+          open.delete(answer.requestId);
+        }
+        // Unanswered ends are recorded, and only those: expired by the deadline, or cancelled.
+        expect(closed.length).toBe(answers.filter((answer) => answer.decidedBy === 'timeout' || answer.decidedBy === 'session').length);
+        for (const outcome of closed) expect(outcome.type === SESSION_OUTCOME_NAME.TOOL_APPROVAL_EXPIRED).toBe(outcome.data.reason === 'timeout');
+        expect(open.size).toBeLessThanOrEqual(1);
+      }
+      const last = records.at(-1)?.after;
+      if (last === undefined) return;
+      const ended = step(sessionMachine, last, ev.terminate(last.context.lastActivityAt + 1));
+      const answered = ended.actions.filter((action) => action.type === 'answerApproval').map((action) => (action.params as AnswerApprovalParams).requestId);
+      expect(answered).toEqual([...open]);
+    });
+  });
+
+  it('waiting for a human does not count against the turn: its timeout moves by the time waited', () => {
+    forAllHistories((records) => {
+      for (const { before, after, event } of records) {
+        if (before.value !== 'awaitingApproval' || after.value !== 'busy' || before.context.currentTurn === null) continue;
+        const waited = event.at - before.context.pendingApproval!.requestedAt;
+        expect(after.context.currentTurn?.timeoutAt).toBe(before.context.currentTurn.timeoutAt + waited);
+      }
+    });
   });
 
   it('fails only after more than maxConsecutiveFailures, and terminated is final', () => {

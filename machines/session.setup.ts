@@ -4,6 +4,7 @@
  * actions that update context, and its guards. `session.machine.ts` arranges them into states.
  */
 import { assign, setup } from 'xstate';
+import { allowedAfter, beginApproval, pendingApprovalOf, resumeTurn, type AnswerApprovalParams, type CloseApprovalParams } from './session.approvals.js';
 import { isDue, TIMER_ELAPSED } from './deadline.js';
 import { isNonOwnerParticipant, mayAccept, mayChangeRole, mayJoin, mayWrite, removedFrom } from './session.access.js';
 import {
@@ -102,6 +103,12 @@ export const sessionSetup = setup({
     stopAgent: (_, _params: StopAgentParams) => {},
     killAgent: (_, _params: StopAgentParams) => {},
     abortTurns: (_, _params: AbortTurnsParams) => {},
+    answerApproval: (_, _params: AnswerApprovalParams) => {},
+    // Recorded as a `ToolApprovalExpired`/`ToolApprovalCancelled` outcome, never performed (see session.outcomes.ts).
+    closeApproval: (_, _params: CloseApprovalParams) => {},
+    requestApproval: assign(({ context, event }) => (event.type === E.APPROVAL_REQUESTED ? beginApproval(context, event) : {})),
+    resumeTurn: assign(({ context, event }) => resumeTurn(context, event.at)),
+    allowAlways: assign(({ context, event }) => (event.type === E.APPROVAL_DECIDED && event.always === true ? { alwaysAllowed: allowedAfter(context, event) } : {})),
     enqueueMessage: assign({
       queuedMessages: ({ context, event }) =>
         event.type === E.MESSAGE_ACCEPTED ? enqueue(context, event) : context.queuedMessages,
@@ -179,6 +186,16 @@ export const sessionSetup = setup({
     mayInterrupt: ({ context, event }) => event.type === E.INTERRUPT_REQUESTED && (event.asOperator === true || mayWrite(context, event.userId)),
     isCurrentTurn: ({ context, event }) =>
       (event.type === E.AGENT_OUTPUT || event.type === E.TURN_COMPLETED) && event.turnId === context.currentTurn?.turnId,
+    isApprovalOfTurn: ({ context, event }) => event.type === E.APPROVAL_REQUESTED && event.turnId === context.currentTurn?.turnId,
+    isPolicyDecision: ({ context, event }) =>
+      event.type === E.APPROVAL_DECIDED && event.decidedBy === 'policy' && event.turnId === context.currentTurn?.turnId && event.requestId !== pendingApprovalOf(context)?.requestId,
+    // The first answer wins: only the pending request, answered by someone who may write (an owner or editor).
+    answersPending: ({ context, event }) =>
+      event.type === E.APPROVAL_DECIDED &&
+      event.decidedBy === 'human' &&
+      event.requestId === pendingApprovalOf(context)?.requestId &&
+      event.userId !== undefined &&
+      mayWrite(context, event.userId),
     hasQueued: ({ context }) => context.queuedMessages.length > 0,
     due: ({ context, event }, params: { name: SessionTimerName }) =>
       event.type === TIMER_ELAPSED && isDue(context.deadline, event, params.name),

@@ -9,6 +9,7 @@ export const SESSION_STATES = [
   'starting',
   'ready',
   'busy',
+  'awaitingApproval',
   'interrupting',
   'idle',
   'hibernated',

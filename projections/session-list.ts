@@ -53,7 +53,7 @@ export interface SessionListState {
 }
 
 /** Version of the state's shape, for checkpoints: bump it whenever the state or the fold changes. */
-export const SESSION_LIST_VERSION = 2;
+export const SESSION_LIST_VERSION = 3;
 
 /** Name of the projection. */
 export const SESSION_LIST = 'session-list';
@@ -61,7 +61,7 @@ export const SESSION_LIST = 'session-list';
 const PROVISIONING: SessionStateValue = 'provisioning';
 const TERMINATED: SessionStateValue = 'terminated';
 const OWNER: ParticipantRole = 'owner';
-const ACTIVITY: ReadonlySet<string> = new Set([S.AGENT_READY, S.AGENT_OUTPUT, S.TURN_COMPLETED, S.RECOVERY_SUCCEEDED]);
+const ACTIVITY: ReadonlySet<string> = new Set([S.AGENT_READY, S.AGENT_OUTPUT, S.TURN_COMPLETED, S.RECOVERY_SUCCEEDED, S.APPROVAL_DECIDED]);
 
 /** Whether the event moves `lastActivityAt` as the session machine does: a message only when it starts a turn at once. */
 function isActivity(event: ProjectedEvent): boolean {

@@ -36,6 +36,7 @@ const PROGRESS: { readonly [K in Snapshot['value']]: readonly Command[] } = {
   starting: [{ kind: 'ready' }],
   ready: [{ kind: 'msg', user: 'alice' }],
   busy: [{ kind: 'output' }, { kind: 'done' }, { kind: 'done' }, { kind: 'interrupt' }, { kind: 'due' }],
+  awaitingApproval: [{ kind: 'done' }, { kind: 'due' }, { kind: 'interrupt' }],
   interrupting: [{ kind: 'done' }, { kind: 'due' }, { kind: 'output' }],
   idle: [{ kind: 'msg', user: 'alice' }, { kind: 'msg', user: 'bob' }, { kind: 'due' }, { kind: 'hibernate' }],
   hibernated: [{ kind: 'msg', user: 'alice' }, { kind: 'wake' }],

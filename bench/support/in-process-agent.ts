@@ -87,6 +87,11 @@ export class InProcessAgent implements AgentHandle {
     return this.#exit();
   }
 
+  /** The in-process agent never asks for a tool permission: there is nothing to answer. */
+  answerPermission(): Result<void, AgentError> {
+    return this.#running ? ok(undefined) : err({ kind: 'NotRunning', pid: this.pid });
+  }
+
   kill(): Promise<ExitInfo> {
     return this.#exit();
   }

@@ -11,7 +11,7 @@ import { EventHub } from './event-hub.js';
 import { AGENT_EVENT, type AgentEvent, type AgentEventListener, type ExitInfo, type FaultEvent, type LineEvent, type ReadyEvent } from './events.js';
 import { exitFault } from './exit-fault.js';
 import { GarbageDetector } from './garbage-detector.js';
-import { controlRequestLine, userMessageLine } from './input.js';
+import { controlRequestLine, permissionResponseLine, userMessageLine, type PermissionAnswer } from './input.js';
 import type { AgentLimits } from './limits.js';
 import { LineSplitter } from './line-splitter.js';
 import { parseLine, protocolError } from './parse-line.js';
@@ -62,6 +62,9 @@ export class AgentProcess {
   private turnStartedAt = 0;
   private requested = false;
   private lastErrorResult: readonly string[] | undefined;
+  /** Tool permission requests waiting for our answer, and when the watchdogs were paused for them. */
+  private readonly waitingPermissions = new Set<string>();
+  private pausedAt: number | null = null;
   private resolveExited!: (exit: ExitInfo) => void;
 
   constructor(
@@ -134,6 +137,36 @@ export class AgentProcess {
   }
 
   /**
+   * Answers the CLI's tool permission request `requestId`. While requests wait for an answer the turn and stall
+   * watchdogs are paused (a person may take minutes; the session's own approval deadline bounds the wait); the
+   * answer resumes them, the turn clock minus the time waited.
+   */
+  answerPermission(requestId: string, answer: PermissionAnswer): Result<void, AgentError> {
+    if (this.state === 'exited') return err({ kind: 'NotRunning', pid: this.pid });
+    this.permissionSettled(requestId);
+    return this.writer.write(permissionResponseLine(requestId, answer));
+  }
+
+  private permissionAsked(requestId: string): void {
+    if (this.waitingPermissions.size === 0 && this.pendingTurns > 0) {
+      this.pausedAt = Date.now();
+      this.watchdog.disarm('turn');
+      this.watchdog.disarm('stall');
+    }
+    this.waitingPermissions.add(requestId);
+  }
+
+  private permissionSettled(requestId: string): void {
+    if (!this.waitingPermissions.delete(requestId) || this.waitingPermissions.size > 0 || this.pausedAt === null) return;
+    const ranMs = this.pausedAt - this.turnStartedAt;
+    this.turnStartedAt = Date.now() - ranMs;
+    this.pausedAt = null;
+    if (this.pendingTurns === 0) return;
+    this.watchdog.arm('turn', Math.max(0, this.context.timeouts.turn_timeout - ranMs));
+    this.watchdog.arm('stall', this.context.timeouts.stall_timeout);
+  }
+
+  /**
    * Stops the process gracefully: interrupts a running turn and closes stdin (the CLI then exits), then
    * after `kill_grace` SIGTERMs its process group, and after another `kill_grace` SIGKILLs it.
    */
@@ -193,7 +226,7 @@ export class AgentProcess {
   }
 
   private onStdout(chunk: Buffer): void {
-    if (this.pendingTurns > 0) this.watchdog.arm('stall', this.context.timeouts.stall_timeout);
+    if (this.pendingTurns > 0 && this.pausedAt === null) this.watchdog.arm('stall', this.context.timeouts.stall_timeout);
     for (const item of this.splitter.push(chunk)) {
       if ('line' in item) this.onLine(item.line);
       else {
@@ -219,12 +252,18 @@ export class AgentProcess {
   private afterLine(event: LineEvent): void {
     if (event.kind === AGENT_EVENT.INIT || (event.kind === AGENT_EVENT.CONTROL_RESPONSE && event.requestId === this.initRequestId)) {
       this.becomeReady();
+    } else if (event.kind === AGENT_EVENT.PERMISSION_REQUEST) {
+      this.permissionAsked(event.requestId);
+    } else if (event.kind === AGENT_EVENT.PERMISSION_CANCELLED) {
+      this.permissionSettled(event.requestId);
     } else if (event.kind === AGENT_EVENT.API_RETRY && this.pendingTurns > 0) {
       // Waiting out an announced retry delay is not a stall.
       this.watchdog.arm('stall', this.context.timeouts.stall_timeout + event.retryDelayMs);
     } else if (event.kind === AGENT_EVENT.RESULT) {
       if (event.isError) this.lastErrorResult = event.errors;
       if (this.pendingTurns === 0) return;
+      this.waitingPermissions.clear();
+      this.pausedAt = null;
       this.pendingTurns -= 1;
       if (this.pendingTurns > 0) this.startTurnClock();
       else {

@@ -17,6 +17,8 @@ export const AGENT_EVENT = {
   RESULT: 'result',
   API_RETRY: 'api_retry',
   CONTROL_RESPONSE: 'control_response',
+  PERMISSION_REQUEST: 'permission_request',
+  PERMISSION_CANCELLED: 'permission_cancelled',
   SYSTEM: 'system',
   UNKNOWN: 'unknown',
   PROTOCOL_ERROR: 'protocol_error',
@@ -121,6 +123,22 @@ export interface ControlResponseEvent {
   readonly success: boolean;
   readonly error: string | undefined;
 }
+/**
+ * The CLI asks whether it may use a tool (`control_request`, subtype `can_use_tool`) and waits for the answer
+ * (`answerPermission`). Fields as the Agent SDK reads them: `tool_name`, `input`, `tool_use_id`,
+ * `permission_suggestions`, `decision_reason` / `blocked_path`.
+ */
+export interface PermissionRequestEvent {
+  readonly kind: typeof AGENT_EVENT.PERMISSION_REQUEST;
+  readonly requestId: string;
+  readonly toolName: string;
+  readonly input: Record<string, unknown>;
+  readonly toolUseId: string | null;
+  readonly suggestions: unknown[];
+  readonly reason: string | null;
+}
+/** The CLI withdrew request `requestId` (`control_cancel_request`): no answer is expected any more. */
+export interface PermissionCancelledEvent { readonly kind: typeof AGENT_EVENT.PERMISSION_CANCELLED; readonly requestId: string }
 /** A `system` line of a subtype the runner does not interpret. */
 export interface SystemEvent { readonly kind: typeof AGENT_EVENT.SYSTEM; readonly subtype: string; readonly raw: Record<string, unknown> }
 /** A JSON line of a type the runner does not know: kept, never an error. */
@@ -153,6 +171,8 @@ export type LineEvent =
   | ResultEvent
   | ApiRetryEvent
   | ControlResponseEvent
+  | PermissionRequestEvent
+  | PermissionCancelledEvent
   | SystemEvent
   | UnknownEvent;
 

@@ -5,6 +5,7 @@ export { createAgentRunner, type AgentRunner } from './agent-runner.js';
 export { describeAgentError, isAgentError, type AgentError, type AgentErrorKind } from './errors.js';
 export * from './events.js';
 export { buildAgentArgs, buildAgentEnv, type AgentConversation, type AgentLaunchOptions } from './launch.js';
+export { permissionResponseLine, type PermissionAnswer } from './input.js';
 export { DEFAULT_AGENT_LIMITS, type AgentLimits } from './limits.js';
 export { parseLine } from './parse-line.js';
 export { PidRegistry, type PidRecord, type ReapReport } from './pid-registry.js';

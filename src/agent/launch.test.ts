@@ -24,6 +24,12 @@ describe('buildAgentArgs / buildAgentEnv', () => {
     expect(validateLaunchOptions({ ...options, conversation: { ...options.conversation, atMessageUuid: 'msg_01abc' } })._unsafeUnwrapErr()).toMatchObject({ kind: 'InvalidLaunchOptions' });
   });
 
+  it('asks for tool permissions on stdio when told to (tool approvals), and only then', () => {
+    const conversation = { mode: 'new', sessionId: 'id-1' } as const;
+    expect(buildAgentArgs({ tenantId: 'acme', conversation, permissionPrompt: true }, []).join(' ')).toContain('--permission-prompt-tool stdio');
+    expect(buildAgentArgs({ tenantId: 'acme', conversation }, [])).not.toContain('--permission-prompt-tool');
+  });
+
   it("gives the tenant's dirs precedence over inherited and requested environment", () => {
     const env = buildAgentEnv({ tenantId: 'acme', conversation: { mode: 'new', sessionId: 'x' }, env: { HOME: '/evil', FOO: 'bar' } }, dirs, { PATH: '/bin', CLAUDE_CONFIG_DIR: '/shared', UNSET: undefined });
     expect(env).toEqual({ PATH: '/bin', FOO: 'bar', HOME: '/t/acme/config', CLAUDE_CONFIG_DIR: '/t/acme/config' });

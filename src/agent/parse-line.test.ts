@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_EVENT } from './events.js';
+import { permissionResponseLine } from './input.js';
 import { parseLine } from './parse-line.js';
 
 describe('parseLine', () => {
@@ -43,5 +44,21 @@ describe('parseLine', () => {
     expect(parseLine('not json')).toEqual({ kind: AGENT_EVENT.PROTOCOL_ERROR, reason: 'invalid_json', excerpt: 'not json' });
     expect(parseLine('[1,2]')).toMatchObject({ reason: 'not_an_object' });
     expect(parseLine('{"no":"type"}')).toMatchObject({ reason: 'missing_type' });
+  });
+
+  it('parses the CLI\'s tool permission requests (can_use_tool) and their withdrawal, as the Agent SDK reads them', () => {
+    const line = '{"type":"control_request","request_id":"r1","request":{"subtype":"can_use_tool","tool_name":"Bash","input":{"command":"ls"},"permission_suggestions":[{"type":"addRules"}],"tool_use_id":"toolu_1","decision_reason":"asks"}}';
+    expect(parseLine(line)).toEqual({ kind: AGENT_EVENT.PERMISSION_REQUEST, requestId: 'r1', toolName: 'Bash', input: { command: 'ls' }, toolUseId: 'toolu_1', suggestions: [{ type: 'addRules' }], reason: 'asks' });
+    expect(parseLine('{"type":"control_request","request_id":"r2","request":{"subtype":"can_use_tool","tool_name":"Read","input":{}}}')).toMatchObject({ toolUseId: null, suggestions: [], reason: null });
+    expect(parseLine('{"type":"control_request","request_id":"r3","request":{"subtype":"hook_callback"}}')).toMatchObject({ kind: AGENT_EVENT.UNKNOWN, type: 'control_request' });
+    expect(parseLine('{"type":"control_cancel_request","request_id":"r1"}')).toEqual({ kind: AGENT_EVENT.PERMISSION_CANCELLED, requestId: 'r1' });
+  });
+
+  it('answers a permission request in the Agent SDK\'s control_response shape', () => {
+    expect(JSON.parse(permissionResponseLine('r1', { behavior: 'allow', updatedInput: { command: 'ls' } }))).toEqual({
+      type: 'control_response',
+      response: { subtype: 'success', request_id: 'r1', response: { behavior: 'allow', updatedInput: { command: 'ls' } } },
+    });
+    expect(JSON.parse(permissionResponseLine('r2', { behavior: 'deny', message: 'no', interrupt: true })).response.response).toEqual({ behavior: 'deny', message: 'no', interrupt: true });
   });
 });

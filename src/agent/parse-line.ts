@@ -5,7 +5,7 @@
  */
 import { AGENT_EVENT, type AgentUsage, type ContentBlock, type LineEvent, type ProtocolErrorEvent } from './events.js';
 import { asObject, num, str, strings, type JsonObject } from './json-fields.js';
-import { CONTROL_RESPONSE_SUBTYPE, LINE_TYPE, RESULT_SUBTYPE, SYSTEM_SUBTYPE } from './protocol.js';
+import { CLI_REQUEST_SUBTYPE, CONTROL_RESPONSE_SUBTYPE, LINE_TYPE, RESULT_SUBTYPE, SYSTEM_SUBTYPE } from './protocol.js';
 
 const EXCERPT_CHARS = 200;
 
@@ -56,6 +56,23 @@ function parseObject(type: string, obj: JsonObject): LineEvent {
         error: str(response, 'error'),
       };
     }
+    case LINE_TYPE.CONTROL_REQUEST: {
+      const request = asObject(obj['request']);
+      if (str(request, 'subtype') !== CLI_REQUEST_SUBTYPE.CAN_USE_TOOL) return { kind: AGENT_EVENT.UNKNOWN, type, raw: obj };
+      const input = asObject(request?.['input']);
+      const suggestions = request?.['permission_suggestions'];
+      return {
+        kind: AGENT_EVENT.PERMISSION_REQUEST,
+        requestId: str(obj, 'request_id') ?? '',
+        toolName: str(request, 'tool_name') ?? '',
+        input: input === undefined ? {} : { ...input },
+        toolUseId: str(request, 'tool_use_id') ?? null,
+        suggestions: Array.isArray(suggestions) ? [...(suggestions as unknown[])] : [],
+        reason: str(request, 'decision_reason') ?? str(request, 'blocked_path') ?? null,
+      };
+    }
+    case LINE_TYPE.CONTROL_CANCEL_REQUEST:
+      return { kind: AGENT_EVENT.PERMISSION_CANCELLED, requestId: str(obj, 'request_id') ?? '' };
     default:
       return { kind: AGENT_EVENT.UNKNOWN, type, raw: obj };
   }

@@ -12,6 +12,13 @@ export const LINE_TYPE = {
   RESULT: 'result',
   CONTROL_REQUEST: 'control_request',
   CONTROL_RESPONSE: 'control_response',
+  /** The CLI withdraws a control request it sent (e.g. a tool permission request, on interrupt). */
+  CONTROL_CANCEL_REQUEST: 'control_cancel_request',
+} as const;
+
+/** `request.subtype` of a `control_request` line the CLI writes to stdout (with `--permission-prompt-tool stdio`). */
+export const CLI_REQUEST_SUBTYPE = {
+  CAN_USE_TOOL: 'can_use_tool',
 } as const;
 
 /** `subtype` of a `system` line that the runner understands. */
@@ -56,6 +63,9 @@ export const CLI_FLAG = {
   SYSTEM_PROMPT: '--system-prompt',
   APPEND_SYSTEM_PROMPT: '--append-system-prompt',
   INCLUDE_PARTIAL_MESSAGES: '--include-partial-messages',
+  /** With `stdio`: tool permission requests come as `can_use_tool` control requests on stdout (the Agent SDK's `canUseTool`). */
+  PERMISSION_PROMPT_TOOL: '--permission-prompt-tool',
+  STDIO: 'stdio',
 } as const;
 
 /** Environment variables the runner sets to keep each tenant's transcripts apart. */

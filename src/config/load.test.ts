@@ -180,7 +180,7 @@ describe('bad input names the source, the key and what was expected', () => {
   it('an unknown section, listing the known ones', () => {
     const file = yamlFile('telemetry:\n  enabled: true\n');
     expect(failure({ file })).toBe(
-      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, security, logging, session_pool, error_recovery, web_interface, performance, webhooks`,
+      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, security, approvals, logging, session_pool, error_recovery, web_interface, performance, webhooks`,
     );
   });
 

@@ -25,6 +25,7 @@ const retryClass = fc
 const poolKeys = fc.record({
   agent: fc.record({
     interrupt_grace: ms(100, 600_000),
+    approval_timeout: ms(1_000, 86_400_000),
     partial_messages: fc.boolean(),
     max_queued_messages: fc.integer({ min: 0, max: 10_000 }),
     max_processes: fc.integer({ min: 0, max: 100_000 }),
@@ -162,8 +163,26 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     security: securityKeys,
     encryption: fc.record({ enabled: fc.boolean(), key_file: text, key_env: nonEmpty }),
     webhooks: webhookKeys,
+    approvals: fc.record({
+      enabled: fc.boolean(),
+      default_action: fc.constantFrom('allow' as const, 'deny' as const, 'ask' as const),
+      rules: fc.array(
+        fc.record(
+          {
+            name: nonEmpty,
+            tenant: nonEmpty,
+            tool: fc.constantFrom('Read', 'Bash', '*', 'mcp__*'),
+            path: fc.constantFrom('{cwd}/**', '!{cwd}/**', '/tmp/*'),
+            command: fc.constantFrom('git status*', '!rm *'),
+            action: fc.constantFrom('allow' as const, 'deny' as const, 'ask' as const),
+          },
+          { requiredKeys: ['tool', 'action'] },
+        ),
+        { maxLength: 3 },
+      ),
+    }),
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption, webhooks }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption, webhooks, approvals }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -189,6 +208,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
       api_keys: apiKeys,
     },
     security: { ...security, encryption },
+    approvals,
     logging: { level: r.level },
     session_pool: {
       min_size: Math.min(...sizes),

@@ -70,6 +70,22 @@ const RetryClass = (description: string) =>
     max_delay: Duration({ description: 'Cap on the back-off.', min: 0 }),
   });
 
+/** What a tool approval rule does: `allow` or `deny` without a human, or `ask` one. */
+export const APPROVAL_ACTIONS = ['allow', 'deny', 'ask'] as const;
+
+/** One tool approval rule of `approvals.rules` (docs/approvals.md). */
+const ApprovalRuleConfig = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Named in every decision the rule makes; default `<tool>:<action>`.' })),
+    tenant: Type.Optional(Type.String({ minLength: 1, description: 'Only for this tenant (tried before the rules for every tenant); absent: every tenant.' })),
+    tool: Type.String({ minLength: 1, maxLength: 256, description: 'Tool name, or a glob (`mcp__*`, `*`).' }),
+    path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Glob the input\'s file path must match (`{cwd}` is the session\'s working directory; a leading `!` negates).' })),
+    command: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Glob the input\'s command must match (`*` matches anything; a leading `!` negates).' })),
+    action: OneOf(APPROVAL_ACTIONS, 'allow, deny or ask.'),
+  },
+  { additionalProperties: false },
+);
+
 const ApiKey = Type.Object(
   {
     id: Type.String({ minLength: 1, description: 'Name of the key, shown in the audit log.' }),
@@ -216,6 +232,11 @@ export const ConfigSchema = Type.Object(
         min: 100,
         max: 600_000,
       }),
+      approval_timeout: Duration({
+        description: 'How long a tool approval waits for an owner or editor before the tool is denied (docs/approvals.md).',
+        min: 1_000,
+        max: 86_400_000,
+      }),
       partial_messages: Flag(
         'Ask the CLI for partial messages (--include-partial-messages), so clients see text as it is generated; each delta is stored.',
       ),
@@ -283,6 +304,11 @@ export const ConfigSchema = Type.Object(
         user: RolePolicy('user'),
       }),
       encryption: EncryptionSection,
+    }),
+    approvals: Section('Tool approvals: the agent asks before using a tool, rules decide or a participant does (docs/approvals.md).', {
+      enabled: Flag('Start the agent with `--permission-prompt-tool stdio`, so tool uses that need permission are decided here; off, they are denied as the permission mode says.'),
+      default_action: OneOf(APPROVAL_ACTIONS, 'What happens to a request no rule matches: allow, deny or ask.'),
+      rules: Type.Array(ApprovalRuleConfig, { description: 'Rules tried after the session\'s own, first match wins: those naming the session\'s tenant, then those for every tenant.' }),
     }),
     logging: Section('Logs (pino, JSON lines on stdout).', {
       level: OneOf(LOG_LEVELS, 'Lowest level written.'),

@@ -23,6 +23,10 @@
  * - `aicli_webhook_deliveries_total{endpoint,outcome}`: webhook attempts that were `delivered` (2xx) or `failed`, and
  *   deliveries `abandoned` (every attempt failed, or the endpoint's queue overflowed); `endpoint` is the configured id.
  * - `aicli_webhook_delivery_seconds{endpoint}`: duration of each webhook attempt, in seconds.
+ * - `aicli_tool_approvals_requested_total`: tool permission requests the agents made (docs/approvals.md).
+ * - `aicli_tool_approvals_decided_total{outcome,decided_by}`: their answers, `allow` or `deny`, by a `policy` rule, a
+ *   `human`, the `timeout`, or the `session` (cancelled: interrupt, terminate, a dead process, a turn that ended).
+ * - `aicli_tool_approval_decision_seconds{decided_by}`: from a request awaiting a human to its answer.
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -70,6 +74,10 @@ export interface Metrics {
   recordRateLimited(transport: RateLimitedTransport, scope: RateLimitedScope): void;
   /** Counts one webhook attempt (`delivered`/`failed`, with its duration) or one delivery `abandoned` (`seconds` null). */
   recordWebhookDelivery(endpoint: string, outcome: WebhookDeliveryOutcome, seconds: number | null): void;
+  /** Counts one tool permission request of an agent. */
+  recordApprovalRequested(): void;
+  /** Counts one answer to a tool permission request; `seconds` from pending to answer when it was pending. */
+  recordApprovalDecided(outcome: ApprovalOutcome, decidedBy: ApprovalDecidedBy, seconds: number | null): void;
   /** The exposition text and its content type. */
   render(): Promise<{ readonly body: string; readonly contentType: string }>;
 }
@@ -85,6 +93,21 @@ export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
 export type WebhookDeliveryOutcome = 'delivered' | 'failed' | 'abandoned';
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
+
+/** Answers to tool permission requests (the `outcome` label). */
+export const APPROVAL_OUTCOMES = ['allow', 'deny'] as const;
+export type ApprovalOutcome = (typeof APPROVAL_OUTCOMES)[number];
+/** Who answered (the `decided_by` label); a timeout and the session itself only ever deny. */
+export const APPROVAL_DECIDERS = ['policy', 'human', 'timeout', 'session'] as const;
+export type ApprovalDecidedBy = (typeof APPROVAL_DECIDERS)[number];
+const APPROVAL_LABELS: readonly (readonly [ApprovalOutcome, ApprovalDecidedBy])[] = [
+  ['allow', 'policy'],
+  ['deny', 'policy'],
+  ['allow', 'human'],
+  ['deny', 'human'],
+  ['deny', 'timeout'],
+  ['deny', 'session'],
+];
 
 /** Builds the registry with every metric reading from `sources`. */
 export function createMetrics(sources: MetricsSources, options: { readonly defaultMetrics?: boolean } = {}): Metrics {
@@ -241,11 +264,34 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     registers,
   });
 
+  const approvalsRequested = new Counter({ name: 'aicli_tool_approvals_requested_total', help: 'Tool permission requests the agents made.', registers });
+  approvalsRequested.inc(0);
+  const approvalsDecided = new Counter({
+    name: 'aicli_tool_approvals_decided_total',
+    help: 'Answers to tool permission requests, by outcome (allow, deny) and decider (policy, human, timeout, session).',
+    labelNames: ['outcome', 'decided_by'],
+    registers,
+  });
+  for (const [outcome, decided_by] of APPROVAL_LABELS) approvalsDecided.inc({ outcome, decided_by }, 0);
+  const decisionSeconds = new Histogram({
+    name: 'aicli_tool_approval_decision_seconds',
+    help: 'Time from a tool approval awaiting a human to its answer, by decider (human, timeout, session).',
+    labelNames: ['decided_by'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers,
+  });
+  for (const decided_by of ['human', 'timeout', 'session'] as const) decisionSeconds.zero({ decided_by });
+
   return {
     registry,
     recordWebhookDelivery: (endpoint, outcome, seconds) => {
       webhookDeliveries.inc({ endpoint, outcome });
       if (seconds !== null) webhookSeconds.observe({ endpoint }, seconds);
+    },
+    recordApprovalRequested: () => approvalsRequested.inc(),
+    recordApprovalDecided: (outcome, decidedBy, seconds) => {
+      approvalsDecided.inc({ outcome, decided_by: decidedBy });
+      if (seconds !== null) decisionSeconds.observe({ decided_by: decidedBy }, seconds);
     },
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
     recordInternalError: (transport) => internalErrors.inc({ transport }),

@@ -14,6 +14,7 @@ export const POOL_ERROR_KIND = {
   SessionClosed: 'SessionClosed',
   NotParticipant: 'NotParticipant',
   MessageRefused: 'MessageRefused',
+  ApprovalNotPending: 'ApprovalNotPending',
   BreakerOpen: 'BreakerOpen',
   InvalidRequest: 'InvalidRequest',
   Timeout: 'Timeout',
@@ -32,6 +33,8 @@ export type PoolError =
   | { readonly kind: typeof POOL_ERROR_KIND.SessionClosed; readonly sessionId: string; readonly state: string }
   | { readonly kind: typeof POOL_ERROR_KIND.NotParticipant; readonly sessionId: string; readonly userId: string; readonly action: string }
   | { readonly kind: typeof POOL_ERROR_KIND.MessageRefused; readonly sessionId: string; readonly reason: string }
+  /** No tool approval `requestId` awaits an answer: it was answered first by someone else, expired, was cancelled, or never was. */
+  | { readonly kind: typeof POOL_ERROR_KIND.ApprovalNotPending; readonly sessionId: string; readonly requestId: string }
   | { readonly kind: typeof POOL_ERROR_KIND.BreakerOpen; readonly breaker: string; readonly retryAt: number | null }
   | { readonly kind: typeof POOL_ERROR_KIND.InvalidRequest; readonly reason: string }
   | { readonly kind: typeof POOL_ERROR_KIND.StoreUnreadable; readonly reason: string }
@@ -61,6 +64,8 @@ export function describePoolError(error: PoolError): string {
       return `user ${error.userId} may not ${error.action} in session ${error.sessionId}`;
     case 'MessageRefused':
       return `session ${error.sessionId} refused the message: ${error.reason}`;
+    case 'ApprovalNotPending':
+      return `no tool approval ${error.requestId} is pending in session ${error.sessionId}: it was already decided (the first answer wins), expired or cancelled, or never existed`;
     case 'BreakerOpen':
       return `circuit breaker ${error.breaker} is open${error.retryAt === null ? '' : ` until ${new Date(error.retryAt).toISOString()}`}`;
     case 'InvalidRequest':

@@ -15,19 +15,32 @@ export type PoolNotice =
 /** The pool's listeners. */
 export class PoolNotices {
   readonly #listeners = new Set<(notice: PoolNotice) => void>();
+  /** Listeners of some kinds only: a commit costs them one lookup, not a call. */
+  readonly #byKind = new Map<PoolNotice['kind'], Set<(notice: PoolNotice) => void>>();
 
   constructor(private readonly logger: PoolLogger) {}
 
   /** Adds a listener; returns an unsubscribe. */
-  subscribe(listener: (notice: PoolNotice) => void): () => void {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
+  subscribe(listener: (notice: PoolNotice) => void, kinds?: readonly PoolNotice['kind'][]): () => void {
+    if (kinds === undefined) {
+      this.#listeners.add(listener);
+      return () => void this.#listeners.delete(listener);
+    }
+    for (const kind of kinds) {
+      const set = this.#byKind.get(kind) ?? new Set();
+      set.add(listener);
+      this.#byKind.set(kind, set);
+    }
+    return () => {
+      for (const kind of kinds) this.#byKind.get(kind)?.delete(listener);
+    };
   }
 
   /** Tells every listener (and logs a failed start). */
   notify(notice: PoolNotice): void {
     if (notice.kind === 'startFailed') this.logger.warn({ sessionId: notice.sessionId, error: notice.error }, 'pool: could not start an agent');
-    for (const listener of this.#listeners) {
+    const some = this.#byKind.get(notice.kind);
+    for (const listener of some === undefined ? this.#listeners : [...this.#listeners, ...some]) {
       try {
         listener(notice);
       } catch (error) {

@@ -4,6 +4,7 @@
  */
 import type { BreakerOptions, PoolScalingOptions, SessionLimits } from '../../machines/index.js';
 import type { Config } from '../config/index.js';
+import type { ApprovalPolicy } from './approvals/policy.js';
 import type { PlacementStrategy } from './sessions/placement.js';
 import type { RetryBudgetOptions, RetryClassOptions, RetryErrorClass } from './resilience/retry-policy.js';
 
@@ -23,6 +24,8 @@ export interface PoolSettings {
   readonly maxLifetimeMs: number;
   /** Start agents with `--include-partial-messages` (streamed text deltas). */
   readonly partialMessages: boolean;
+  /** Tool approvals: whether agents ask (`--permission-prompt-tool stdio`) and the rules that decide; absent: off. */
+  readonly approvals?: { readonly enabled: boolean; readonly policy: ApprovalPolicy };
   readonly limits: SessionLimits;
   readonly breaker: BreakerOptions;
   readonly retry: { readonly classes: Readonly<Record<RetryErrorClass, RetryClassOptions>>; readonly budget: RetryBudgetOptions };
@@ -63,6 +66,7 @@ export function poolSettings(config: Config, name = 'main'): PoolSettings {
     memoryCheckIntervalMs: config.agent.memory_check_interval,
     maxLifetimeMs: pool.max_lifetime,
     partialMessages: config.agent.partial_messages,
+    approvals: { enabled: config.approvals.enabled, policy: { rules: config.approvals.rules, defaultAction: config.approvals.default_action } },
     limits: {
       startTimeoutMs: config.agent.start_timeout,
       turnTimeoutMs: config.agent.turn_timeout,
@@ -72,6 +76,7 @@ export function poolSettings(config: Config, name = 'main'): PoolSettings {
       recoveryTimeoutMs: recovery.recovery_timeout,
       maxConsecutiveFailures: recovery.max_consecutive_failures,
       maxQueuedMessages: config.agent.max_queued_messages,
+      approvalTimeoutMs: config.agent.approval_timeout,
     },
     breaker: {
       consecutiveFailureThreshold: breaker.consecutive_failure_threshold,

@@ -21,13 +21,13 @@ import type { PoolMaintenance } from './maintenance/maintenance.js';
 import type { PoolNotice } from './notices.js';
 import type { Admission, RefusalOf } from './sessions/admission.js';
 import type { SessionLease, SessionRequest } from './sessions/request.js';
-import type { JoinOptions, MessageInput, SentMessage } from './sessions/session-commands.js';
+import type { ApprovalDecisionInput, DecidedApproval, JoinOptions, MessageInput, SentMessage } from './sessions/session-commands.js';
 import { poolStatus, type PoolStatus } from './status.js';
 import { openPool, POOL_BREAKERS, type PoolParts, type SessionPoolDeps } from './wiring.js';
 
 export type { PoolLogger } from './logger.js';
 export type { PoolNotice } from './notices.js';
-export type { MessageInput, SentMessage } from './sessions/session-commands.js';
+export type { ApprovalDecisionInput, DecidedApproval, MessageInput, SentMessage } from './sessions/session-commands.js';
 export type { PoolStatus } from './status.js';
 export { POOL_BREAKERS, type SessionPoolDeps } from './wiring.js';
 
@@ -93,6 +93,14 @@ export class SessionPool {
     return this.parts.commands.interrupt(sessionId, userId, options);
   }
 
+  /**
+   * Answers the pending tool approval `requestId` (an owner or editor, once `admission` lets them): the first answer
+   * wins; a request that is not pending (answered, expired, cancelled) is `ApprovalNotPending`.
+   */
+  decideApproval<E = never>(sessionId: string, requestId: string, decision: ApprovalDecisionInput, admission?: Admission<E>): ResultAsync<DecidedApproval, PoolError | RefusalOf<E>> {
+    return this.parts.commands.decideApproval(sessionId, requestId, decision, admission);
+  }
+
   /** Adds `userId` as `role` (invited, or with `via: 'share'` on their own); with `allowExisting` a user already in the session is fine. */
   join(sessionId: string, userId: string, role: Exclude<ParticipantRole, 'owner'>, options: JoinOptions = {}): ResultAsync<boolean, PoolError> {
     return this.parts.commands.join(sessionId, userId, role, options);
@@ -144,8 +152,8 @@ export class SessionPool {
   // ── Listeners and extensions ────────────────────────────────────────────────────────────────────────────────
 
   /** Listens to session commits and bridge notices; returns an unsubscribe. */
-  subscribe(listener: (notice: PoolNotice) => void): () => void {
-    return this.parts.notices.subscribe(listener);
+  subscribe(listener: (notice: PoolNotice) => void, kinds?: readonly PoolNotice['kind'][]): () => void {
+    return this.parts.notices.subscribe(listener, kinds);
   }
 
   /** Registers a custom pool handler (`onCreate`/`onAcquire`/`onRelease`), run after those registered before. */

@@ -160,6 +160,7 @@ export function openPool(deps: SessionPoolDeps): ResultAsync<PoolParts, PoolErro
       clock,
       slotWaitMs: settings.limits.startTimeoutMs,
       partialMessages: settings.partialMessages,
+      permissionPrompt: settings.approvals?.enabled === true,
       onExit: () => void signals.emit('processExited'),
       onRetry: (info) => logger.warn({ attempt: info.attempt, errorClass: info.errorClass, delayMs: info.delayMs, error: info.error }, 'pool: retrying an agent start'),
     });
@@ -174,6 +175,7 @@ export function openPool(deps: SessionPoolDeps): ResultAsync<PoolParts, PoolErro
       actorOf: (sessionId) => repository.load(sessionId),
       offerWarm: (process, tenant, options) => warmTarget.offerWarm(process.handle, tenant, options, process.startedAt),
       notify: (notice) => notices.notify(notice),
+      approvalPolicy: settings.approvals?.policy ?? { rules: [], defaultAction: 'ask' },
       report,
     }));
     const actors = new SessionActors({ index, repository, closed });

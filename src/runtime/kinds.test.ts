@@ -19,9 +19,10 @@ describe('actor kinds and the event codec', () => {
   it('names side effects the session machine really declares', () => {
     const declared = Object.keys(SESSION_ACTOR.machine.implementations.actions);
     expect(SESSION_EFFECT_NAMES.filter((name) => !declared.includes(name))).toEqual([]);
-    expect(SESSION_EFFECT_NAMES).toHaveLength(6);
-    expect(SESSION_ACTOR.outcomes.actions).toEqual(['abortTurns']);
+    expect(SESSION_EFFECT_NAMES).toHaveLength(7);
+    expect(SESSION_ACTOR.outcomes.actions).toEqual(['abortTurns', 'closeApproval']);
     expect(declared).toContain('abortTurns');
+    expect(declared).toContain('closeApproval');
   });
 
   it('names the pool machine’s one side effect, and its stream starts with PoolCreated', () => {

@@ -6,6 +6,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import {
   type AdjustWarmParams,
+  type AnswerApprovalParams,
   type InterruptAgentParams,
   type ResumeAgentParams,
   type SendToAgentParams,
@@ -41,6 +42,7 @@ export type SessionEffects = {
   readonly resumeAgent: EffectHandler<ResumeAgentParams, Session>;
   readonly sendToAgent: EffectHandler<SendToAgentParams, Session>;
   readonly interruptAgent: EffectHandler<InterruptAgentParams, Session>;
+  readonly answerApproval: EffectHandler<AnswerApprovalParams, Session>;
   readonly stopAgent: EffectHandler<StopAgentParams, Session>;
   readonly killAgent: EffectHandler<StopAgentParams, Session>;
 };
@@ -58,6 +60,7 @@ const SESSION_EFFECT_SET = {
   resumeAgent: true,
   sendToAgent: true,
   interruptAgent: true,
+  answerApproval: true,
   stopAgent: true,
   killAgent: true,
 } as const satisfies Record<keyof SessionEffects, true>;

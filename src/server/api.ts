@@ -58,5 +58,17 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
   ws = mountWebSocket(http.app, deps, metrics, limits);
   const hub = ws;
   const stopWatching = watchKeyRevocations(deps.projections, hub);
-  return { http, ws: { ...hub, close: () => (stopWatching(), hub.close()) }, metrics };
+  const stopCounting = countApprovals(deps.pool, metrics);
+  return { http, ws: { ...hub, close: () => (stopWatching(), stopCounting(), hub.close()) }, metrics };
+}
+
+/** Feeds the tool approval metrics from the pool's approval notices (only those: commits cost nothing here). */
+function countApprovals(pool: ApiDeps['pool'], metrics: Metrics): () => void {
+  return pool.subscribe(
+    (notice) => {
+      if (notice.kind === 'approvalRequested') metrics.recordApprovalRequested();
+      else if (notice.kind === 'approvalDecided') metrics.recordApprovalDecided(notice.outcome, notice.decidedBy, notice.seconds);
+    },
+    ['approvalRequested', 'approvalDecided'],
+  );
 }

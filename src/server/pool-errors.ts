@@ -37,6 +37,8 @@ export function poolErrorToApi(error: PoolError, now: number = Date.now()): ApiE
       return error.reason === 'queue-full'
         ? apiError(C.tooManyRequests, message, { reason: error.reason }, retryAfter(POOL_RETRY_AFTER_SECONDS))
         : apiError(C.conflict, message, { reason: error.reason });
+    case 'ApprovalNotPending':
+      return apiError(C.conflict, message, { requestId: error.requestId });
     case 'BreakerOpen': {
       // REST: `retry-after` (whole seconds, at least 1); a WS error frame has no headers, so the details carry
       // `retryAfterMs` too. None while isolated by an operator: nobody can say when.

@@ -19,7 +19,7 @@ export const SESSION_ACTION = { view: 'view', write: 'write', manage: 'manage' }
 export type SessionAction = (typeof SESSION_ACTION)[keyof typeof SESSION_ACTION];
 
 /** The commands on one session that REST and WebSocket share. */
-export const SESSION_COMMAND = { view: 'view', send: 'send', interrupt: 'interrupt', terminate: 'terminate' } as const;
+export const SESSION_COMMAND = { view: 'view', send: 'send', interrupt: 'interrupt', terminate: 'terminate', approve: 'approve' } as const;
 
 /** One of {@link SESSION_COMMAND}'s values. */
 export type SessionCommandKind = (typeof SESSION_COMMAND)[keyof typeof SESSION_COMMAND];
@@ -30,6 +30,7 @@ export const COMMAND_PERMISSION: Readonly<Record<SessionCommandKind, Permission>
   send: PERMISSION.useSessions,
   interrupt: PERMISSION.useSessions,
   terminate: PERMISSION.useSessions,
+  approve: PERMISSION.useSessions,
 };
 
 /** The session action `command` is for `identity` (an authenticated operator interrupts as a manager). */
@@ -43,6 +44,9 @@ export function actionOf(identity: Identity, command: SessionCommandKind): Sessi
       return interruptsAsOperator(identity) ? SESSION_ACTION.manage : SESSION_ACTION.write;
     case SESSION_COMMAND.terminate:
       return SESSION_ACTION.manage;
+    case SESSION_COMMAND.approve:
+      // Answering a tool approval is writing: owners and editors, as the session machine's own guard says.
+      return SESSION_ACTION.write;
   }
 }
 

@@ -7,7 +7,7 @@
  * from its replayed stream: readable by those who may see it, a `conflict` to act on.
  */
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
-import { isRefused, POOL_ERROR_KIND, type Admission, type PoolError, type Refused, type SentMessage, type SessionSnapshot } from '../pool/index.js';
+import { isRefused, POOL_ERROR_KIND, type Admission, type DecidedApproval, type PoolError, type Refused, type SentMessage, type SessionSnapshot } from '../pool/index.js';
 import type { ApiDeps } from './api-deps.js';
 import type { AuditOrigin } from './audit-entry.js';
 import { recordSessionDecision } from './audit-hooks.js';
@@ -22,7 +22,16 @@ export type SessionCommand =
   | { readonly kind: typeof SESSION_COMMAND.view }
   | { readonly kind: typeof SESSION_COMMAND.send; readonly text: string; readonly clientMsgId: string | null }
   | { readonly kind: typeof SESSION_COMMAND.interrupt }
-  | { readonly kind: typeof SESSION_COMMAND.terminate };
+  | { readonly kind: typeof SESSION_COMMAND.terminate }
+  | { readonly kind: typeof SESSION_COMMAND.approve; readonly requestId: string; readonly decision: ApprovalAnswer };
+
+/** A participant's answer to a pending tool approval, as REST and WebSocket both carry it. */
+export interface ApprovalAnswer {
+  readonly behavior: 'allow' | 'deny';
+  readonly updatedInput?: Record<string, unknown>;
+  readonly message?: string;
+  readonly always?: boolean;
+}
 
 /** What each command answers when it runs. */
 export interface SessionCommandOutcomes {
@@ -32,6 +41,8 @@ export interface SessionCommandOutcomes {
   /** Whether a running turn was told to stop. */
   readonly interrupt: boolean;
   readonly terminate: true;
+  /** The decision, as stored (`ToolApprovalDecided`). */
+  readonly approve: DecidedApproval;
 }
 
 /** What the path needs of the API's dependencies. */
@@ -115,6 +126,8 @@ function onPool(deps: SessionCommandDeps, identity: Identity, sessionId: string,
       return pool.interrupt(sessionId, identity.userId, { asOperator: interruptsAsOperator(identity), admission });
     case SESSION_COMMAND.terminate:
       return pool.terminate(sessionId, `terminated by ${identity.userId}`, admission);
+    case SESSION_COMMAND.approve:
+      return pool.decideApproval(sessionId, command.requestId, { userId: identity.userId, ...command.decision }, admission);
   }
 }
 

@@ -59,7 +59,8 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
    * graceful stop guarantees a later `--resume` finds it.
    */
   async function conversation(command: string, shapes: Shapes, text: string, end: 'stop' | 'kill', resume?: string): Promise<string> {
-    const fresh = options({ model: 'sonnet', permissionMode: 'default' });
+    // `--permission-prompt-tool stdio` (tool approvals): the CLI must accept it and run as usual.
+    const fresh = options({ model: 'sonnet', permissionMode: 'default', permissionPrompt: true });
     const launch: AgentLaunchOptions = resume === undefined ? fresh : { ...fresh, conversation: { mode: 'resume', sessionId: resume } };
     const agent = (await startAgent(runner(command, shapes), launch))._unsafeUnwrap();
     pgids.push(agent.pid);
@@ -67,7 +68,7 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
     // What the PID registry matches on when reaping orphans.
     expect(argv.slice(0, 2)).toContain(command);
     const sessionFlag = resume === undefined ? '--session-id' : '--resume';
-    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet']) {
+    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet', '--permission-prompt-tool', 'stdio']) {
       expect(argv).toContain(arg);
     }
     const { next } = collect(agent);

@@ -24,6 +24,7 @@ export const TEST_AGENT: Config['agent'] = {
   stall_timeout: 1_000,
   kill_grace: 200,
   interrupt_grace: 1_000,
+  approval_timeout: 60_000,
   partial_messages: false,
   max_queued_messages: 10,
   max_processes: 0,

@@ -2,7 +2,7 @@
  * The authorisation matrix (issue #13): every REST route the server documents (its OpenAPI document, so a new route
  * without a row fails here) × server role (admin, operator, user, viewer) × the caller's relation to the session
  * (owner, editor, viewer, none, removed participant, another tenant), plus a revoked API key on every route; and the
- * WebSocket actions (hello, subscribe, presence, send, interrupt, unsubscribe) × the same callers. The expected
+ * WebSocket actions (hello, subscribe, presence, send, interrupt, approve, unsubscribe) × the same callers. The expected
  * answers come from the small rule table below, written from docs/security.md, not from the implementation.
  * One server; every caller has its own sessions, so callers run in parallel and each one's steps in order.
  */
@@ -115,6 +115,8 @@ const ROWS: Record<string, Row> = {
   'POST /api/v1/sessions/{id}/fork': { kind: 'session', action: 'fork', path: (id) => `/sessions/${id}/fork`, body: { atRevision: 0 }, ok: 201, step: 0 },
   'POST /api/v1/sessions/{id}/messages': { kind: 'session', action: 'send', path: (id) => `/sessions/${id}/messages`, body: { text: 'hi' }, ok: 202, step: 1 },
   'POST /api/v1/sessions/{id}/interrupt': { kind: 'session', action: 'interrupt', path: (id) => `/sessions/${id}/interrupt`, ok: 202, step: 2 },
+  // Answering a tool approval is writing; allowed callers reach the session, which has no such request pending: 409.
+  'POST /api/v1/sessions/{id}/approvals/{requestId}': { kind: 'session', action: 'send', path: (id) => `/sessions/${id}/approvals/req-none`, body: { behavior: 'allow' }, ok: 409, step: 2 },
   // zed, a viewer from the start, becomes an editor, then is removed.
   'POST /api/v1/sessions/{id}/participants': { kind: 'session', action: 'manage', path: (id) => `/sessions/${id}/participants`, body: { userId: 'zed', role: 'editor' }, ok: 200, step: 3 },
   'DELETE /api/v1/sessions/{id}/participants/{userId}': { kind: 'session', action: 'remove', path: (id) => `/sessions/${id}/participants/zed`, ok: 200, step: 4 },
@@ -220,6 +222,9 @@ describe('authorisation matrix', () => {
       }
       record(`${label} send`, answerOf(await ask({ type: 'send', session: id, text: 'hi', clientMsgId: `m-${caller.user}` })), wsExpected(sessionRule(caller, 'send'), 'ack'));
       record(`${label} interrupt`, answerOf(await ask({ type: 'interrupt', session: id })), wsExpected(sessionRule(caller, 'interrupt'), 'interrupted'));
+      // No approval is pending: a caller allowed to answer gets conflict, the others are refused as for a send.
+      const approveRule = sessionRule(caller, 'send');
+      record(`${label} approve`, answerOf(await ask({ type: 'approve', session: id, requestId: 'req-none', behavior: 'deny' })), approveRule === 'ok' ? 'error:conflict' : wsExpected(approveRule, 'approved'));
       if (subscribed.type === 'subscribed') {
         const left = await ask({ type: 'unsubscribe', session: id });
         record(`${label} unsubscribe`, answerOf(left), 'unsubscribed');

@@ -19,9 +19,12 @@ import type { ProcessorChain } from '../extensions/message-processors.js';
 import { startFailureIsPermanent, type ProcessSupply, type SuppliedProcess } from './process-supply.js';
 import type { AttachedAgent, SessionActor, SessionEntry, SessionIndex } from '../sessions/session-index.js';
 import { TextDeltas } from './text-deltas.js';
+import { ApprovalRelay, type ApprovalNotice } from '../approvals/approval-relay.js';
+import type { ApprovalPolicy } from '../approvals/policy.js';
 
 /** Things the bridge tells the pool about (for its listeners and metrics). */
 export type BridgeNotice =
+  | ApprovalNotice
   | { readonly kind: 'processReused'; readonly sessionId: string; readonly pid: number }
   | { readonly kind: 'processorFault'; readonly sessionId: string; readonly fault: ExtensionFault }
   | { readonly kind: 'startFailed'; readonly sessionId: string; readonly error: PoolError };
@@ -38,6 +41,8 @@ export interface BridgeDeps {
   /** Offers a process with no conversation back to the warm set; false when the pool does not want it. */
   readonly offerWarm: (process: SuppliedProcess, tenant: string, options: AgentOptions) => boolean;
   readonly notify: (notice: BridgeNotice) => void;
+  /** The tool approval rules (`approvals` in config). */
+  readonly approvalPolicy: ApprovalPolicy;
   readonly report: (error: RuntimeError) => void;
 }
 
@@ -65,6 +70,7 @@ export function firstConversation(sessionId: string, forkedFrom: ForkOrigin | nu
 /** Builds the session effects over `deps`. */
 export function createSessionEffects(deps: BridgeDeps): SessionEffects {
   const { index, clock } = deps;
+  const approvals = new ApprovalRelay({ index, policy: deps.approvalPolicy, clock, actorOf: deps.actorOf, notify: deps.notify, report: deps.report });
 
   const send = (sessionId: string, event: SessionEvent): void => {
     void deps.actorOf(sessionId).andThen((actor) => actor.send(event)).match(ignore, deps.report);
@@ -88,6 +94,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       currentTurnId: undefined,
       turnsSent: 0,
       deltas: new TextDeltas(),
+      cwd: null,
       detach: () => undefined,
     };
     entry.agent = agent;
@@ -119,6 +126,15 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       case AGENT_EVENT.EXITED:
         detach(entry);
         return;
+      case AGENT_EVENT.PERMISSION_REQUEST:
+        approvals.request(entry, agent, event);
+        return;
+      case AGENT_EVENT.PERMISSION_CANCELLED:
+        approvals.withdrawn(entry.sessionId, event.requestId);
+        return;
+      case AGENT_EVENT.INIT:
+        agent.cwd = event.cwd ?? null;
+        break;
       case AGENT_EVENT.API_RETRY:
         deps.apiBreaker.retried(agent.currentTurnId, event);
         break;
@@ -263,6 +279,7 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
     interruptAgent: ({ sessionId }) => {
       index.get(sessionId)?.agent?.handle.interrupt();
     },
+    answerApproval: (params) => approvals.answer(params),
     stopAgent: ({ sessionId, pid }, context) => {
       if (context.snapshot.value === 'terminated') givenUp.delete(sessionId);
       stopProcess(sessionId, pid, true, context.snapshot.value as SessionStateValue);

@@ -3,7 +3,7 @@
  * can an in-process stand-in (benchmarks measure the pool's own cost without thousands of child processes).
  */
 import type { Result, ResultAsync } from 'neverthrow';
-import type { AgentError, AgentEventListener, AgentLaunchOptions, ExitInfo, ReadyEvent, ReapReport } from '../../agent/index.js';
+import type { AgentError, AgentEventListener, PermissionAnswer, AgentLaunchOptions, ExitInfo, ReadyEvent, ReapReport } from '../../agent/index.js';
 
 /** One running agent as the pool drives it. */
 export interface AgentHandle {
@@ -18,6 +18,8 @@ export interface AgentHandle {
   on(listener: AgentEventListener): () => void;
   send(text: string): Result<void, AgentError>;
   interrupt(): Result<string, AgentError>;
+  /** Answers the CLI's tool permission request (`can_use_tool`). */
+  answerPermission(requestId: string, answer: PermissionAnswer): Result<void, AgentError>;
   stop(): Promise<ExitInfo>;
   kill(): Promise<ExitInfo>;
 }

@@ -38,6 +38,8 @@ export interface ProcessSupplyDeps {
   readonly slotWaitMs: number;
   /** Start agents with `--include-partial-messages`. */
   readonly partialMessages?: boolean;
+  /** Start agents with `--permission-prompt-tool stdio` (tool approvals). */
+  readonly permissionPrompt?: boolean;
   /** Called after a process this supply started has exited and its slot is free again. */
   readonly onExit?: () => void;
   /** Waits between start attempts (default `setTimeout`; tests inject their own). */
@@ -203,7 +205,7 @@ export class ProcessSupply {
    * ready-wait kills it).
    */
   private startWith(slotPolicy: Policy<PoolError>, tenant: string, options: AgentOptions, conversation: AgentConversation): ResultAsync<AgentHandle, PoolError> {
-    const launch = launchOptions(tenant, options, conversation, this.deps.partialMessages === true);
+    const launch = launchOptions(tenant, options, conversation, this.deps.partialMessages === true, this.deps.permissionPrompt === true);
     return this.#inFlight(wrap(this.#retry, this.#whileOpen, slotPolicy, this.#breaker).run(attemptNumber(0), (attempt) => this.#spawnReady(launch, attempt)));
   }
 

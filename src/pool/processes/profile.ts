@@ -19,11 +19,12 @@ export function profileKey(tenant: string, options: AgentOptions): string {
 }
 
 /** The runner's launch options for a session of `tenant` with `options`. */
-export function launchOptions(tenant: string, options: AgentOptions, conversation: AgentConversation, partialMessages = false): AgentLaunchOptions {
+export function launchOptions(tenant: string, options: AgentOptions, conversation: AgentConversation, partialMessages = false, permissionPrompt = false): AgentLaunchOptions {
   return {
     tenantId: tenant,
     conversation,
     ...(partialMessages ? { includePartialMessages: true } : {}),
+    ...(permissionPrompt ? { permissionPrompt: true } : {}),
     ...(options.cwd === '' ? {} : { workdir: options.cwd }),
     ...(options.model === null ? {} : { model: options.model }),
     ...(options.permissionMode === 'default' ? {} : { permissionMode: options.permissionMode }),

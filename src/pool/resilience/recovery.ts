@@ -30,6 +30,7 @@ export function restartEvent(state: SessionStateValue, at: number): SessionEvent
     case 'provisioning':
     case 'starting':
     case 'busy':
+    case 'awaitingApproval':
     case 'interrupting':
     case 'resuming':
       return { type: SESSION_EVENT.AGENT_FAULT, at, fault: 'crash', detail: RESTART_DETAIL };

@@ -74,7 +74,7 @@ export class SessionLeases {
         const entry: SessionEntry = { sessionId, tenant: accepted.tenant, owner: accepted.userId, profile, state: 'provisioning', lastActiveAt: at, sharing, leases: 0, agent: null };
         if (index.get(sessionId) !== undefined) return errAsync<SessionLease, PoolError>({ kind: POOL_ERROR_KIND.InvalidRequest, reason: `session ${sessionId} exists` });
         index.add(entry);
-        const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits }, ...(shareable ? { shareable } : {}), ...(accepted.forkedFrom === undefined ? {} : { forkedFrom: accepted.forkedFrom }) };
+        const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits }, ...(shareable ? { shareable } : {}), ...(accepted.forkedFrom === undefined ? {} : { forkedFrom: accepted.forkedFrom }), ...(accepted.approvalRules === undefined ? {} : { approvalRules: [...accepted.approvalRules] }) };
         return this.deps.repository
           .create(input)
           .mapErr((error) => {

@@ -3,7 +3,7 @@
  * hands one to a user. Plain readonly data; {@link sessionRequestProblem} checks the shape of a request that a
  * handler returned, since handlers are third-party code and TypeScript types do not survive `any`.
  */
-import { isSafeSegment, type AgentOptions, type ForkOrigin, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
+import { isSafeSegment, type AgentOptions, type ApprovalRule, type ForkOrigin, type PermissionMode, type SessionLimits } from '../../../machines/index.js';
 
 /** A request for a session, as pool handlers see and may rewrite it. */
 export interface SessionRequest {
@@ -16,6 +16,8 @@ export interface SessionRequest {
   readonly shareable?: boolean;
   /** The session and revision this one is forked from, and the conversation its agent starts with; absent: a new one. */
   readonly forkedFrom?: ForkOrigin;
+  /** The session's own tool approval rules (tried before the configured ones). */
+  readonly approvalRules?: readonly ApprovalRule[];
 }
 
 /** A session handed to a user: from the warm pool, freshly started (`cold`), or one the user already held. */
@@ -40,6 +42,7 @@ const LIMIT_KEYS: ReadonlySet<string> = new Set<keyof SessionLimits>([
   'recoveryTimeoutMs',
   'maxConsecutiveFailures',
   'maxQueuedMessages',
+  'approvalTimeoutMs',
 ]);
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -94,6 +97,10 @@ export function sessionRequestProblem(value: unknown): string | null {
   if (value['forkedFrom'] !== undefined) {
     const problem = forkedFromProblem(value['forkedFrom']);
     if (problem !== null) return problem;
+  }
+  const rules = value['approvalRules'];
+  if (rules !== undefined && (!Array.isArray(rules) || !rules.every((rule) => isRecord(rule) && isNonEmptyString(rule['tool']) && ['allow', 'deny', 'ask'].includes(rule['action'] as string)))) {
+    return 'approvalRules must be a list of {tool, action, path?, command?, name?}';
   }
   const metadata = value['metadata'];
   if (!isRecord(metadata) || !Object.values(metadata).every((entry) => typeof entry === 'string')) return 'metadata must be an object of strings';

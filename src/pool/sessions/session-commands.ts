@@ -5,7 +5,7 @@
  */
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import type { SnapshotFrom } from 'xstate';
-import { messageRefusal, SESSION_EVENT, type MessageAcceptedEvent, type ParticipantRole, type sessionMachine } from '../../../machines/index.js';
+import { messageRefusal, pendingApprovalOf, SESSION_EVENT, type ApprovalBehavior, type ApprovalDecidedEvent, type MessageAcceptedEvent, type ParticipantRole, type sessionMachine } from '../../../machines/index.js';
 import type { Clock } from '../../runtime/index.js';
 import { formatStoreError } from '../../store/index.js';
 import { POOL_ERROR_KIND, type PoolError } from '../errors.js';
@@ -39,6 +39,26 @@ export interface SentMessage {
 export interface JoinOptions {
   readonly allowExisting?: boolean;
   readonly via?: 'share';
+}
+
+/** A participant's answer to a pending tool approval. */
+export interface ApprovalDecisionInput {
+  readonly userId: string;
+  readonly behavior: ApprovalBehavior;
+  /** Allow with this input instead of the requested one. */
+  readonly updatedInput?: Record<string, unknown>;
+  /** Why it is denied, for the agent. */
+  readonly message?: string;
+  /** Allow this tool for the rest of the session. */
+  readonly always?: boolean;
+}
+
+/** A decided tool approval: what was decided, and the revision of its `ToolApprovalDecided`. */
+export interface DecidedApproval {
+  readonly requestId: string;
+  readonly toolName: string;
+  readonly behavior: ApprovalBehavior;
+  readonly revision: bigint;
 }
 
 /** What the session commands work with. */
@@ -117,6 +137,41 @@ export class SessionCommands {
         return accepted;
       }),
     );
+  }
+
+  /** See `SessionPool.decideApproval`. */
+  decideApproval<E = never>(
+    sessionId: string,
+    requestId: string,
+    decision: ApprovalDecisionInput,
+    admission?: Admission<E>,
+  ): ResultAsync<DecidedApproval, PoolError | RefusalOf<E>> {
+    return this.deps.actors.admitted(sessionId, admission).andThen((actor) => {
+      const pending = pendingApprovalOf(actor.getSnapshot().context);
+      if (pending === null || pending.requestId !== requestId) return errAsync<DecidedApproval, PoolError>({ kind: POOL_ERROR_KIND.ApprovalNotPending, sessionId, requestId });
+      const { userId, behavior, updatedInput, message, always } = decision;
+      const event: ApprovalDecidedEvent = {
+        type: SESSION_EVENT.APPROVAL_DECIDED,
+        at: this.deps.clock.now(),
+        requestId,
+        turnId: pending.turnId,
+        toolName: pending.toolName,
+        behavior,
+        decidedBy: 'human',
+        userId,
+        ...(behavior === 'allow' && updatedInput !== undefined ? { updatedInput } : {}),
+        ...(behavior === 'deny' && message !== undefined ? { message } : {}),
+        ...(behavior === 'allow' && always === true ? { always: true } : {}),
+      };
+      return this.deps.actors.dispatch(sessionId, event, actor).andThen(({ accepted, revision, snapshot }) => {
+        if (accepted) return okAsync<DecidedApproval, PoolError>({ requestId, toolName: pending.toolName, behavior, revision });
+        // Someone answered first (or the wait ended) between the look and the append; or the caller may no longer write.
+        if (pendingApprovalOf(snapshot.context)?.requestId === requestId) {
+          return errAsync<DecidedApproval, PoolError>({ kind: POOL_ERROR_KIND.NotParticipant, sessionId, userId, action: 'answer tool approvals' });
+        }
+        return errAsync<DecidedApproval, PoolError>({ kind: POOL_ERROR_KIND.ApprovalNotPending, sessionId, requestId });
+      });
+    });
   }
 
   /** See `SessionPool.join`. */

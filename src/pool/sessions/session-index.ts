@@ -23,6 +23,8 @@ export interface AttachedAgent {
   turnsSent: number;
   /** Text deltas received in the current read, stored together on the next tick. */
   readonly deltas: TextDeltas;
+  /** The agent's working directory as its init line says (tool approval rules match paths against it). */
+  cwd: string | null;
   detach: () => void;
 }
 
@@ -45,7 +47,7 @@ export interface SessionEntry {
 export const EVICTABLE_STATES: readonly SessionStateValue[] = ['ready', 'idle'];
 
 /** States in which a session normally has a live process (or is getting one). */
-export const PROCESS_STATES: readonly SessionStateValue[] = ['provisioning', 'starting', 'ready', 'busy', 'interrupting', 'idle', 'resuming', 'recovering'];
+export const PROCESS_STATES: readonly SessionStateValue[] = ['provisioning', 'starting', 'ready', 'busy', 'awaitingApproval', 'interrupting', 'idle', 'resuming', 'recovering'];
 
 /** The index. */
 export class SessionIndex {

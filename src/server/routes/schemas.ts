@@ -48,6 +48,21 @@ export const CreateSessionBody = Type.Object(
     metadata: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1000 }), { maxProperties: 50, propertyNames: { maxLength: 100 } })),
     share: Type.Optional(Type.Boolean({ description: 'Join a suitable open session of the tenant that the caller may join (one they take part in, or one whose owner made it `shareable` and did not remove them) instead of always creating one.' })),
     shareable: Type.Optional(Type.Boolean({ description: 'Let other users of the tenant join the new session on their own (`share`) as editors; default false: only invited users (participants) take part.' })),
+    approvalRules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+            tool: Type.String({ minLength: 1, maxLength: 256 }),
+            path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            command: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            action: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('ask')]),
+          },
+          Closed,
+        ),
+        { maxItems: 50, description: 'This session\'s own tool approval rules, tried before the tenant\'s (docs/approvals.md).' },
+      ),
+    ),
   },
   Closed,
 );
@@ -77,6 +92,28 @@ export const SendMessageBody = Type.Object(
   },
   Closed,
 );
+
+/**
+ * `POST /sessions/:id/approvals/:requestId` (and the WebSocket `approve` frame): allow, allow with an edited input,
+ * allow for the rest of the session (`always`), or deny with a message for the agent.
+ */
+export const ApprovalDecisionBody = Type.Object(
+  {
+    behavior: Type.Union([Type.Literal('allow'), Type.Literal('deny')], { description: 'allow or deny the tool use.' }),
+    updatedInput: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Unknown(), { description: 'allow only: the input the tool runs with instead of the requested one.' })),
+    message: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'deny only: why, for the agent.' })),
+    always: Type.Optional(Type.Boolean({ description: 'allow only: allow this tool without asking for the rest of the session.' })),
+  },
+  Closed,
+);
+
+/** `200` of the approval route. */
+export const DecidedApproval = Type.Object({
+  requestId: Type.String(),
+  toolName: Type.String(),
+  behavior: Type.String(),
+  revision: Type.Integer({ description: 'Revision of the stored `ToolApprovalDecided`.' }),
+});
 
 /** `POST /sessions/:id/participants`. */
 export const AddParticipantBody = Type.Object(
@@ -192,6 +229,7 @@ export const ErrorBody = Type.Object({
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 export type ForkSessionBody = Static<typeof ForkSessionBody>;
 export type SendMessageBody = Static<typeof SendMessageBody>;
+export type ApprovalDecisionBody = Static<typeof ApprovalDecisionBody>;
 export type AddParticipantBody = Static<typeof AddParticipantBody>;
 export type EventsQuery = Static<typeof EventsQuery>;
 export type StateQuery = Static<typeof StateQuery>;

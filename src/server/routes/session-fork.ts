@@ -56,7 +56,7 @@ export function sessionForkRoutes(deps: ApiDeps): Route[] {
         const id = context.params['id'] ?? '';
         const parent = await runSessionCommand(deps, identity, id, { kind: SESSION_COMMAND.view }, context);
         if (parent.isErr()) return parent.error;
-        const { tenant, options } = parent.value.context;
+        const { tenant, options, approvalRules } = parent.value.context;
         const request: SessionRequest = {
           tenant,
           userId: identity.userId,
@@ -64,6 +64,9 @@ export function sessionForkRoutes(deps: ApiDeps): Route[] {
           limits: {},
           metadata: body.metadata ?? {},
           ...(body.shareable === true ? { shareable: true } : {}),
+          // The parent's own tool approval rules go with its conversation ("always allow" answers do not: they were
+          // given for that session).
+          ...(approvalRules === undefined || approvalRules.length === 0 ? {} : { approvalRules }),
         };
         const refused = sessionOptionsProblem(deps.config.security.session_policy, identity, request.options);
         if (refused !== null) return refused;

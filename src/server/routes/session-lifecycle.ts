@@ -37,6 +37,7 @@ export function sessionRequestOf(body: CreateSessionBody, caller: { readonly ten
     limits: {},
     metadata: body.metadata ?? {},
     ...(body.shareable === true ? { shareable: true } : {}),
+    ...(body.approvalRules === undefined || body.approvalRules.length === 0 ? {} : { approvalRules: body.approvalRules }),
   };
 }
 

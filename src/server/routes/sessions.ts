@@ -7,6 +7,7 @@
 import type { ApiDeps } from '../api-deps.js';
 import type { Route } from '../http/types.js';
 import { sessionForkRoutes } from './session-fork.js';
+import { sessionApprovalRoutes } from './session-approvals.js';
 import { sessionHistoryRoutes } from './session-history.js';
 import { sessionLifecycleRoutes } from './session-lifecycle.js';
 import { sessionMessageRoutes } from './session-messages.js';
@@ -14,5 +15,5 @@ import { sessionParticipantRoutes } from './session-participants.js';
 
 /** The `/api/v1/sessions…` routes. */
 export function sessionRoutes(deps: ApiDeps): Route[] {
-  return [...sessionLifecycleRoutes(deps), ...sessionMessageRoutes(deps), ...sessionHistoryRoutes(deps), ...sessionParticipantRoutes(deps), ...sessionForkRoutes(deps)];
+  return [...sessionLifecycleRoutes(deps), ...sessionMessageRoutes(deps), ...sessionHistoryRoutes(deps), ...sessionParticipantRoutes(deps), ...sessionForkRoutes(deps), ...sessionApprovalRoutes(deps)];
 }

@@ -36,7 +36,7 @@ const ListQuery = Type.Object(
 );
 type ListQuery = Static<typeof ListQuery>;
 
-const LIVE_STATES = ['provisioning', 'starting', 'ready', 'busy', 'interrupting', 'idle', 'hibernated', 'resuming', 'recovering', 'failed'];
+const LIVE_STATES = ['provisioning', 'starting', 'ready', 'busy', 'awaitingApproval', 'interrupting', 'idle', 'hibernated', 'resuming', 'recovering', 'failed'];
 
 /** The list item of a session. */
 const listItem = (summary: SessionSummary) => ({

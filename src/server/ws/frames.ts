@@ -57,6 +57,11 @@ export function interruptedFrame(sessionId: string, accepted: boolean, ref: stri
   return JSON.stringify({ type: SERVER_FRAME.interrupted, session: sessionId, accepted, ...withRef(ref) });
 }
 
+/** `approved`: the answer to a tool approval was stored (`revision` of its `ToolApprovalDecided`). */
+export function approvedFrame(sessionId: string, requestId: string, behavior: string, revision: bigint, ref: string | undefined): string {
+  return JSON.stringify({ type: SERVER_FRAME.approved, session: sessionId, requestId, behavior, revision: Number(revision), ...withRef(ref) });
+}
+
 /** `presence`: who is in the session now, and what changed. */
 export function presenceFrame(sessionId: string, users: readonly PresenceUser[], change: PresenceChange): string {
   return JSON.stringify({ type: SERVER_FRAME.presence, session: sessionId, users, change });

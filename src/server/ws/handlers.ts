@@ -15,7 +15,7 @@ import { API_ERROR_CODES, apiError, type ApiError } from '../errors.js';
 import { rateLimitedError } from '../rate-limit/index.js';
 import { SESSION_COMMAND } from '../session-access.js';
 import { runSessionCommand } from '../session-commands.js';
-import { ackFrame, interruptedFrame, subscribedFrame, welcomeFrame } from './frames.js';
+import { ackFrame, approvedFrame, interruptedFrame, subscribedFrame, welcomeFrame } from './frames.js';
 import type { Connection, FrameHandler, HubContext } from './hub.js';
 import {
   CLIENT_FRAME,
@@ -26,6 +26,7 @@ import {
   WS_CLOSE_REASON,
   type HelloFrame,
   type InterruptFrame,
+  type ApproveFrame,
   type PresenceFrame,
   type SendFrame,
   type SubscribeFrame,
@@ -66,6 +67,8 @@ function dispatch(hub: HubContext, connection: Connection, frame: ClientFrame): 
       return send(hub, connection, identity, frame);
     case CLIENT_FRAME.interrupt:
       return interrupt(hub, connection, identity, frame);
+    case CLIENT_FRAME.approve:
+      return approve(hub, connection, identity, frame);
     case CLIENT_FRAME.presence:
       return presence(hub, connection, frame);
   }
@@ -164,6 +167,14 @@ async function interrupt(hub: HubContext, connection: Connection, identity: Iden
   const accepted = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.interrupt }, originOf(connection, ref));
   if (accepted.isErr()) return hub.sendError(connection, accepted.error, ref);
   hub.send(connection, interruptedFrame(session, accepted.value, ref));
+}
+
+async function approve(hub: HubContext, connection: Connection, identity: Identity, frame: ApproveFrame): Promise<void> {
+  const { session, requestId, behavior, updatedInput, message, always, ref } = frame;
+  const decision = { behavior, ...(updatedInput === undefined ? {} : { updatedInput }), ...(message === undefined ? {} : { message }), ...(always === undefined ? {} : { always }) };
+  const decided = await runSessionCommand(hub.deps, identity, session, { kind: SESSION_COMMAND.approve, requestId, decision }, originOf(connection, ref));
+  if (decided.isErr()) return hub.sendError(connection, decided.error, ref);
+  hub.send(connection, approvedFrame(session, requestId, decided.value.behavior, decided.value.revision, ref));
 }
 
 function presence(hub: HubContext, connection: Connection, frame: PresenceFrame): void {

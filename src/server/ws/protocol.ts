@@ -8,7 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { err, ok, type Result } from 'neverthrow';
 import { API_ERROR_CODES, type ApiErrorCode } from '../errors.js';
-import { SendMessageBody } from '../routes/schemas.js';
+import { ApprovalDecisionBody, SendMessageBody } from '../routes/schemas.js';
 
 /** The URL the endpoint is mounted on. */
 export const WS_PATH = '/api/v1/ws';
@@ -20,6 +20,7 @@ export const CLIENT_FRAME = {
   unsubscribe: 'unsubscribe',
   send: 'send',
   interrupt: 'interrupt',
+  approve: 'approve',
   presence: 'presence',
 } as const;
 
@@ -31,6 +32,7 @@ export const SERVER_FRAME = {
   unsubscribed: 'unsubscribed',
   ack: 'ack',
   interrupted: 'interrupted',
+  approved: 'approved',
   presence: 'presence',
   error: 'error',
 } as const;
@@ -126,6 +128,18 @@ export const SendFrame = Type.Object({
 /** `interrupt`: stop the running turn. */
 export const InterruptFrame = Type.Object({ type: Type.Literal(CLIENT_FRAME.interrupt), session: SessionId, ref: Ref }, Closed);
 
+/** `approve`: answer the pending tool approval `requestId` (the body of `POST /sessions/:id/approvals/:requestId`). */
+export const ApproveFrame = Type.Object({
+  type: Type.Literal(CLIENT_FRAME.approve),
+  session: SessionId,
+  requestId: Type.String({ minLength: 1, maxLength: 256 }),
+  behavior: ApprovalDecisionBody.properties.behavior,
+  updatedInput: ApprovalDecisionBody.properties.updatedInput,
+  message: ApprovalDecisionBody.properties.message,
+  always: ApprovalDecisionBody.properties.always,
+  ref: Ref,
+}, Closed);
+
 /** `presence`: what the user is doing in a session they are subscribed to. */
 export const PresenceFrame = Type.Object({
   type: Type.Literal(CLIENT_FRAME.presence),
@@ -140,10 +154,11 @@ export type SubscribeFrame = Static<typeof SubscribeFrame>;
 export type UnsubscribeFrame = Static<typeof UnsubscribeFrame>;
 export type SendFrame = Static<typeof SendFrame>;
 export type InterruptFrame = Static<typeof InterruptFrame>;
+export type ApproveFrame = Static<typeof ApproveFrame>;
 export type PresenceFrame = Static<typeof PresenceFrame>;
 
 /** Any valid client frame. */
-export type ClientFrame = HelloFrame | SubscribeFrame | UnsubscribeFrame | SendFrame | InterruptFrame | PresenceFrame;
+export type ClientFrame = HelloFrame | SubscribeFrame | UnsubscribeFrame | SendFrame | InterruptFrame | ApproveFrame | PresenceFrame;
 
 /** Why a text frame is not a valid client frame: the error code to answer with, a message, and the frame's `ref`. */
 export interface FrameError {
@@ -159,6 +174,7 @@ const CHECKERS = {
   [CLIENT_FRAME.unsubscribe]: compile(UnsubscribeFrame),
   [CLIENT_FRAME.send]: compile(SendFrame),
   [CLIENT_FRAME.interrupt]: compile(InterruptFrame),
+  [CLIENT_FRAME.approve]: compile(ApproveFrame),
   [CLIENT_FRAME.presence]: compile(PresenceFrame),
 } as const;
 

@@ -21,6 +21,7 @@ export function effectsLog(onCall?: (call: EffectCall) => void): EffectsLog {
     resumeAgent: record('resumeAgent'),
     sendToAgent: record('sendToAgent'),
     interruptAgent: record('interruptAgent'),
+    answerApproval: record('answerApproval'),
     stopAgent: record('stopAgent'),
     killAgent: record('killAgent'),
   };

@@ -20,6 +20,7 @@ const PROGRESS: Record<SessionStateValue, readonly string[]> = {
   starting: ['ready', 'fault'],
   ready: ['msg', 'timer'],
   busy: ['done', 'output', 'interrupt', 'timer', 'msg'],
+  awaitingApproval: ['done', 'timer'],
   interrupting: ['done', 'timer'],
   idle: ['msg', 'hibernate', 'timer'],
   hibernated: ['msg', 'wake'],
