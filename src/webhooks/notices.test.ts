@@ -42,8 +42,8 @@ describe('webhookNotices', () => {
   });
 
   it('tells an approval request with its ids and tool, never its input', () => {
-    const notices = webhookNotices(stored('session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', toolName: 'Bash', toolUseId: 'tu1', input: { command: 'rm -rf /' }, deadline: 5_000 }));
-    expect(notices).toEqual([{ kind: 'approval.requested', sessionId: 's1', data: { revision: 3, requestId: 'r1', toolName: 'Bash', toolUseId: 'tu1', deadline: 5_000 } }]);
+    const notices = webhookNotices(stored('session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', turnId: 't1', toolName: 'Bash', toolUseId: 'tu1', input: { command: 'rm -rf /' }, suggestions: [], reason: null, at: 5_000 }));
+    expect(notices).toEqual([{ kind: 'approval.requested', sessionId: 's1', data: { revision: 3, requestId: 'r1', turnId: 't1', toolName: 'Bash', toolUseId: 'tu1' } }]);
   });
 
   it('tells an exhausted budget for the tenant its data names, on any stream', () => {

@@ -19,11 +19,8 @@
 import { SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME, STREAM_PREFIX, WEBHOOK_KIND, type WebhookKind, type WebhookValue } from '../../machines/index.js';
 import type { JsonValue, RecordedEvent } from '../store/index.js';
 
-/**
- * Event types added by the tool-approval and budget work, named here so the mapping is ready for them (a test
- * appends them directly); replace with their `*.events.ts` constants once those exist.
- */
-export const EXTERNAL_EVENT = { toolApprovalRequested: 'ToolApprovalRequested', budgetExhausted: 'BudgetExhausted' } as const;
+/** Event types of other machines that raise notices (the budget event's constant comes with the budgets work). */
+export const EXTERNAL_EVENT = { toolApprovalRequested: SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, budgetExhausted: 'BudgetExhausted' } as const;
 
 /** The session events that can move a session into `failed` (a fault, a fault deadline, a failed recovery). */
 const ENTERS_FAILED: readonly string[] = [SESSION_PERSISTED_NAME.AGENT_FAULT, SESSION_PERSISTED_NAME.TIMER_ELAPSED, SESSION_PERSISTED_NAME.RECOVERY_FAILED];
@@ -65,7 +62,7 @@ function pick(source: Fields, keys: readonly string[]): { [key: string]: Webhook
 }
 
 const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const;
-const APPROVAL_FIELDS = ['requestId', 'toolName', 'toolUseId', 'deadline', 'expiresAt'] as const;
+const APPROVAL_FIELDS = ['requestId', 'turnId', 'toolName', 'toolUseId'] as const;
 const BUDGET_FIELDS = ['limit', 'period', 'used', 'max', 'remaining', 'resetAt', 'resetsAt'] as const;
 
 /** The notices raised by stored event `event` (none for most). */
