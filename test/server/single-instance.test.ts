@@ -3,7 +3,7 @@
  * refused with exit 1 and a message naming what is taken, and it never touches the first one's agents. Servers
  * run as child processes; agents are the fake claude.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { descendants, eventually, isAlive } from '../support/processes.js';
 import { runCli, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { callApi as call } from '../support/rest.js';
+
+/** The agent PIDs a server recorded in `<dataDir>/agent-pids.json` (none while the file does not exist yet). */
+function registeredPids(dataDir: string): number[] {
+  try {
+    const records = JSON.parse(readFileSync(join(dataDir, 'agent-pids.json'), 'utf8')) as unknown;
+    return Array.isArray(records) ? records.map((record: { pid?: unknown }) => Number(record.pid)) : [];
+  } catch {
+    return [];
+  }
+}
 
 type Run = ReturnType<typeof runCli>;
 
@@ -151,6 +161,9 @@ describe('one server per data directory', () => {
     const crashed = started(await startServerProcess(['--set', 'session_pool.min_size=2'], env));
     expect(await eventually(() => descendants(crashed.child.pid!).length >= 2)).toBe(true);
     const orphans = descendants(crashed.child.pid!);
+    // Killed only once the server has recorded them: a process seen but not yet in the registry is not an orphan
+    // any server could know of (on a loaded machine the kill could come between the spawn and the record).
+    expect(await eventually(() => orphans.every((pid) => registeredPids(dataDir).includes(pid)))).toBe(true);
     await crashed.stop('SIGKILL');
     cleanups.push(() => orphans.forEach((pid) => isAlive(pid) && process.kill(pid, 'SIGKILL')));
     expect(orphans.filter(isAlive)).toEqual(orphans);
