@@ -25,6 +25,8 @@ export interface AgentLaunchOptions {
   readonly systemPrompt?: string;
   readonly appendSystemPrompt?: string;
   readonly includePartialMessages?: boolean;
+  /** `--max-budget-usd`: the most the process may spend in all (its tenant's remaining budget when it starts). */
+  readonly maxBudgetUsd?: number;
   /** Arguments after everything else (after `config.agent.args`). */
   readonly extraArgs?: readonly string[];
   /** Extra environment (e.g. `ANTHROPIC_BASE_URL`); cannot override the tenant's `HOME`/`CLAUDE_CONFIG_DIR`. */
@@ -61,6 +63,7 @@ export function buildAgentArgs(options: AgentLaunchOptions, configArgs: readonly
   ];
   for (const [flag, value] of optional) if (value !== undefined) args.push(flag, value);
   if (options.includePartialMessages === true) args.push(CLI_FLAG.INCLUDE_PARTIAL_MESSAGES);
+  if (options.maxBudgetUsd !== undefined) args.push(CLI_FLAG.MAX_BUDGET_USD, String(options.maxBudgetUsd));
   return [...args, ...configArgs, ...(options.extraArgs ?? [])];
 }
 

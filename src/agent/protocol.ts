@@ -25,6 +25,8 @@ export const RESULT_SUBTYPE = {
   SUCCESS: 'success',
   ERROR_DURING_EXECUTION: 'error_during_execution',
   ERROR_MAX_TURNS: 'error_max_turns',
+  /** The process's `total_cost_usd` reached `--max-budget-usd`: every later turn of the process ends the same way. */
+  ERROR_MAX_BUDGET_USD: 'error_max_budget_usd',
 } as const;
 
 /** `request.subtype` of a `control_request` line written to stdin. */
@@ -54,6 +56,8 @@ export const CLI_FLAG = {
   SYSTEM_PROMPT: '--system-prompt',
   APPEND_SYSTEM_PROMPT: '--append-system-prompt',
   INCLUDE_PARTIAL_MESSAGES: '--include-partial-messages',
+  /** What the process may spend in all, in USD (print mode only): past it a turn ends with `error_max_budget_usd`. */
+  MAX_BUDGET_USD: '--max-budget-usd',
 } as const;
 
 /** Environment variables the runner sets to keep each tenant's transcripts apart. */

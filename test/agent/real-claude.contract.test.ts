@@ -56,7 +56,8 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
    * graceful stop guarantees a later `--resume` finds it.
    */
   async function conversation(command: string, shapes: Shapes, text: string, end: 'stop' | 'kill', resume?: string): Promise<string> {
-    const fresh = options({ model: 'sonnet', permissionMode: 'default' });
+    // `--max-budget-usd` as the pool passes a tenant's remaining budget: accepted with stream-json input.
+    const fresh = options({ model: 'sonnet', permissionMode: 'default', maxBudgetUsd: 5 });
     const launch: AgentLaunchOptions = resume === undefined ? fresh : { ...fresh, conversation: { mode: 'resume', sessionId: resume } };
     const agent = (await startAgent(runner(command, shapes), launch))._unsafeUnwrap();
     pgids.push(agent.pid);
@@ -64,7 +65,7 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
     // What the PID registry matches on when reaping orphans.
     expect(argv.slice(0, 2)).toContain(command);
     const sessionFlag = resume === undefined ? '--session-id' : '--resume';
-    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet']) {
+    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet', '--max-budget-usd', '5']) {
       expect(argv).toContain(arg);
     }
     const { next } = collect(agent);
