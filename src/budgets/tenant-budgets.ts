@@ -21,6 +21,7 @@ import {
   budgetRemaining,
   effectiveLimits,
   idMapGet,
+  TENANT_BUDGETS,
   tenantUsageOf,
   usageAt,
   type BudgetExhaustion,
@@ -29,7 +30,7 @@ import {
   type UsageNow,
 } from '../../projections/index.js';
 import { EXPECTED_REVISION, type EventStore, type RecordedEvent, type StoreError } from '../store/index.js';
-import type { ConfiguredLimits } from './configured-limits.js';
+import { configuredLimits, type BudgetsConfig, type ConfiguredLimits } from './configured-limits.js';
 
 /** A request refused because the tenant reached a limit. */
 export interface BudgetRefusal {
@@ -127,7 +128,8 @@ export function createTenantBudgets(deps: TenantBudgetsDeps): TenantBudgets {
     capUsd(tenant) {
       const usage = tenantUsageOf(state(), tenant);
       const usd = budgetRemaining(usage, effectiveLimits(limits.of(tenant), usage), now()).usd;
-      return usd === null ? null : Math.floor(usd * CAP_DECIMALS) / CAP_DECIMALS;
+      // Rounded down (never more than is left), past the float noise of sums such as 5 - 0.55.
+      return usd === null ? null : Math.floor(usd * CAP_DECIMALS + 1e-6) / CAP_DECIMALS;
     },
     usage(tenant) {
       const usage = tenantUsageOf(state(), tenant);
@@ -170,4 +172,14 @@ export function createTenantBudgets(deps: TenantBudgetsDeps): TenantBudgets {
       if (session !== undefined) check(session.tenant, false);
     },
   };
+}
+
+/** A projection host that folds `tenant-budgets` (the server's store projections). */
+export interface BudgetsHost {
+  state(name: typeof TENANT_BUDGETS): TenantBudgetsState;
+}
+
+/** The budgets of `config` over the server's projections and store: how the server and the test servers build them. */
+export function budgetsOver(config: BudgetsConfig, host: BudgetsHost, store: Pick<EventStore, 'append'>, now: () => number, onStoreError?: (error: StoreError) => void): TenantBudgets {
+  return createTenantBudgets({ limits: configuredLimits(config), state: () => host.state(TENANT_BUDGETS), store, now, ...(onStoreError === undefined ? {} : { onStoreError }) });
 }
