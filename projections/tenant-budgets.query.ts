@@ -63,21 +63,26 @@ export function effectiveLimits(configured: BudgetLimits, usage: TenantUsage | u
  * when `opening` (a session is about to be created or woken, which would take one more).
  */
 export function budgetExhaustion(usage: TenantUsage | undefined, limits: BudgetLimits, now: number, opening: boolean): BudgetExhaustion | null {
-  const figures = usageAt(usage, now);
-  const day = utcDayOf(now);
-  const month = utcMonthOf(now);
-  const checks: ReadonlyArray<readonly [BudgetLimitName, number, number | null, number]> = [
-    ['maxUsdPerDay', figures.usdDay, figures.dayResetsAt, day],
-    ['maxUsdPerMonth', figures.usdMonth, figures.monthResetsAt, month],
-    ['maxTokensPerDay', figures.tokensDay, figures.dayResetsAt, day],
-    ['maxTokensPerMonth', figures.tokensMonth, figures.monthResetsAt, month],
-  ];
-  for (const [limit, used, resetsAt, window] of checks) {
-    const max = limits[limit];
-    if (max > 0 && used >= max) return { limit, used, max, resetsAt, window };
+  const { maxUsdPerDay, maxUsdPerMonth, maxTokensPerDay, maxTokensPerMonth, maxLiveSessions } = limits;
+  // Every message is checked: a tenant without spending limits costs no date arithmetic.
+  if (maxUsdPerDay > 0 || maxTokensPerDay > 0) {
+    const day = utcDayOf(now);
+    const sameDay = usage !== undefined && usage.day === day;
+    const usd = sameDay ? usage.usdDay : 0;
+    const tokens = sameDay ? usage.tokensDay : 0;
+    if (maxUsdPerDay > 0 && usd >= maxUsdPerDay) return { limit: 'maxUsdPerDay', used: usd, max: maxUsdPerDay, resetsAt: dayEndsAt(day), window: day };
+    if (maxTokensPerDay > 0 && tokens >= maxTokensPerDay) return { limit: 'maxTokensPerDay', used: tokens, max: maxTokensPerDay, resetsAt: dayEndsAt(day), window: day };
   }
-  const maxLive = limits.maxLiveSessions;
-  if (opening && maxLive > 0 && figures.live >= maxLive) return { limit: 'maxLiveSessions', used: figures.live, max: maxLive, resetsAt: null, window: usage?.liveChanges ?? 0 };
+  if (maxUsdPerMonth > 0 || maxTokensPerMonth > 0) {
+    const month = utcMonthOf(now);
+    const sameMonth = usage !== undefined && usage.month === month;
+    const usd = sameMonth ? usage.usdMonth : 0;
+    const tokens = sameMonth ? usage.tokensMonth : 0;
+    if (maxUsdPerMonth > 0 && usd >= maxUsdPerMonth) return { limit: 'maxUsdPerMonth', used: usd, max: maxUsdPerMonth, resetsAt: monthEndsAt(month), window: month };
+    if (maxTokensPerMonth > 0 && tokens >= maxTokensPerMonth) return { limit: 'maxTokensPerMonth', used: tokens, max: maxTokensPerMonth, resetsAt: monthEndsAt(month), window: month };
+  }
+  const live = usage?.live ?? 0;
+  if (opening && maxLiveSessions > 0 && live >= maxLiveSessions) return { limit: 'maxLiveSessions', used: live, max: maxLiveSessions, resetsAt: null, window: usage?.liveChanges ?? 0 };
   return null;
 }
 

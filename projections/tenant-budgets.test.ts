@@ -215,6 +215,33 @@ describe('tenant-budgets queries', () => {
     expect(budgetExhaustion(undefined, limits, T0, true)).toBeNull();
   });
 
+  it('refuses exactly when a figure of the current windows reaches its limit (any history, limits and time)', () => {
+    const limit = fc.oneof(fc.constant(0), fc.nat(3_000).map((n) => n / 1000), fc.nat(5_000));
+    fc.assert(
+      fc.property(histories, fc.record({ maxUsdPerDay: limit, maxUsdPerMonth: limit, maxTokensPerDay: limit, maxTokensPerMonth: limit, maxLiveSessions: fc.nat(4) }), fc.nat(60 * 24), fc.boolean(), (events, limits, hours, opening) => {
+        const state = foldAll(tenantBudgetsProjection, events);
+        const now = T0 + hours * HOUR;
+        for (const tenant of TENANTS) {
+          const usage = tenantUsageOf(state, tenant);
+          const figures = usageAt(usage, now);
+          const reached = (max: number, used: number): boolean => max > 0 && used >= max;
+          const expected =
+            reached(limits.maxUsdPerDay, figures.usdDay) ||
+            reached(limits.maxUsdPerMonth, figures.usdMonth) ||
+            reached(limits.maxTokensPerDay, figures.tokensDay) ||
+            reached(limits.maxTokensPerMonth, figures.tokensMonth) ||
+            (opening && reached(limits.maxLiveSessions, figures.live));
+          const verdict = budgetExhaustion(usage, limits, now, opening);
+          expect(verdict !== null).toBe(expected);
+          if (verdict !== null) expect(verdict.used).toBeGreaterThanOrEqual(verdict.max);
+          // What is left is 0 for a spending limit reached, and never negative.
+          const remaining = budgetRemaining(usage, limits, now);
+          for (const left of [remaining.usd, remaining.tokens, remaining.liveSessions]) if (left !== null) expect(left).toBeGreaterThanOrEqual(0);
+        }
+      }),
+    );
+  });
+
   it('says what is left: the least of the day and month, null without a limit', () => {
     expect(budgetRemaining(usage, NO_LIMITS, T0)).toEqual({ usd: null, tokens: null, liveSessions: null });
     expect(budgetRemaining(usage, { ...NO_LIMITS, maxUsdPerDay: 2, maxUsdPerMonth: 0.75, maxTokensPerDay: 100, maxLiveSessions: 3 }, T0)).toEqual({ usd: 0.25, tokens: 0, liveSessions: 2 });
