@@ -63,10 +63,19 @@ const NOT_LIVE: ReadonlySet<string> = new Set(['hibernated', 'failed', 'terminat
 /** The UTC day number of `at` (epoch ms). */
 export const utcDayOf = (at: number): number => Math.floor(at / DAY_MS);
 
+// The month of the last day asked about: checks ask on every message, and a Date per call is most of their cost.
+let memoDay = Number.NaN;
+let memoMonth = 0;
+
 /** The UTC month number (year × 12 + month) of `at`. */
 export function utcMonthOf(at: number): number {
-  const date = new Date(at);
-  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+  const day = utcDayOf(at);
+  if (day !== memoDay) {
+    const date = new Date(day * DAY_MS);
+    memoMonth = date.getUTCFullYear() * 12 + date.getUTCMonth();
+    memoDay = day;
+  }
+  return memoMonth;
 }
 
 /** When UTC day `day` ends (epoch ms). */

@@ -84,6 +84,10 @@ export interface TenantBudgets {
   observe(event: Pick<RecordedEvent, 'stream' | 'type'>): void;
 }
 
+/** Whether `limits` can refuse anything (the live-session limit only for a request that opens a session). */
+const limitsAnything = (limits: BudgetLimits, opening: boolean): boolean =>
+  limits.maxUsdPerDay > 0 || limits.maxUsdPerMonth > 0 || limits.maxTokensPerDay > 0 || limits.maxTokensPerMonth > 0 || (opening && limits.maxLiveSessions > 0);
+
 /** USD caps are passed to the CLI with this many decimals, rounded down. */
 const CAP_DECIMALS = 1e6;
 
@@ -116,6 +120,7 @@ export function createTenantBudgets(deps: TenantBudgetsDeps): TenantBudgets {
   const check = (tenant: string, opening: boolean): BudgetRefusal | null => {
     const usage = tenantUsageOf(state(), tenant);
     const effective = effectiveLimits(limits.of(tenant), usage);
+    if (!limitsAnything(effective, opening)) return null;
     const at = now();
     const exhaustion = budgetExhaustion(usage, effective, at, opening);
     if (exhaustion === null) return null;
