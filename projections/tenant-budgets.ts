@@ -8,7 +8,7 @@
  */
 import { BUDGET_EVENT, BUDGET_LIMIT_NAMES, BUDGETS_STREAM, type BudgetLimitName, type BudgetOverrides } from '../machines/budget.events.js';
 import { SESSION_PERSISTED_NAME } from '../machines/session.events.js';
-import { RUNTIME_EVENT_TYPE } from '../machines/streams.js';
+import { RUNTIME_EVENT_TYPE, STREAM_PREFIX } from '../machines/streams.js';
 import { atOf, countOf, numberOf, own, recordOf, sessionIdOf, stateAfter, stateBefore, stringOf, type ProjectedEvent, type Projection } from './event.js';
 import { emptyIdMap, idMapGet, idMapSet, type IdMap } from './id-map.js';
 
@@ -152,13 +152,16 @@ function turnCompleted(state: TenantBudgetsState, session: BudgetSession, event:
   }));
 }
 
-function sessionEvent(state: TenantBudgetsState, sessionId: string, event: ProjectedEvent): TenantBudgetsState {
-  if (event.type === RUNTIME_EVENT_TYPE.sessionProvisioned) return provisioned(state, sessionId, event);
+function sessionEvent(state: TenantBudgetsState, event: ProjectedEvent): TenantBudgetsState {
+  const provision = event.type === RUNTIME_EVENT_TYPE.sessionProvisioned;
+  const turn = event.type === SESSION_PERSISTED_NAME.TURN_COMPLETED;
   const to = stateAfter(event);
   const from = stateBefore(event);
-  const turn = event.type === SESSION_PERSISTED_NAME.TURN_COMPLETED;
   // The common case, one look at the metadata: the event neither ends a turn nor moves the session in or out of life.
-  if (!turn && (to === null || (from !== null && isLive(from) === isLive(to)))) return state;
+  if (!provision && !turn && (to === null || (from !== null && isLive(from) === isLive(to)))) return state;
+  const sessionId = sessionIdOf(event);
+  if (sessionId === null) return state;
+  if (provision) return provisioned(state, sessionId, event);
   const session = idMapGet(state.sessions, sessionId);
   if (session === undefined) return state;
   const next = turn ? turnCompleted(state, session, event) : state;
@@ -213,8 +216,7 @@ function budgetEvent(state: TenantBudgetsState, event: ProjectedEvent): TenantBu
 /** Folds one stored event; events of other streams and types leave the state as it is (the same object). */
 export function applyTenantBudgets(state: TenantBudgetsState, event: ProjectedEvent): TenantBudgetsState {
   if (event.stream === BUDGETS_STREAM) return budgetEvent(state, event);
-  const sessionId = sessionIdOf(event);
-  return sessionId === null ? state : sessionEvent(state, sessionId, event);
+  return event.stream.startsWith(STREAM_PREFIX.session) ? sessionEvent(state, event) : state;
 }
 
 /** The `tenant-budgets` projection, for the host. */
