@@ -5,7 +5,7 @@ import { foldAll, tenantBudgetsProjection, type ProjectedEvent, type TenantBudge
 import { sessionStream } from '../../projections/testing/given-when-then.js';
 import type { EventToAppend } from '../store/index.js';
 import { configuredLimits, OTHER_TENANT_LABEL } from './configured-limits.js';
-import { createTenantBudgets } from './tenant-budgets.js';
+import { createTenantBudgets, MIN_CAP_USD } from './tenant-budgets.js';
 
 const NOW = Date.UTC(2026, 11, 5, 12);
 const NO_LIMITS = { max_usd_per_day: 0, max_usd_per_month: 0, max_tokens_per_day: 0, max_tokens_per_month: 0, max_live_sessions: 0 };
@@ -42,6 +42,12 @@ describe('tenant budgets', () => {
     expect(budgets.capUsd('acme')).toBe(4.05);
     expect(budgetsOf(foldAll(tenantBudgetsProjection, spent('acme', 1 / 3)), [{ tenant: 'acme', max_usd_per_day: 1 }]).budgets.capUsd('acme')).toBe(0.666666);
     expect(budgets.capUsd('globex')).toBeNull();
+  });
+
+  it('never caps at 0, which the CLI refuses to start with: a spent tenant\'s process gets the smallest positive cap', () => {
+    const { budgets } = budgetsOf(foldAll(tenantBudgetsProjection, spent('acme', 0.6)), [{ tenant: 'acme', max_usd_per_day: 0.5 }]);
+    expect(budgets.capUsd('acme')).toBe(MIN_CAP_USD);
+    expect(MIN_CAP_USD).toBeGreaterThan(0);
   });
 
   it('records BudgetExhausted once per limit and window, however often the tenant is refused', async () => {

@@ -90,6 +90,8 @@ const limitsAnything = (limits: BudgetLimits, opening: boolean): boolean =>
 
 /** USD caps are passed to the CLI with this many decimals, rounded down. */
 const CAP_DECIMALS = 1e6;
+/** The smallest cap passed: the CLI takes only positive amounts. */
+export const MIN_CAP_USD = 1 / CAP_DECIMALS;
 
 /** Builds the budgets over the projection's state. */
 export function createTenantBudgets(deps: TenantBudgetsDeps): TenantBudgets {
@@ -133,8 +135,11 @@ export function createTenantBudgets(deps: TenantBudgetsDeps): TenantBudgets {
     capUsd(tenant) {
       const usage = tenantUsageOf(state(), tenant);
       const usd = budgetRemaining(usage, effectiveLimits(limits.of(tenant), usage), now()).usd;
-      // Rounded down (never more than is left), past the float noise of sums such as 5 - 0.55.
-      return usd === null ? null : Math.floor(usd * CAP_DECIMALS + 1e-6) / CAP_DECIMALS;
+      if (usd === null) return null;
+      // Rounded down (never more than is left), past the float noise of sums such as 5 - 0.55; never 0, which the CLI
+      // refuses to start with ("must be a positive number greater than 0"): a process of a spent tenant (a recovery, a
+      // prewarm) starts and stops its first turn on the budget instead of failing to start and tripping the spawn breaker.
+      return Math.max(MIN_CAP_USD, Math.floor(usd * CAP_DECIMALS + 1e-6) / CAP_DECIMALS);
     },
     usage(tenant) {
       const usage = tenantUsageOf(state(), tenant);

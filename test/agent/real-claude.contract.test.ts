@@ -109,6 +109,14 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
     expect(real.result_resume_unknown).toBeDefined();
   }, 20_000);
 
+  it('refuses --max-budget-usd 0 before starting, and so does the fake (the pool never passes 0)', async () => {
+    for (const command of [REAL_CLAUDE, FAKE_CLAUDE]) {
+      const started = await startAgent(runner(command, {}), options({ maxBudgetUsd: 0 }));
+      // A failed start (which the spawn breaker would count): the CLI's message is on stderr before Bun's trace.
+      expect(started._unsafeUnwrapErr(), command).toMatchObject({ kind: 'StartFailed', reason: 'exit', exitCode: 1 });
+    }
+  }, 20_000);
+
   it('the fake claude prints the same line shapes (same keys) as the real one', async () => {
     await conversation(FAKE_CLAUDE, fake, 'hello ::api-retry 2 ::slow 200', 'kill');
     await resumeUnknown(FAKE_CLAUDE, fake);
