@@ -36,6 +36,7 @@ export const AUDIT_ACTION = {
   sessionStateRead: 'session.state_read',
   sessionHistoryRead: 'session.history_read',
   auditRead: 'audit.read',
+  budgetChanged: 'budget.changed',
 } as const;
 
 /** One of {@link AUDIT_ACTION}'s values. */
@@ -57,6 +58,7 @@ export const AUDIT_EVENT_TYPE: Readonly<Record<AuditAction, string>> = {
   'session.state_read': 'SessionStateRead',
   'session.history_read': 'SessionHistoryRead',
   'audit.read': 'AuditRead',
+  'budget.changed': 'BudgetChanged',
 };
 
 const ACTIONS: ReadonlySet<string> = new Set(Object.values(AUDIT_ACTION));

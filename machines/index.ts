@@ -27,6 +27,7 @@ export * from './pool.context.js';
 export * from './pool.machine.js';
 export * from './pool.scaling.js';
 export * from './api-keys.events.js';
+export * from './budget.events.js';
 export * from './audit.events.js';
 export * from './webhook.events.js';
 export * from './sensitive-fields.js';

@@ -9,4 +9,6 @@ export * from './pool-sessions.js';
 export * from './error-recovery.js';
 export * from './websocket-status.js';
 export * from './api-keys.js';
+export * from './tenant-budgets.js';
+export * from './tenant-budgets.query.js';
 export * from './store-projections.js';

@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { storeProjections } from '../../projections/index.js';
 import { createAuditWriter } from '../../src/audit/index.js';
+import { budgetsOver } from '../../src/budgets/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { SessionPool } from '../../src/pool/index.js';
 import { createProjectionHost } from '../../src/projections/index.js';
@@ -142,6 +143,7 @@ export async function startBenchApi(options: BenchApiOptions): Promise<BenchApi>
     logger: createLogger('silent'),
     clock: systemClock,
     projections,
+    budgets: budgetsOver(config.budgets, projections, bench.store, () => systemClock.now()),
   };
   const server = createApiServer(deps);
   const address = (await server.http.listen())._unsafeUnwrap();

@@ -30,6 +30,13 @@ describe('buildAgentArgs / buildAgentEnv', () => {
     expect(buildAgentArgs({ tenantId: 'acme', conversation }, [])).not.toContain('--permission-prompt-tool');
   });
 
+  it('passes the remaining budget as --max-budget-usd, and nothing without one', () => {
+    const base = { tenantId: 'acme', conversation: { mode: 'new' as const, sessionId: 'id-1' } };
+    const args = buildAgentArgs({ ...base, maxBudgetUsd: 0.25 }, []);
+    expect(args.slice(args.indexOf('--max-budget-usd'), args.indexOf('--max-budget-usd') + 2)).toEqual(['--max-budget-usd', '0.25']);
+    expect(buildAgentArgs(base, [])).not.toContain('--max-budget-usd');
+  });
+
   it("gives the tenant's dirs precedence over inherited and requested environment", () => {
     const env = buildAgentEnv({ tenantId: 'acme', conversation: { mode: 'new', sessionId: 'x' }, env: { HOME: '/evil', FOO: 'bar' } }, dirs, { PATH: '/bin', CLAUDE_CONFIG_DIR: '/shared', UNSET: undefined });
     expect(env).toEqual({ PATH: '/bin', FOO: 'bar', HOME: '/t/acme/config', CLAUDE_CONFIG_DIR: '/t/acme/config' });

@@ -35,6 +35,8 @@ export interface AgentLaunchOptions {
   readonly includePartialMessages?: boolean;
   /** Ask for tool permissions on stdio (`--permission-prompt-tool stdio`): `can_use_tool` control requests. */
   readonly permissionPrompt?: boolean;
+  /** `--max-budget-usd`: the most the process may spend in all (its tenant's remaining budget when it starts). */
+  readonly maxBudgetUsd?: number;
   /** Arguments after everything else (after `config.agent.args`). */
   readonly extraArgs?: readonly string[];
   /** Extra environment (e.g. `ANTHROPIC_BASE_URL`); cannot override the tenant's `HOME`/`CLAUDE_CONFIG_DIR`. */
@@ -78,6 +80,7 @@ export function buildAgentArgs(options: AgentLaunchOptions, configArgs: readonly
   for (const [flag, value] of optional) if (value !== undefined) args.push(flag, value);
   if (options.includePartialMessages === true) args.push(CLI_FLAG.INCLUDE_PARTIAL_MESSAGES);
   if (options.permissionPrompt === true) args.push(CLI_FLAG.PERMISSION_PROMPT_TOOL, CLI_FLAG.STDIO);
+  if (options.maxBudgetUsd !== undefined) args.push(CLI_FLAG.MAX_BUDGET_USD, String(options.maxBudgetUsd));
   return [...args, ...configArgs, ...(options.extraArgs ?? [])];
 }
 

@@ -32,6 +32,8 @@ export const RESULT_SUBTYPE = {
   SUCCESS: 'success',
   ERROR_DURING_EXECUTION: 'error_during_execution',
   ERROR_MAX_TURNS: 'error_max_turns',
+  /** The process's `total_cost_usd` reached `--max-budget-usd`: every later turn of the process ends the same way. */
+  ERROR_MAX_BUDGET_USD: 'error_max_budget_usd',
 } as const;
 
 /** `request.subtype` of a `control_request` line written to stdin. */
@@ -66,6 +68,8 @@ export const CLI_FLAG = {
   /** With `stdio`: tool permission requests come as `can_use_tool` control requests on stdout (the Agent SDK's `canUseTool`). */
   PERMISSION_PROMPT_TOOL: '--permission-prompt-tool',
   STDIO: 'stdio',
+  /** What the process may spend in all, in USD (print mode only): past it a turn ends with `error_max_budget_usd`. */
+  MAX_BUDGET_USD: '--max-budget-usd',
 } as const;
 
 /** Environment variables the runner sets to keep each tenant's transcripts apart. */

@@ -1,7 +1,8 @@
 /**
  * Building the session pool the server runs: the agent runner from `agent.*` (tenant directories and the PID
  * registry under `agent.data_dir`), the pool settings from config, optionally the development inspector and where
- * the pool reads the sessions a previous run left (the server gives its `pool-sessions` projection).
+ * the pool reads the sessions a previous run left (the server gives its `pool-sessions` projection), and the
+ * `--max-budget-usd` cap of a tenant's new processes (its remaining budget).
  */
 import { resolve, join } from 'node:path';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
@@ -23,13 +24,14 @@ export function openConfiguredPool(
   env: Readonly<Record<string, string | undefined>>,
   inspect: InspectOption,
   storedSessions?: SessionPoolDeps['storedSessions'],
+  budgetCapUsd?: SessionPoolDeps['budgetCapUsd'],
 ): ResultAsync<SessionPool, string> {
   const dataDir = resolve(config.agent.data_dir);
   const registry = PidRegistry.open(dataDir);
   if (registry.isErr()) return errAsync(`agent.data_dir "${config.agent.data_dir}": ${describeAgentError(registry.error)}`);
   const launcher = createAgentRunner({ agent: config.agent, tenantsRoot: join(dataDir, 'tenants'), registry: registry.value, baseEnv: env });
   return inspectorObservers(config, inspect, env, logger).andThen((observers) =>
-    SessionPool.open({ store, launcher, settings: poolSettings(config), observers, logger: logger.child({ component: 'pool' }), ...(storedSessions === undefined ? {} : { storedSessions }) }).mapErr(describePoolError),
+    SessionPool.open({ store, launcher, settings: poolSettings(config), observers, logger: logger.child({ component: 'pool' }), ...(storedSessions === undefined ? {} : { storedSessions }), ...(budgetCapUsd === undefined ? {} : { budgetCapUsd }) }).mapErr(describePoolError),
   );
 }
 

@@ -11,6 +11,7 @@ import { PACKAGE_VERSION, type Config } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { createAuditWriter } from '../audit/index.js';
 import { createApiServer } from '../server/api.js';
+import { budgetsOver } from '../budgets/index.js';
 import {
   ensureGeneratedCredentials,
   needsGeneratedCredentials,
@@ -150,7 +151,9 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   }
   const auth = authenticated.value;
 
-  const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect, storedSessions);
+  // Budgets read the tenant-budgets projection; new agent processes get the tenant's remaining USD as their cap.
+  const budgets = budgetsOver(config.budgets, projections, store, () => systemClock.now(), (error) => logger.warn({ error }, 'budgets: could not record BudgetExhausted'));
+  const pooled = await openConfiguredPool(config, store, logger, io.env, options.inspect, storedSessions, (tenant) => budgets.capUsd(tenant));
   if (pooled.isErr()) {
     logger.fatal(`cannot start the session pool: ${pooled.error}`);
     await projections.close();
@@ -163,7 +166,7 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   const startedAt = new Date();
   const health = healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes });
   const audit = createAuditWriter(store, { clock: systemClock, logger: logger.child({ component: 'audit' }) });
-  const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections }, health);
+  const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections, budgets }, health);
   const server = api.http;
 
   // Off the path of every append and ack: the dispatcher follows the store on its own subscription.

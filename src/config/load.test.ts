@@ -167,6 +167,12 @@ describe('bad input names the source, the key and what was expected', () => {
     expect(failure({ file })).toBe(`${file}: line 3, column 3: invalid YAML: Map keys must be unique`);
   });
 
+  it('a tenant budget listed twice, or a negative limit', () => {
+    const file = yamlFile('budgets:\n  tenants:\n    - { tenant: acme, max_usd_per_day: 5 }\n    - { tenant: acme, max_live_sessions: 2 }\n');
+    expect(failure({ file })).toBe(`${file}: budgets.tenants[1].tenant: duplicate budget of tenant "acme"`);
+    expect(failure({ file: yamlFile('budgets:\n  default:\n    max_usd_per_month: -1\n') })).toMatch(/budgets\.default\.max_usd_per_month: expected a number .*-1/);
+  });
+
   it('a top level that is not a mapping', () => {
     const file = yamlFile('- server\n');
     expect(failure({ file })).toBe(`${file}: expected a mapping of keys at the top level, got a list`);
@@ -180,7 +186,7 @@ describe('bad input names the source, the key and what was expected', () => {
   it('an unknown section, listing the known ones', () => {
     const file = yamlFile('telemetry:\n  enabled: true\n');
     expect(failure({ file })).toBe(
-      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, security, approvals, logging, session_pool, error_recovery, web_interface, performance, webhooks`,
+      `${file}: telemetry: unknown key; expected one of advanced_features, server, store, agent, auth, security, approvals, logging, session_pool, error_recovery, web_interface, performance, webhooks, budgets`,
     );
   });
 

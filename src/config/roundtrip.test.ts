@@ -86,6 +86,19 @@ const rolePolicy = fc.record({
   cwd_roots: fc.array(fc.constantFrom('', 'projects', 'scratch/a-1', 'x.y/z_2'), { maxLength: 3 }),
 });
 const sessionPolicyKeys = fc.record({ session_policy: fc.record({ bypass_permissions: fc.boolean(), admin: rolePolicy, operator: rolePolicy, user: rolePolicy }) });
+/** `budgets`: the default limits and a few tenants, some keys left out. */
+const budgetLimit = fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1_000_000, noNaN: true }));
+const budgetCount = fc.integer({ min: 0, max: 1_000_000 });
+const budgetKeys = fc.record({
+  default: fc.record({ max_usd_per_day: budgetLimit, max_usd_per_month: budgetLimit, max_tokens_per_day: budgetCount, max_tokens_per_month: budgetCount, max_live_sessions: budgetCount }),
+  tenants: fc.uniqueArray(
+    fc.record(
+      { tenant: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,15}$/), max_usd_per_day: budgetLimit, max_usd_per_month: budgetLimit, max_tokens_per_day: budgetCount, max_tokens_per_month: budgetCount, max_live_sessions: budgetCount },
+      { requiredKeys: ['tenant'] },
+    ),
+    { maxLength: 3, selector: (budget) => budget.tenant },
+  ),
+});
 const securityKeys = fc.record({ rate_limits: rateLimitKeys.map((keys) => keys.rate_limits), session_policy: sessionPolicyKeys.map((keys) => keys.session_policy) });
 
 /** `webhooks`: endpoints with unique ids, an http(s) URL and one of secret / secret_env, and an ordered back-off. */
@@ -181,8 +194,9 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
         { maxLength: 3 },
       ),
     }),
+    budgets: budgetKeys,
   })
-  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption, webhooks, approvals }) => ({
+  .map(({ sizes, thresholds, credentials, origins, apiKeys, authEnabled, secret, jwtLifetime, loopback, rest: r, pool: p, security, encryption, webhooks, approvals, budgets }) => ({
     advanced_features: r.advanced_features,
     server: {
       // An open server binds loopback only (a rule).
@@ -209,6 +223,7 @@ const validConfig: fc.Arbitrary<ConfigValues> = fc
     },
     security: { ...security, encryption },
     approvals,
+    budgets,
     logging: { level: r.level },
     session_pool: {
       min_size: Math.min(...sizes),

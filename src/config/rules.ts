@@ -67,6 +67,11 @@ export function checkConfigRules(config: ConfigValues): SchemaIssue[] {
     if (ids.has(key.id)) issues.push({ path: ['auth', 'api_keys', index, 'id'], message: `duplicate api key id "${key.id}"` });
     ids.add(key.id);
   });
+  const tenants = new Set<string>();
+  config.budgets.tenants.forEach((budget, index) => {
+    if (tenants.has(budget.tenant)) issues.push({ path: ['budgets', 'tenants', index, 'tenant'], message: `duplicate budget of tenant "${budget.tenant}"` });
+    tenants.add(budget.tenant);
+  });
   return issues;
 }
 

@@ -168,6 +168,32 @@ const WebhookEndpoint = Type.Object(
   { additionalProperties: false },
 );
 
+/** One limit of a tenant's budget: a non-negative number, 0 for no limit. */
+const BudgetLimit = (description: string, integer = false) =>
+  (integer ? Type.Integer : Type.Number)({ minimum: 0, maximum: 1_000_000_000_000, description: `${description} 0 means no limit.` });
+
+/** The limits of a budget (per tenant, or the default), as written in YAML. */
+const budgetLimitKeys = () => ({
+  max_usd_per_day: BudgetLimit('Most USD the tenant\'s turns may cost in one UTC day.'),
+  max_usd_per_month: BudgetLimit('Most USD the tenant\'s turns may cost in one UTC month.'),
+  max_tokens_per_day: BudgetLimit('Most input plus output tokens in one UTC day.', true),
+  max_tokens_per_month: BudgetLimit('Most input plus output tokens in one UTC month.', true),
+  max_live_sessions: BudgetLimit('Most sessions of the tenant that are not hibernated, failed or terminated.', true),
+});
+
+/** One tenant's budget: its name and the limits that differ from `budgets.default`. */
+const TenantBudget = Type.Object(
+  {
+    tenant: Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$', description: 'The tenant.' }),
+    max_usd_per_day: Type.Optional(budgetLimitKeys().max_usd_per_day),
+    max_usd_per_month: Type.Optional(budgetLimitKeys().max_usd_per_month),
+    max_tokens_per_day: Type.Optional(budgetLimitKeys().max_tokens_per_day),
+    max_tokens_per_month: Type.Optional(budgetLimitKeys().max_tokens_per_month),
+    max_live_sessions: Type.Optional(budgetLimitKeys().max_live_sessions),
+  },
+  { additionalProperties: false },
+);
+
 /** `webhooks`: signed notices of stored facts to configured URLs (see docs/webhooks.md). */
 const WebhooksSection = Section('Signed HTTP notices of approvals, turns, budgets and failed sessions (docs/webhooks.md).', {
   endpoints: Type.Array(WebhookEndpoint, {
@@ -183,6 +209,14 @@ const WebhooksSection = Section('Signed HTTP notices of approvals, turns, budget
     description: 'Deliveries an endpoint holds (waiting, retrying or in flight); beyond it the oldest waiting one is abandoned.',
   }),
   concurrency: Type.Integer({ minimum: 1, maximum: 1_000, description: 'Attempts in flight at once per endpoint.' }),
+});
+
+/** `budgets`: spending and session limits per tenant (see docs/budgets.md). */
+const BudgetsSection = Section('Per-tenant budgets: USD and tokens per UTC day and month, live sessions; enforced before a session is created or woken and before each turn.', {
+  default: Section('Limits of every tenant not listed in `tenants` (and of the keys a listed tenant leaves out).', budgetLimitKeys()),
+  tenants: Type.Array(TenantBudget, {
+    description: 'Tenants with their own limits (keys left out take `default`\'s); they also get their own label in the per-tenant metrics, all others share `other`.',
+  }),
 });
 
 /** The whole configuration file. Every key is required after merging over `config/default.yaml`. */
@@ -409,6 +443,7 @@ export const ConfigSchema = Type.Object(
       }),
     }),
     webhooks: WebhooksSection,
+    budgets: BudgetsSection,
   },
   { additionalProperties: false },
 );

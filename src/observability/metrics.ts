@@ -27,6 +27,10 @@
  * - `aicli_tool_approvals_decided_total{outcome,decided_by}`: their answers, `allow` or `deny`, by a `policy` rule, a
  *   `human`, the `timeout`, or the `session` (cancelled: interrupt, terminate, a dead process, a turn that ended).
  * - `aicli_tool_approval_decision_seconds{decided_by}`: from a request awaiting a human to its answer.
+ * - `aicli_tenant_cost_usd_total{tenant}`, `aicli_tenant_tokens_total{tenant,kind=input|output}`: what each tenant's
+ *   turns cost since the log began; `aicli_tenant_live_sessions{tenant}`: its sessions not hibernated, failed or
+ *   terminated. Tenants configured in `budgets.tenants` have their own label (at 0 from the start), all others share
+ *   `other`, so the label stays bounded.
  * - the process metrics of prom-client, prefixed `aicli_`.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -54,6 +58,14 @@ export interface RecoveryMetricsSource {
   readonly breakers: Readonly<Record<string, { readonly state: string }>>;
 }
 
+/** One tenant label's figures (see `aicli_tenant_*`). */
+export interface TenantMetricsSource {
+  readonly costUsd: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly liveSessions: number;
+}
+
 /** Where the scrape-time gauges read from; each is optional, and a source not running yet returns `undefined`. */
 export interface MetricsSources {
   readonly pool?: () => PoolMetricsSource | undefined;
@@ -61,6 +73,8 @@ export interface MetricsSources {
   readonly recovery?: () => RecoveryMetricsSource | undefined;
   /** The audit writer's lost events by reason. */
   readonly auditDropped?: () => Readonly<Record<string, number>>;
+  /** Per-tenant totals by bounded label. */
+  readonly tenants?: () => ReadonlyMap<string, TenantMetricsSource>;
 }
 
 /** The server's metrics. */
@@ -223,6 +237,39 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
       this.reset();
       // Zeros included, so an alert on the series has something to watch from the start.
       for (const [reason, total] of Object.entries(sources.auditDropped?.() ?? {})) this.inc({ reason }, total);
+    },
+  });
+  new Counter({
+    name: 'aicli_tenant_cost_usd_total',
+    help: 'USD the turns of each tenant cost, from their results (configured tenants by name, the others as other).',
+    labelNames: ['tenant'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, totals] of sources.tenants?.() ?? []) this.inc({ tenant }, totals.costUsd);
+    },
+  });
+  new Counter({
+    name: 'aicli_tenant_tokens_total',
+    help: 'Tokens of the turns of each tenant, by kind (input, output).',
+    labelNames: ['tenant', 'kind'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, totals] of sources.tenants?.() ?? []) {
+        this.inc({ tenant, kind: 'input' }, totals.inputTokens);
+        this.inc({ tenant, kind: 'output' }, totals.outputTokens);
+      }
+    },
+  });
+  new Gauge({
+    name: 'aicli_tenant_live_sessions',
+    help: 'Sessions of each tenant that are not hibernated, failed or terminated.',
+    labelNames: ['tenant'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, totals] of sources.tenants?.() ?? []) this.set({ tenant }, totals.liveSessions);
     },
   });
   const latency = new Histogram({

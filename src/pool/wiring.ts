@@ -81,6 +81,8 @@ export interface SessionPoolDeps {
    * restored from its checkpoint); default: read every session stream (`readStoredSessions`).
    */
   readonly storedSessions?: () => ResultAsync<readonly StoredSession[], StoreError>;
+  /** What a new agent process of a tenant may spend (`--max-budget-usd`), `null` for no cap (the default). */
+  readonly budgetCapUsd?: (tenant: string) => number | null;
 }
 
 /** Whether the pool was closed (set once by the facade's `close`; parts read it). */
@@ -161,6 +163,7 @@ export function openPool(deps: SessionPoolDeps): ResultAsync<PoolParts, PoolErro
       slotWaitMs: settings.limits.startTimeoutMs,
       partialMessages: settings.partialMessages,
       permissionPrompt: settings.approvals?.enabled === true,
+      ...(deps.budgetCapUsd === undefined ? {} : { budgetCapUsd: deps.budgetCapUsd }),
       onExit: () => void signals.emit('processExited'),
       onRetry: (info) => logger.warn({ attempt: info.attempt, errorClass: info.errorClass, delayMs: info.delayMs, error: info.error }, 'pool: retrying an agent start'),
     });

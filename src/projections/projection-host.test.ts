@@ -56,7 +56,7 @@ describe('projection host', () => {
     const live = nextUpdate(host, (update) => update.event.type === S.TERMINATE);
     await append(store, [first.terminate]);
     const update = await live;
-    expect(update).toMatchObject({ position: 4n, changed: ['session-list', 'pool-status', 'pool-sessions'], caughtUp: true });
+    expect(update).toMatchObject({ position: 4n, changed: ['session-list', 'pool-status', 'pool-sessions', 'tenant-budgets'], caughtUp: true });
     expect(getSession(host.state(SESSION_LIST), 's1')).toMatchObject({ state: 'terminated', endedAt: T0 + 9 });
     expect(host.state(SESSION_LIST)).toEqual(foldAll(storeProjections()[SESSION_LIST], [...first.history, first.terminate]));
     await host.close();
@@ -75,7 +75,7 @@ describe('projection host', () => {
     expect(host.state('pool-status').sessionsByState).toEqual({ ready: 3 });
     const live = nextUpdate(host, () => true);
     await append(store, [conversation('s4').history[0] as ProjectedEvent]);
-    expect(await live).toMatchObject({ position: 10n, caughtUp: true, changed: ['session-list', 'pool-status', 'pool-sessions'] });
+    expect(await live).toMatchObject({ position: 10n, caughtUp: true, changed: ['session-list', 'pool-status', 'pool-sessions', 'tenant-budgets'] });
     await host.close();
     await store.close();
   });

@@ -1,7 +1,7 @@
 /**
  * What the REST routes and the WebSocket endpoint are built from: the configuration, the session pool (the
  * only way to act on sessions), the event store (history, replay, live fan-out), the projections, the
- * authenticator, the audit log, the logger and a clock.
+ * authenticator, the audit log, the per-tenant budgets, the logger and a clock.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -9,6 +9,7 @@ import type { SessionPool } from '../pool/index.js';
 import type { Clock } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
 import type { AuditWriter } from '../audit/index.js';
+import type { TenantBudgets } from '../budgets/index.js';
 import type { Authenticator } from './auth/index.js';
 import type { storeProjections } from '../../projections/index.js';
 import type { ProjectionHost } from '../projections/index.js';
@@ -28,4 +29,6 @@ export interface ApiDeps {
   readonly clock: Clock;
   /** Started (caught up) before the server listens. */
   readonly projections: StoreProjectionHost;
+  /** Per-tenant budgets, read from the projections (checked before a session opens and before each turn). */
+  readonly budgets: TenantBudgets;
 }

@@ -16,6 +16,7 @@ import { auditRoutes } from './routes/audit.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
+import { tenantRoutes } from './routes/tenants.js';
 import { mountWebSocket, watchKeyRevocations, type WebSocketHub } from './ws/index.js';
 import { createRateLimits, limitedAuthenticator, rateLimitedError } from './rate-limit/index.js';
 
@@ -37,6 +38,7 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
     websocket: () => ws?.status(),
     recovery: () => deps.projections.state(ERROR_RECOVERY),
     auditDropped: () => deps.audit.dropped(),
+    tenants: () => deps.budgets.metricTotals(),
   });
   const limits = createRateLimits(deps.config.security.rate_limits, deps.clock, metrics.recordRateLimited);
   const routeDeps: ApiDeps = { ...deps, auth: limitedAuthenticator(deps.auth, limits.rest) };
@@ -46,6 +48,7 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
     ...statusRoutes(routeDeps, { metrics, websocket: () => ws?.status() }),
     ...apiKeyRoutes(routeDeps),
     ...auditRoutes(routeDeps),
+    ...tenantRoutes(routeDeps),
   ];
   const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
     observe: metrics.observeResponse,
@@ -58,8 +61,12 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
   ws = mountWebSocket(http.app, deps, metrics, limits);
   const hub = ws;
   const stopWatching = watchKeyRevocations(deps.projections, hub);
+  // A turn's result that takes its tenant to a spending limit is recorded as `BudgetExhausted` (live events only).
+  const stopObserving = deps.projections.onUpdate((update) => {
+    if (update.caughtUp) deps.budgets.observe(update.event);
+  });
   const stopCounting = countApprovals(deps.pool, metrics);
-  return { http, ws: { ...hub, close: () => (stopWatching(), stopCounting(), hub.close()) }, metrics };
+  return { http, ws: { ...hub, close: () => (stopWatching(), stopObserving(), stopCounting(), hub.close()) }, metrics };
 }
 
 /** Feeds the tool approval metrics from the pool's approval notices (only those: commits cost nothing here). */

@@ -11,6 +11,7 @@ import { isRefused, POOL_ERROR_KIND, type Admission, type DecidedApproval, type 
 import type { ApiDeps } from './api-deps.js';
 import type { AuditOrigin } from './audit-entry.js';
 import { recordSessionDecision } from './audit-hooks.js';
+import { budgetProblem } from './budget-errors.js';
 import { interruptsAsOperator, type Identity } from './auth/index.js';
 import { API_ERROR_CODES, apiError, type ApiError } from './errors.js';
 import { poolErrorToApi } from './pool-errors.js';
@@ -46,7 +47,7 @@ export interface SessionCommandOutcomes {
 }
 
 /** What the path needs of the API's dependencies. */
-export type SessionCommandDeps = Pick<ApiDeps, 'pool' | 'store' | 'clock' | 'audit'>;
+export type SessionCommandDeps = Pick<ApiDeps, 'pool' | 'store' | 'clock' | 'audit' | 'budgets'>;
 
 /**
  * Runs `command` on session `sessionId` for `identity`: the same decision and answer whichever transport asks.
@@ -114,6 +115,16 @@ function admissionOf(identity: Identity, sessionId: string, action: SessionActio
   return Object.assign(admission, { beforeLoad: ({ tenant }: { readonly tenant: string }) => tenantProblem(identity, tenant, sessionId) });
 }
 
+/**
+ * `admission`, then the session's tenant's budget (one projection lookup): a turn needs its spending limits, and
+ * waking a hibernated session its live-session limit too.
+ */
+function withinBudget(deps: SessionCommandDeps, admission: Admission<ApiError>): Admission<ApiError> {
+  const judged = (snapshot: SessionSnapshot): ApiError | null =>
+    admission(snapshot) ?? budgetProblem(deps.budgets, snapshot.context.tenant, snapshot.value === 'hibernated', deps.clock.now());
+  return admission.beforeLoad === undefined ? judged : Object.assign(judged, { beforeLoad: admission.beforeLoad });
+}
+
 /** The command, on the actor the pool loads once and lets `admission` judge. */
 function onPool(deps: SessionCommandDeps, identity: Identity, sessionId: string, command: SessionCommand, admission: Admission<ApiError>): ResultAsync<unknown, PoolError | Refused<ApiError>> {
   const { pool } = deps;
@@ -121,7 +132,7 @@ function onPool(deps: SessionCommandDeps, identity: Identity, sessionId: string,
     case SESSION_COMMAND.view:
       return pool.current(sessionId, admission).map(({ snapshot, revision }): FoundSession => ({ value: snapshot.value, context: snapshot.context, revision, live: true }));
     case SESSION_COMMAND.send:
-      return pool.send(sessionId, { userId: identity.userId, text: command.text, clientMsgId: command.clientMsgId }, admission);
+      return pool.send(sessionId, { userId: identity.userId, text: command.text, clientMsgId: command.clientMsgId }, withinBudget(deps, admission));
     case SESSION_COMMAND.interrupt:
       return pool.interrupt(sessionId, identity.userId, { asOperator: interruptsAsOperator(identity), admission });
     case SESSION_COMMAND.terminate:

@@ -47,10 +47,10 @@ describe('webhookNotices', () => {
   });
 
   it('tells an exhausted budget for the tenant its data names, on any stream', () => {
-    expect(webhookNotices(stored('budget-acme', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', period: 'day', limit: 5, used: 5.2, resetAt: 86_400_000, note: { x: 1 } }))).toEqual([
-      { kind: 'budget.exhausted', tenant: 'acme', data: { limit: 5, period: 'day', used: 5.2, resetAt: 86_400_000 } },
+    expect(webhookNotices(stored('budgets', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', limit: 'maxUsdPerDay', window: 20_000, used: 5.2, max: 5, resetsAt: 86_400_000, at: 1, note: { x: 1 } }))).toEqual([
+      { kind: 'budget.exhausted', tenant: 'acme', data: { limit: 'maxUsdPerDay', window: 20_000, used: 5.2, max: 5, resetsAt: 86_400_000 } },
     ]);
-    expect(webhookNotices(stored('budget-acme', EXTERNAL_EVENT.budgetExhausted, { period: 'day' }))).toEqual([]);
+    expect(webhookNotices(stored('budgets', EXTERNAL_EVENT.budgetExhausted, { limit: 'maxUsdPerDay' }))).toEqual([]);
   });
 
   it('ignores every other event', () => {

@@ -16,11 +16,11 @@
  * - `budget.exhausted`: `BudgetExhausted` (tenant budgets), on whatever stream it is stored; its tenant is its
  *   data's `tenant`.
  */
-import { SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME, STREAM_PREFIX, WEBHOOK_KIND, type WebhookKind, type WebhookValue } from '../../machines/index.js';
+import { BUDGET_EVENT, SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME, STREAM_PREFIX, WEBHOOK_KIND, type WebhookKind, type WebhookValue } from '../../machines/index.js';
 import type { JsonValue, RecordedEvent } from '../store/index.js';
 
-/** Event types of other machines that raise notices (the budget event's constant comes with the budgets work). */
-export const EXTERNAL_EVENT = { toolApprovalRequested: SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, budgetExhausted: 'BudgetExhausted' } as const;
+/** Event types of other machines that raise notices. */
+export const EXTERNAL_EVENT = { toolApprovalRequested: SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, budgetExhausted: BUDGET_EVENT.exhausted } as const;
 
 /** The session events that can move a session into `failed` (a fault, a fault deadline, a failed recovery). */
 const ENTERS_FAILED: readonly string[] = [SESSION_PERSISTED_NAME.AGENT_FAULT, SESSION_PERSISTED_NAME.TIMER_ELAPSED, SESSION_PERSISTED_NAME.RECOVERY_FAILED];
@@ -63,7 +63,7 @@ function pick(source: Fields, keys: readonly string[]): { [key: string]: Webhook
 
 const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const;
 const APPROVAL_FIELDS = ['requestId', 'turnId', 'toolName', 'toolUseId'] as const;
-const BUDGET_FIELDS = ['limit', 'period', 'used', 'max', 'remaining', 'resetAt', 'resetsAt'] as const;
+const BUDGET_FIELDS = ['limit', 'window', 'used', 'max', 'resetsAt'] as const;
 
 /** The notices raised by stored event `event` (none for most). */
 export function webhookNotices(event: RecordedEvent): WebhookNotice[] {

@@ -59,8 +59,9 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
    * graceful stop guarantees a later `--resume` finds it.
    */
   async function conversation(command: string, shapes: Shapes, text: string, end: 'stop' | 'kill', resume?: string): Promise<string> {
-    // `--permission-prompt-tool stdio` (tool approvals): the CLI must accept it and run as usual.
-    const fresh = options({ model: 'sonnet', permissionMode: 'default', permissionPrompt: true });
+    // `--permission-prompt-tool stdio` (tool approvals) and `--max-budget-usd` as the pool passes a tenant's remaining
+    // budget: the CLI must accept both with stream-json input and run as usual.
+    const fresh = options({ model: 'sonnet', permissionMode: 'default', permissionPrompt: true, maxBudgetUsd: 5 });
     const launch: AgentLaunchOptions = resume === undefined ? fresh : { ...fresh, conversation: { mode: 'resume', sessionId: resume } };
     const agent = (await startAgent(runner(command, shapes), launch))._unsafeUnwrap();
     pgids.push(agent.pid);
@@ -68,7 +69,7 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
     // What the PID registry matches on when reaping orphans.
     expect(argv.slice(0, 2)).toContain(command);
     const sessionFlag = resume === undefined ? '--session-id' : '--resume';
-    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet', '--permission-prompt-tool', 'stdio']) {
+    for (const arg of ['-p', '--input-format', 'stream-json', '--output-format', '--verbose', sessionFlag, launch.conversation.sessionId, '--model', 'sonnet', '--permission-prompt-tool', 'stdio', '--max-budget-usd', '5']) {
       expect(argv).toContain(arg);
     }
     const { next } = collect(agent);
@@ -145,6 +146,14 @@ describe.skipIf(!present)('contract: the real Claude Code CLI', () => {
     expect(readFileSync(transcript!, 'utf8')).toBe(before);
     expect(findFile(temp.root, `${fork.conversation.sessionId}.jsonl`)).toBeDefined();
   }, 40_000);
+
+  it('refuses --max-budget-usd 0 before starting, and so does the fake (the pool never passes 0)', async () => {
+    for (const command of [REAL_CLAUDE, FAKE_CLAUDE]) {
+      const started = await startAgent(runner(command, {}), options({ maxBudgetUsd: 0 }));
+      // A failed start (which the spawn breaker would count): the CLI's message is on stderr before Bun's trace.
+      expect(started._unsafeUnwrapErr(), command).toMatchObject({ kind: 'StartFailed', reason: 'exit', exitCode: 1 });
+    }
+  }, 20_000);
 
   it('the fake claude prints the same line shapes (same keys) as the real one', async () => {
     await conversation(FAKE_CLAUDE, fake, 'hello ::api-retry 2 ::slow 200', 'kill');

@@ -109,6 +109,9 @@ const ROWS: Record<string, Row> = {
   'POST /api/v1/api-keys': { kind: 'server', who: 'admin', path: '/api-keys', body: { name: 'matrix-bot', role: 'viewer', tenant: 'acme' }, ok: 201 },
   // An admin reaches the handler, which knows no such key.
   'DELETE /api/v1/api-keys/{id}': { kind: 'server', who: 'admin', path: '/api-keys/key_nope', ok: 404 },
+  // Every caller here is of acme: a member reads its own tenant's usage (another tenant's is 404, test/api/budgets.test.ts).
+  'GET /api/v1/tenants/{tenant}/usage': { kind: 'server', who: 'everyone', path: '/tenants/acme/usage' },
+  'PUT /api/v1/tenants/{tenant}/budget': { kind: 'server', who: 'admin', path: '/tenants/acme/budget', body: { maxLiveSessions: 1000 } },
   'GET /api/v1/sessions/{id}': { kind: 'session', action: 'read', path: (id) => `/sessions/${id}`, ok: 200, step: 0 },
   'GET /api/v1/sessions/{id}/events': { kind: 'session', action: 'read', path: (id) => `/sessions/${id}/events`, ok: 200, step: 0 },
   'GET /api/v1/sessions/{id}/state': { kind: 'session', action: 'read', path: (id) => `/sessions/${id}/state`, ok: 200, step: 0 },

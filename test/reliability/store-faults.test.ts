@@ -9,6 +9,7 @@
  * `store-faults.esdb.test.ts` points the server at an EventStoreDB that is not there.
  */
 import { createAuditWriter } from '../../src/audit/index.js';
+import { budgetsOver } from '../../src/budgets/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ async function startFaultyServer(): Promise<Faulty> {
   (await projections.start())._unsafeUnwrap();
   cleanups.push(() => projections.close());
   const health = healthRoutes({ version: 'test', profile: 'basic', startedAt: new Date(), probes: [storeProbe(store, 'faulty:')] });
-  const server: ApiServer = createApiServer({ config, pool, store, auth: (await openAuthenticator(config.auth))._unsafeUnwrap(), audit: createAuditWriter(store, { clock: systemClock, logger }), logger, clock: systemClock, projections }, health);
+  const server: ApiServer = createApiServer({ config, pool, store, auth: (await openAuthenticator(config.auth))._unsafeUnwrap(), audit: createAuditWriter(store, { clock: systemClock, logger }), logger, clock: systemClock, projections, budgets: budgetsOver(config.budgets, projections, store, () => systemClock.now()) }, health);
   cleanups.push(async () => {
     server.ws.close();
     await server.http.close();

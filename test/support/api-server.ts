@@ -11,6 +11,7 @@ import { API_KEYS, storeProjections } from '../../projections/index.js';
 import { createProjectionHost } from '../../src/projections/index.js';
 import { openAuthenticator, storedKeyLookup } from '../../src/server/auth/index.js';
 import { systemClock } from '../../src/runtime/index.js';
+import { budgetsOver, type TenantBudgets } from '../../src/budgets/index.js';
 import { FAKE_CLAUDE } from '../agent/support.js';
 import { openTestPool, POOL_TEST_CONFIG, type TestPool } from '../pool/support.js';
 import { testConfig } from './config.js';
@@ -36,10 +37,13 @@ afterEach(async () => {
 
 /** Starts the API with config `overrides` (any key, e.g. `'auth.enabled': true`) over a fresh test pool. */
 export async function startTestApi(overrides: Record<string, string | number | boolean> = {}): Promise<TestApi> {
-  const testPool = await openTestPool(overrides);
+  // The pool starts first; the cap of its processes is read from the budgets once they exist (as serve wires them).
+  let budgets: TenantBudgets | undefined;
+  const testPool = await openTestPool(overrides, { budgetCapUsd: (tenant) => budgets?.capUsd(tenant) ?? null });
   const config = testConfig({ 'agent.command': FAKE_CLAUDE, ...POOL_TEST_CONFIG, 'server.shutdown_timeout': '1s', ...overrides });
   const projections = createProjectionHost(testPool.store, { projections: storeProjections() });
   (await projections.start())._unsafeUnwrap();
+  budgets = budgetsOver(config.budgets, projections, testPool.store, () => systemClock.now());
   hosts.push(projections);
   const deps: ApiDeps = {
     config,
@@ -50,6 +54,7 @@ export async function startTestApi(overrides: Record<string, string | number | b
     logger: createLogger('silent'),
     clock: systemClock,
     projections,
+    budgets,
   };
   const server = createApiServer(deps);
   servers.push(server);

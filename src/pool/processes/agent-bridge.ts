@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResultAsync } from 'neverthrow';
 import { SESSION_EVENT, type AgentOptions, type AgentOutputEvent, type ForkOrigin, type SessionEvent, type SessionStateValue } from '../../../machines/index.js';
-import { AGENT_EVENT, SessionInputMapper, type AgentEvent, type AgentConversation } from '../../agent/index.js';
+import { AGENT_EVENT, RESULT_SUBTYPE, SessionInputMapper, type AgentEvent, type AgentConversation } from '../../agent/index.js';
 import type { Clock, RuntimeError, SessionEffects } from '../../runtime/index.js';
 import type { ApiTurnBreaker } from '../resilience/api-breaker.js';
 import { describePoolError, type PoolError } from '../errors.js';
@@ -154,6 +154,11 @@ export function createSessionEffects(deps: BridgeDeps): SessionEffects {
       return;
     }
     send(entry.sessionId, mapped);
+    // The process spent its `--max-budget-usd`: each later turn of it would end the same way. Hibernate, so the next
+    // message (once the tenant's budget allows one) starts a process capped at what is left then.
+    if (event.kind === AGENT_EVENT.RESULT && event.subtype === RESULT_SUBTYPE.ERROR_MAX_BUDGET_USD) {
+      send(entry.sessionId, { type: SESSION_EVENT.HIBERNATE, at, reason: 'agent budget spent' });
+    }
   };
 
   /** Passes an output chunk through the message processors, then to the session. */

@@ -40,6 +40,8 @@ export interface ProcessSupplyDeps {
   readonly partialMessages?: boolean;
   /** Start agents with `--permission-prompt-tool stdio` (tool approvals). */
   readonly permissionPrompt?: boolean;
+  /** The tenant's remaining budget when a process starts, passed as `--max-budget-usd` (`null`: no cap). */
+  readonly budgetCapUsd?: (tenant: string) => number | null;
   /** Called after a process this supply started has exited and its slot is free again. */
   readonly onExit?: () => void;
   /** Waits between start attempts (default `setTimeout`; tests inject their own). */
@@ -206,7 +208,12 @@ export class ProcessSupply {
    */
   private startWith(slotPolicy: Policy<PoolError>, tenant: string, options: AgentOptions, conversation: AgentConversation): ResultAsync<AgentHandle, PoolError> {
     const launch = launchOptions(tenant, options, conversation, this.deps.partialMessages === true, this.deps.permissionPrompt === true);
-    return this.#inFlight(wrap(this.#retry, this.#whileOpen, slotPolicy, this.#breaker).run(attemptNumber(0), (attempt) => this.#spawnReady(launch, attempt)));
+    // The cap is read at each attempt: what the tenant may still spend when this process starts.
+    const capped = (): AgentLaunchOptions => {
+      const cap = this.deps.budgetCapUsd?.(tenant) ?? null;
+      return cap === null ? launch : { ...launch, maxBudgetUsd: cap };
+    };
+    return this.#inFlight(wrap(this.#retry, this.#whileOpen, slotPolicy, this.#breaker).run(attemptNumber(0), (attempt) => this.#spawnReady(capped(), attempt)));
   }
 
   /** Spawns one process (which then holds the attempt's slot until it exits) and waits until it accepts input; kills it if it never does. */

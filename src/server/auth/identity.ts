@@ -36,6 +36,8 @@ export const PERMISSION = {
   manageApiKeys: 'api_keys:manage',
   /** Read the audit log. */
   readAudit: 'audit:read',
+  /** Change a tenant's budget at run time. */
+  manageBudgets: 'budgets:manage',
 } as const;
 
 /** One of {@link PERMISSION}'s values. */
@@ -45,7 +47,7 @@ const P = PERMISSION;
 
 /** The permissions of each role. */
 export const ROLE_PERMISSIONS: Readonly<Record<ServerRole, readonly Permission[]>> = {
-  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants, P.manageApiKeys, P.readAudit],
+  admin: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents, P.allTenants, P.manageApiKeys, P.readAudit, P.manageBudgets],
   operator: [P.readSessions, P.useSessions, P.manageSessions, P.readStatus, P.readEvents],
   user: [P.readSessions, P.useSessions],
   viewer: [P.readSessions],

@@ -4,6 +4,7 @@ import type { SessionRequest } from '../../pool/index.js';
 import { AUDIT_ACTION } from '../../../machines/index.js';
 import type { ApiDeps } from '../api-deps.js';
 import { audited } from '../audit-entry.js';
+import { budgetProblem } from '../budget-errors.js';
 import { PERMISSION } from '../auth/index.js';
 import type { Route } from '../http/types.js';
 import { poolErrorToApi } from '../pool-errors.js';
@@ -52,7 +53,7 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
       body: CreateSessionBody,
       docs: {
         summary: 'Create a session (or, with `share`, join a suitable open one the caller may join)',
-        description: 'A session is private to its owner and the users they invite (`POST /sessions/:id/participants`) unless created with `shareable: true`; `share` only ever joins a session the caller takes part in, or a shareable one they were not removed from.',
+        description: 'A session is private to its owner and the users they invite (`POST /sessions/:id/participants`) unless created with `shareable: true`; `share` only ever joins a session the caller takes part in, or a shareable one they were not removed from. A tenant that reached its budget gets `429 budget_exhausted`.',
         tags: TAGS,
         responses: {
           201: { description: 'A new session, owned by the caller', schema: CreatedSession, headers: { location: 'The session\'s URL' } },
@@ -64,6 +65,9 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
         const request = sessionRequestOf(body, identity);
         const refused = sessionOptionsProblem(deps.config.security.session_policy, identity, request.options);
         if (refused !== null) return refused;
+        // A new session takes one more live session; joining one with `share` spends only turns.
+        const overBudget = budgetProblem(deps.budgets, identity.tenant, body.share !== true, deps.clock.now());
+        if (overBudget !== null) return overBudget;
         const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
         if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
         deps.audit.record(audited(lease.value.source === 'existing' ? AUDIT_ACTION.sessionJoined : AUDIT_ACTION.sessionCreated, identity, context, { sessionId: lease.value.sessionId }));
