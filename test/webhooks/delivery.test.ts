@@ -91,7 +91,7 @@ describe('webhooks across a restart', () => {
     expect((await deliveryEvents(store, 'ops')).map((event) => event.type)).toEqual([WEBHOOK_EVENT.deliveryRequested]);
 
     // Stored while no dispatcher runs.
-    await append(store, 'budget-acme', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', period: 'day', limit: 5, used: 5 });
+    await append(store, 'budgets', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', limit: 'maxUsdPerDay', window: 20_000, used: 5, max: 5, resetsAt: 86_400_000, at: 1 });
 
     const receiver = await startReceiver([204]);
     const after = await startDispatcher(store, [{ id: 'ops', url: receiver.url }]);
@@ -102,7 +102,7 @@ describe('webhooks across a restart', () => {
     expect(byType['approval.requested']!.body).toBe(hanging.received[0]!.body);
     expect(payloadOf(byType['approval.requested']!)).toMatchObject({ tenant: 'acme', sessionId: 's1', data: { requestId: 'r1', toolName: 'Bash' } });
     expect(byType['approval.requested']!.body).not.toContain('command');
-    expect(payloadOf(byType['budget.exhausted']!)).toMatchObject({ tenant: 'acme', data: { period: 'day', limit: 5, used: 5 } });
+    expect(payloadOf(byType['budget.exhausted']!)).toMatchObject({ tenant: 'acme', data: { limit: 'maxUsdPerDay', window: 20_000, used: 5, max: 5 } });
     expect(receiver.received.every(verified)).toBe(true);
     await after.dispatcher.close();
 
