@@ -7,6 +7,7 @@
  */
 import { ERROR_RECOVERY } from '../../projections/index.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { POOL_BREAKERS } from '../pool/index.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route } from './http/types.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
@@ -32,11 +33,18 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
   const deps: ApiDeps = { ...rawDeps, auth: auditedAuthenticator(rawDeps.auth, rawDeps.audit) };
   // The hub is mounted on the app the routes create; the routes and metrics read it through this binding.
   let ws: WebSocketHub | undefined;
-  const metrics = createMetrics({
-    pool: () => deps.pool.status(),
-    websocket: () => ws?.status(),
-    recovery: () => deps.projections.state(ERROR_RECOVERY),
-    auditDropped: () => deps.audit.dropped(),
+  const metrics = createMetrics(
+    {
+      pool: () => deps.pool.status(),
+      websocket: () => ws?.status(),
+      recovery: () => deps.projections.state(ERROR_RECOVERY),
+      auditDropped: () => deps.audit.dropped(),
+    },
+    { breakers: Object.values(POOL_BREAKERS) },
+  );
+  // Live events only: those folded while catching up at start are history, not this process's counts.
+  const stopCounting = deps.projections.onUpdate(({ event, caughtUp }) => {
+    if (caughtUp) metrics.countEvent(event);
   });
   const limits = createRateLimits(deps.config.security.rate_limits, deps.clock, metrics.recordRateLimited);
   const routeDeps: ApiDeps = { ...deps, auth: limitedAuthenticator(deps.auth, limits.rest) };
@@ -58,5 +66,5 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
   ws = mountWebSocket(http.app, deps, metrics, limits);
   const hub = ws;
   const stopWatching = watchKeyRevocations(deps.projections, hub);
-  return { http, ws: { ...hub, close: () => (stopWatching(), hub.close()) }, metrics };
+  return { http, ws: { ...hub, close: () => (stopWatching(), stopCounting(), hub.close()) }, metrics };
 }

@@ -45,18 +45,6 @@ const UWS_MAX_BACKPRESSURE = 64 * 1024 * 1024;
  */
 const UWS_PAYLOAD_FACTOR = 2;
 
-/** Drop reason of a connection that did not say `hello` within `hello_timeout`. */
-const HELLO_TIMEOUT_DROP = 'hello_timeout';
-
-/** Drop reason of a connection pushed out by newer ones while too many waited for `hello`. */
-const HELLO_CROWDED_DROP = 'hello_crowded';
-
-/** Drop reason of a connection closed because an exception left it unusable. */
-const INTERNAL_ERROR_DROP = 'internal_error';
-
-/** Drop reason of a frame over `server.max_body_size`. */
-const TOO_LARGE_DROP = 'frame_too_large';
-
 /** `WebSocket.send` result when uWS dropped the message (backpressure over `maxBackpressure`). */
 const SEND_DROPPED = 2;
 
@@ -87,8 +75,8 @@ export interface UpgradeCredentials {
   readonly tenant: string | undefined;
 }
 
-/** Where the hub counts exceptions caught in its handlers (`metrics.recordInternalError`). */
-export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'>;
+/** Where the hub counts exceptions caught in its handlers (`metrics.recordInternalError`) and, when given, the connections it drops. */
+export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'> & Partial<Pick<Metrics, 'recordWebSocketDrop'>>;
 
 /** One client connection. */
 export class Connection {
@@ -204,7 +192,10 @@ export function mountHub(
     const ws = connection.ws;
     if (connection.closed || ws === null) return;
     try {
-      if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+      if (drop !== undefined) {
+        metrics.recordWebSocketDrop?.(drop);
+        report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+      }
     } finally {
       // Closed even if counting the drop failed: a connection the server gave up on must not stay open.
       ws.end(code, reason);
@@ -217,7 +208,7 @@ export function mountHub(
     logger.error({ err: error, connectionId: connection?.id, handler }, 'websocket: exception in a handler');
     if (!unusable || connection === null) return;
     try {
-      end(connection, WS_CLOSE.internalError, WS_CLOSE_REASON.internalError, INTERNAL_ERROR_DROP);
+      end(connection, WS_CLOSE.internalError, WS_CLOSE_REASON.internalError, WS_DROP_REASON.internalError);
     } catch {
       // The socket is gone already: nothing left to close.
     }
@@ -375,7 +366,7 @@ export function mountHub(
     if (connections.size + upgrading < limits.max_connections) return false;
     const oldest = waiting.oldest();
     if (oldest === undefined) return true;
-    end(oldest, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, HELLO_CROWDED_DROP);
+    end(oldest, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, WS_DROP_REASON.helloCrowded);
     return connections.size + upgrading >= limits.max_connections;
   };
 
@@ -435,7 +426,7 @@ export function mountHub(
     heartbeat.add(connection, now);
     const gate = connection.credentials.identity === null ? waiting : waitingWithCredentials;
     for (const pushedOut of gate.add(connection, connection.address, now)) {
-      end(pushedOut, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, HELLO_CROWDED_DROP);
+      end(pushedOut, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, WS_DROP_REASON.helloCrowded);
     }
     const userId = connection.credentials.identity?.userId ?? connection.credentials.userId ?? 'unidentified';
     report({ type: WS_STATUS_EVENT.connected, connectionId: connection.id, userId, at: now });
@@ -458,7 +449,7 @@ export function mountHub(
     const due = heartbeat.tick(now);
     // A connection whose hello is being checked is decided by the check, not by the clock.
     for (const connection of [...waiting.expired(now), ...waitingWithCredentials.expired(now)]) {
-      if (connection.pending === null) end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, HELLO_TIMEOUT_DROP);
+      if (connection.pending === null) end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, WS_DROP_REASON.helloTimeout);
     }
     for (const connection of due.expired) end(connection, WS_CLOSE.pongTimeout, WS_CLOSE_REASON.pongTimeout, WS_DROP_REASON.pongTimeout);
     for (const connection of due.ping) if (!connection.closed) connection.ws?.ping();
@@ -486,7 +477,7 @@ export function mountHub(
       const { connection } = ws.getUserData();
       runGuarded(() => {
         heartbeat.seen(connection);
-        if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, TOO_LARGE_DROP);
+        if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, WS_DROP_REASON.frameTooLarge);
         if (isBinary) return context.sendError(connection, apiError(API_ERROR_CODES.unsupportedMediaType, 'frames are JSON text, not binary'), undefined);
         return onFrame(context, connection, Buffer.from(message).toString('utf8'));
       }, (error) => fault(connection, error, undefined));
