@@ -402,3 +402,37 @@ describe('promtool', () => {
     }
   });
 });
+
+describe('promtool: panels that must read 0, not "No data"', () => {
+  it.skipIf(!promtool)('5xx ratio and error ratio by route are 0 when no request failed', () => {
+    const performance = dashboards.find(({ file }) => file === 'performance-dashboard.json');
+    const exprOf = (title: string): string => {
+      const found = exprsOf(performance?.json ?? {}).find((entry) => entry.panel === title);
+      return substituteGrafanaVariables(found?.expr ?? '').replaceAll('$instance', '.*').replaceAll('$route', '.*');
+    };
+    const series = 'aicli_response_latency_histogram_count{instance="a", job="aicli", method="GET", route="/r", status="200"}';
+    const tests = {
+      rule_files: [],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [{ series, values: '0+60x10' }],
+          promql_expr_test: [
+            { expr: exprOf('5xx ratio'), eval_time: '5m', exp_samples: [{ labels: '{}', value: 0 }] },
+            { expr: exprOf('Error ratio (5xx) by route'), eval_time: '5m', exp_samples: [{ labels: '{route="/r"}', value: 0 }] },
+          ],
+        },
+      ],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'aicli-grafana-'));
+    try {
+      const path = join(dir, 'tests.yml');
+      writeFileSync(path, JSON.stringify(tests));
+      const run = spawnSync('promtool', ['test', 'rules', path], { encoding: 'utf8' });
+      expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
