@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { SESSION_PERSISTED_NAME as S } from '../../machines/session.events.js';
 import { sessionStream } from '../../projections/testing/given-when-then.js';
@@ -101,5 +102,16 @@ describe('metrics', () => {
     const { body } = await metrics.render();
     expect(body).toContain('aicli_sessions{state="busy"} 0');
     expect(body).toContain('aicli_sessions{state="recovering"} 0');
+  });
+});
+
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+
+describe('promtool check metrics', () => {
+  it.skipIf(!promtool)('warns only about the product name aicli_response_latency_histogram (kept: dashboards and alerts use it)', async () => {
+    const metrics = createMetrics({ pool: () => pool({ busy: 1 }) }, { breakers: ['agent-spawn'] });
+    metrics.observeResponse('GET', '/api/v1/health', 200, 0.002);
+    const run = spawnSync('promtool', ['check', 'metrics'], { input: (await metrics.render()).body, encoding: 'utf8' });
+    expect(`${run.stdout}${run.stderr}`.trim().split('\n')).toEqual(["aicli_response_latency_histogram metric name should not include type 'histogram'"]);
   });
 });

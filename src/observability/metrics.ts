@@ -22,7 +22,10 @@
  *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
  * - `aicli_audit_dropped_total{reason}`: audit events lost: the writer's queue was full (`overflow`) or the store
  *   refused their append (`store_failed`). Requests never wait for the audit log; this says what it missed.
- * - the process metrics of prom-client, prefixed `aicli_`.
+ * - the process metrics of prom-client, prefixed `aicli_` (`aicli_process_open_fds`, `aicli_process_max_fds` …), but
+ *   not its `aicli_nodejs_active_{handles,requests,resources}_total` gauges (named like counters; the same counts by
+ *   `type` remain). `promtool check metrics` then warns only about the product's own name
+ *   `aicli_response_latency_histogram` (it names its type), kept because dashboards and alerts depend on it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SESSION_STATES } from '../../machines/session.states.js';
@@ -84,6 +87,9 @@ export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
 
+/** prom-client's default gauges whose `_total` suffix promises a counter; left out of the registry. */
+const PROM_CLIENT_GAUGES_NAMED_TOTAL = ['aicli_nodejs_active_handles_total', 'aicli_nodejs_active_requests_total', 'aicli_nodejs_active_resources_total'] as const;
+
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
   /** prom-client's process and Node.js metrics (default on). */
@@ -95,7 +101,11 @@ export interface MetricsOptions {
 /** Builds the registry with every metric reading from `sources`. */
 export function createMetrics(sources: MetricsSources, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'aicli_' });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'aicli_' });
+    // Gauges named like counters (promtool warns); the same figures by type stay: `sum(aicli_nodejs_active_handles)`.
+    for (const name of PROM_CLIENT_GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   const countEvent = registerEventCounters(registry, options.breakers ?? []);
 
