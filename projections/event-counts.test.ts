@@ -17,6 +17,7 @@ function countsOf(events: readonly ProjectedEvent[]): string[] {
     fault: (kind) => seen.push(`fault:${kind}`),
     recovery: (outcome) => seen.push(`recovery:${outcome}`),
     turn: (outcome) => seen.push(`turn:${outcome}`),
+    apiRetry: () => seen.push('apiRetry'),
     breakerTransition: (breaker, from, to) => seen.push(`transition:${breaker}:${from}>${to}`),
     breakerProbe: (breaker, outcome) => seen.push(`probe:${breaker}:${outcome}`),
   };
@@ -50,6 +51,16 @@ describe('event counts', () => {
         s.next(S.AGENT_FAULT, { at: T0 + 5, fault: 'exit' }, 'ready', 'failed'),
       ]),
     ).toEqual(['fault:stall', 'recovery:started', 'recovery:failed', 'turn:error', 'fault:exit', 'recovery:failed']);
+  });
+
+  it('an api_retry output line is an agent API retry; other output counts for nothing', () => {
+    const s = sessionStream('s1');
+    expect(
+      countsOf([
+        s.next(S.AGENT_OUTPUT, { at: T0 + 1, turnId: 't1', chunkType: 'api_retry', content: {} }, 'busy', 'busy'),
+        s.next(S.AGENT_OUTPUT, { at: T0 + 2, turnId: 't1', chunkType: 'assistant', content: { text: 'hi' } }, 'busy', 'busy'),
+      ]),
+    ).toEqual(['apiRetry']);
   });
 
   it('breaker transitions and probes by breaker', () => {

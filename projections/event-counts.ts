@@ -9,6 +9,7 @@
  *   `failed`: the session gave up and entered `failed` (a `RecoveryFailed` or recovery deadline after too many
  *   failures in a row, or a fault with none left). A failed attempt that starts another is part of the same
  *   recovery, as the pool's `RecoveryReported` counts it; a recovery cut short by hibernation or termination has no outcome.
+ * - agent API retry: an `AgentOutputReceived` of chunk type `api_retry` (the CLI's `system/api_retry` line during a turn).
  * - turn `completed` / `error` (a `TurnCompleted` with or without `isError`) / `aborted` (a `TurnAborted`).
  * - breaker transition `from` → `to` (any breaker event that changed its state); probe `started`, `abandoned`, and
  *   `succeeded` / `failed` (a call outcome recorded while half-open).
@@ -36,9 +37,13 @@ export interface EventCountSink {
   fault(kind: FaultKind): void;
   recovery(outcome: RecoveryCountOutcome): void;
   turn(outcome: TurnOutcome): void;
+  apiRetry(): void;
   breakerTransition(breaker: string, from: string, to: string): void;
   breakerProbe(breaker: string, outcome: ProbeOutcome): void;
 }
+
+/** Chunk type under which the agent bridge stores the CLI's `system/api_retry` lines (`AGENT_EVENT.API_RETRY`). */
+const API_RETRY_CHUNK = 'api_retry';
 
 const RECOVERING = 'recovering';
 const FAILED = 'failed';
@@ -46,6 +51,10 @@ const HALF_OPEN = 'halfOpen';
 
 function sessionCounts(event: ProjectedEvent, sink: EventCountSink): void {
   switch (event.type) {
+    case S.AGENT_OUTPUT:
+      // The commonest event: one property read, nothing else.
+      if (recordOf(event.data)?.['chunkType'] === API_RETRY_CHUNK) sink.apiRetry();
+      return;
     case S.TURN_COMPLETED:
       return sink.turn(recordOf(event.data)?.['isError'] === true ? 'error' : 'completed');
     case SESSION_OUTCOME_NAME.TURN_ABORTED:

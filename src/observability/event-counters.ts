@@ -35,6 +35,7 @@ export function registerEventCounters(registry: Registry, breakers: readonly str
     registers,
   });
   const turns = new Counter({ name: 'aicli_turns_total', help: 'Turns ended, by outcome (completed, error: the agent reported an error, aborted).', labelNames: ['outcome'], registers });
+  const apiRetries = new Counter({ name: 'aicli_agent_api_retries_total', help: "API calls the agents retried (the CLI's system/api_retry lines during a turn).", registers });
   const transitions = new Counter({
     name: 'aicli_circuit_breaker_transitions_total',
     help: 'Circuit breaker state changes, by breaker, from and to.',
@@ -71,6 +72,7 @@ export function registerEventCounters(registry: Registry, breakers: readonly str
       if (outcome !== 'started') finished[outcome] += 1;
     },
     turn: (outcome) => turns.inc({ outcome }),
+    apiRetry: () => apiRetries.inc(),
     breakerTransition: (breaker, from, to) => transitions.inc({ breaker, from, to }),
     breakerProbe: (breaker, outcome) => probes.inc({ breaker, outcome }),
   };

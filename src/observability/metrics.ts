@@ -11,7 +11,7 @@
  *   as they are closed, every reason of `WS_DROP_REASON` from 0.
  * - the event counters of `event-counters.ts`, counted from the stored events as they are folded:
  *   `aicli_agent_faults_total{kind}`, `aicli_error_recovery_total{outcome}` (started; attempts succeeded, failed),
- *   `aicli_error_recovery_success_rate` (NaN while no attempt finished), `aicli_turns_total{outcome}`,
+ *   `aicli_error_recovery_success_rate` (NaN while none finished), `aicli_turns_total{outcome}`, `aicli_agent_api_retries_total`,
  *   `aicli_circuit_breaker_transitions_total{breaker,from,to}`, `aicli_circuit_breaker_probes_total{breaker,outcome}`.
  * - `aicli_circuit_breaker_state{breaker,state}`: 1 for each breaker's current state.
  * - `aicli_memory_pool_utilization`: the agents' measured resident memory ÷ the memory budget (0–1+).
@@ -22,6 +22,7 @@
  *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
  * - `aicli_audit_dropped_total{reason}`: audit events lost: the writer's queue was full (`overflow`) or the store
  *   refused their append (`store_failed`). Requests never wait for the audit log; this says what it missed.
+ * - the store's append metrics (`store-metrics.ts`), registered here when the server's store is measured.
  * - the process metrics of prom-client, prefixed `aicli_` (`aicli_process_open_fds`, `aicli_process_max_fds` …), but
  *   not its `aicli_nodejs_active_{handles,requests,resources}_total` gauges (named like counters; the same counts by
  *   `type` remain). `promtool check metrics` then warns only about the product's own name

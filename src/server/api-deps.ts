@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { SessionPool } from '../pool/index.js';
 import type { Clock } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
+import type { StoreMetrics } from '../observability/store-metrics.js';
 import type { AuditWriter } from '../audit/index.js';
 import type { Authenticator } from './auth/index.js';
 import type { storeProjections } from '../../projections/index.js';
@@ -28,4 +29,6 @@ export interface ApiDeps {
   readonly clock: Clock;
   /** Started (caught up) before the server listens. */
   readonly projections: StoreProjectionHost;
+  /** The append metrics of `store`, when it is measured (`measureStoreAppends`), to register with the server's metrics. */
+  readonly storeMetrics?: StoreMetrics;
 }

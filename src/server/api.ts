@@ -42,6 +42,7 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
     },
     { breakers: Object.values(POOL_BREAKERS) },
   );
+  deps.storeMetrics?.register(metrics.registry);
   // Live events only: those folded while catching up at start are history, not this process's counts.
   const stopCounting = deps.projections.onUpdate(({ event, caughtUp }) => {
     if (caughtUp) metrics.countEvent(event);
