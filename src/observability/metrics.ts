@@ -22,6 +22,7 @@
  *   `send` frames (`ws_send`) refused by a rate limit, per caller (`principal`) or per remote address (`address`).
  * - `aicli_audit_dropped_total{reason}`: audit events lost: the writer's queue was full (`overflow`) or the store
  *   refused their append (`store_failed`). Requests never wait for the audit log; this says what it missed.
+ * - `aicli_websocket_frames_received_total{type}`, `aicli_websocket_frames_sent_total{type}` (`frame-counts.ts`).
  * - the store's append metrics (`store-metrics.ts`), registered here when the server's store is measured.
  * - the process metrics of prom-client, prefixed `aicli_` (`aicli_process_open_fds`, `aicli_process_max_fds` …), but
  *   not its `aicli_nodejs_active_{handles,requests,resources}_total` gauges (named like counters; the same counts by
@@ -33,6 +34,7 @@ import { SESSION_STATES } from '../../machines/session.states.js';
 import type { ProjectedEvent } from '../../projections/event.js';
 import { WS_DROP_REASON } from '../../projections/websocket-status.js';
 import { registerEventCounters } from './event-counters.js';
+import { FrameCounts } from './frame-counts.js';
 
 /** What the pool reports (a subset of `PoolStatus`). */
 export interface PoolMetricsSource {
@@ -73,6 +75,8 @@ export interface Metrics {
   countEvent(event: ProjectedEvent): void;
   /** Counts one WebSocket connection the server closed, by reason. */
   recordWebSocketDrop(reason: string): void;
+  /** WebSocket frames in and out by type (the hub counts them). */
+  readonly frames: FrameCounts;
   /** Counts one refusal by a rate limit of `transport` (`rest`, `ws_connect`, `ws_send`) and `scope` (`principal`, `address`). */
   recordRateLimited(transport: RateLimitedTransport, scope: RateLimitedScope): void;
   /** The exposition text and its content type. */
@@ -97,6 +101,8 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean;
   /** Names of the circuit breakers, whose series start at 0. */
   readonly breakers?: readonly string[];
+  /** The WebSocket frame types received and sent (commonest first), whose series start at 0. */
+  readonly frameTypes?: { readonly received: readonly string[]; readonly sent: readonly string[] };
 }
 
 /** Builds the registry with every metric reading from `sources`. */
@@ -109,6 +115,8 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
   }
   const registers = [registry];
   const countEvent = registerEventCounters(registry, options.breakers ?? []);
+  const frames = new FrameCounts(options.frameTypes?.received ?? [], options.frameTypes?.sent ?? []);
+  frames.register(registry);
 
   new Gauge({
     name: 'aicli_session_pool_size',
@@ -221,6 +229,7 @@ export function createMetrics(sources: MetricsSources, options: MetricsOptions =
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
     recordInternalError: (transport) => internalErrors.inc({ transport }),
     countEvent,
+    frames,
     recordWebSocketDrop: (reason) => dropped.inc({ reason }),
     recordRateLimited: (transport, scope) => rateLimited.inc({ transport, scope }),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),

@@ -8,6 +8,7 @@
 import { ERROR_RECOVERY } from '../../projections/index.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { POOL_BREAKERS } from '../pool/index.js';
+import { CLIENT_FRAME, SERVER_FRAME } from './ws/protocol.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route } from './http/types.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
@@ -40,7 +41,11 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
       recovery: () => deps.projections.state(ERROR_RECOVERY),
       auditDropped: () => deps.audit.dropped(),
     },
-    { breakers: Object.values(POOL_BREAKERS) },
+    {
+      breakers: Object.values(POOL_BREAKERS),
+      // Commonest first: a sent frame's type is found by comparing its start with each in turn.
+      frameTypes: { received: Object.values(CLIENT_FRAME), sent: [SERVER_FRAME.event, ...Object.values(SERVER_FRAME).filter((type) => type !== SERVER_FRAME.event)] },
+    },
   );
   deps.storeMetrics?.register(metrics.registry);
   // Live events only: those folded while catching up at start are history, not this process's counts.

@@ -8,6 +8,7 @@
  */
 import { okAsync, type Result } from 'neverthrow';
 import { WS_DROP_REASON, WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
+import { OTHER_FRAME_TYPE } from '../../observability/frame-counts.js';
 import type { AuditOrigin } from '../audit-entry.js';
 import { recordHistoryRead } from '../audit-hooks.js';
 import type { Identity } from '../auth/index.js';
@@ -41,6 +42,7 @@ export const handleFrame: FrameHandler = (hub, connection, text) => {
     return;
   }
   const parsed = parseClientFrame(text);
+  hub.countReceived(parsed.isOk() ? parsed.value.type : OTHER_FRAME_TYPE);
   if (parsed.isErr()) return hub.sendError(connection, parsed.error, parsed.error.ref);
   const frame = parsed.value;
   hub.guard(connection, frame.ref, () => dispatch(hub, connection, frame));

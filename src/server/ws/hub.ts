@@ -76,7 +76,7 @@ export interface UpgradeCredentials {
 }
 
 /** Where the hub counts exceptions caught in its handlers (`metrics.recordInternalError`) and, when given, the connections it drops. */
-export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'> & Partial<Pick<Metrics, 'recordWebSocketDrop'>>;
+export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'> & Partial<Pick<Metrics, 'recordWebSocketDrop' | 'frames'>>;
 
 /** One client connection. */
 export class Connection {
@@ -121,6 +121,8 @@ export interface HubContext {
   /** Closes with a code and reason, counting it as a drop when `drop` names a reason. */
   end(connection: Connection, code: number, reason: string, drop?: string): void;
   report(event: WsStatusEvent): void;
+  /** Counts one frame received, by its type (`other` for one that did not parse). */
+  countReceived(type: string): void;
   /** Records `status` for the connection in the session and broadcasts a change. */
   setPresence(connection: Connection, sessionId: string, status: ConnectionPresence): void;
   /** Removes the connection from the session's presence and broadcasts a change. */
@@ -175,6 +177,7 @@ export function mountHub(
   });
   const waitingWithCredentials = new HelloGate<Connection>({ timeoutMs: limits.hello_timeout, max: Infinity, maxPerAddress: Infinity });
   const encoder = new FrameEncoder();
+  const frames = metrics.frames;
   let state: WebSocketStatusState = initialWebSocketStatus();
   let upgrading = 0;
   let closing = false;
@@ -224,6 +227,7 @@ export function mountHub(
         end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
         return false;
       }
+      frames?.sent(frame);
       return true;
     } catch (error) {
       internalError(connection, error, 'send', true);
@@ -239,14 +243,19 @@ export function mountHub(
     const bytes = encoder.encode(frame);
     const deferred = bytes.length < UWS_DEFERRED_PUBLISH_BYTES;
     let slow: Connection[] | null = null;
+    let copies = 0;
     for (const connection of members) {
       const ws = connection.ws;
       if (connection.closed || ws === null) continue;
       if (passesBound(ws.getBufferedAmount(), bytes.length, limits.max_buffered, unflushed.of(connection.unflushed))) (slow ??= []).push(connection);
-      else if (deferred) unflushed.add(connection.unflushed, bytes.length);
+      else {
+        copies += 1;
+        if (deferred) unflushed.add(connection.unflushed, bytes.length);
+      }
     }
     if (slow !== null) for (const connection of slow) end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
     app.publish(topic, bytes, false);
+    frames?.sent(frame, copies);
   };
 
   /** Live session events: published to the session's topic, which a follower joins once it has caught up. */
@@ -298,6 +307,7 @@ export function mountHub(
     limits: rateLimits,
     send,
     sendError: (connection, error, ref) => void send(connection, errorFrame(error, ref)),
+    countReceived: (type) => frames?.received(type),
     end,
     report,
     setPresence(connection, sessionId, status) {
