@@ -4,6 +4,7 @@
  */
 import { afterEach } from 'vitest';
 import { createAuditWriter } from '../../src/audit/index.js';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApiServer, type ApiServer } from '../../src/server/api.js';
 import type { ApiDeps, StoreProjectionHost } from '../../src/server/api-deps.js';
@@ -34,8 +35,8 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.close()));
 });
 
-/** Starts the API with config `overrides` (any key, e.g. `'auth.enabled': true`) over a fresh test pool. */
-export async function startTestApi(overrides: Record<string, string | number | boolean> = {}): Promise<TestApi> {
+/** Starts the API with config `overrides` (any key, e.g. `'auth.enabled': true`) over a fresh test pool; `logger` replaces the silent one. */
+export async function startTestApi(overrides: Record<string, string | number | boolean> = {}, options: { readonly logger?: Logger } = {}): Promise<TestApi> {
   const testPool = await openTestPool(overrides);
   const config = testConfig({ 'agent.command': FAKE_CLAUDE, ...POOL_TEST_CONFIG, 'server.shutdown_timeout': '1s', ...overrides });
   const projections = createProjectionHost(testPool.store, { projections: storeProjections() });
@@ -47,7 +48,7 @@ export async function startTestApi(overrides: Record<string, string | number | b
     store: testPool.store,
     auth: (await openAuthenticator(config.auth, storedKeyLookup(() => projections.state(API_KEYS))))._unsafeUnwrap(),
     audit: createAuditWriter(testPool.store, { clock: systemClock }),
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     clock: systemClock,
     projections,
   };

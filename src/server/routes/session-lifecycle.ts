@@ -63,7 +63,7 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
         const request = sessionRequestOf(body, identity);
         const refused = sessionOptionsProblem(deps.config.security.session_policy, identity, request.options);
         if (refused !== null) return refused;
-        const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
+        const lease = await (body.share === true ? pool.acquire(request) : pool.create(request, { correlationId: context.requestId }));
         if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
         deps.audit.record(audited(lease.value.source === 'existing' ? AUDIT_ACTION.sessionJoined : AUDIT_ACTION.sessionCreated, identity, context, { sessionId: lease.value.sessionId }));
         const found = await findSession(deps, lease.value.sessionId);

@@ -94,6 +94,8 @@ export class Connection {
   readonly unflushed = unflushedCount();
   closed = false;
   openedAt = 0;
+  /** Why the server closed it, when it did (for the log). */
+  dropReason: string | undefined = undefined;
 
   constructor(readonly credentials: UpgradeCredentials) {}
 }
@@ -196,6 +198,7 @@ export function mountHub(
     if (connection.closed || ws === null) return;
     try {
       if (drop !== undefined) {
+        connection.dropReason = drop;
         metrics.recordWebSocketDrop?.(drop);
         report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
       }
@@ -440,6 +443,8 @@ export function mountHub(
     }
     const userId = connection.credentials.identity?.userId ?? connection.credentials.userId ?? 'unidentified';
     report({ type: WS_STATUS_EVENT.connected, connectionId: connection.id, userId, at: now });
+    // The connection id is the `metadata.correlationId` (`<id>` or `<id>/<ref>`) of the session events its frames store.
+    logger.info({ connectionId: connection.id, address: connection.address }, 'websocket: connection opened');
   };
 
   const closed = (connection: Connection, code: number): void => {
@@ -451,7 +456,9 @@ export function mountHub(
     for (const handle of connection.subscriptions.values()) handle.stop();
     connection.subscriptions.clear();
     for (const sessionId of [...connection.present]) context.leavePresence(connection, sessionId);
-    report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: deps.clock.now() });
+    const now = deps.clock.now();
+    report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: now });
+    logger.info({ connectionId: connection.id, userId: connection.identity?.userId, code, drop: connection.dropReason, ms: now - connection.openedAt }, 'websocket: connection closed');
   };
 
   const onTick = (): void => {
