@@ -30,6 +30,7 @@
  *   `aicli_response_latency_histogram` (it names its type), kept because dashboards and alerts depend on it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BREAKER_STATES } from '../../machines/circuit-breaker.machine.js';
 import { SESSION_STATES } from '../../machines/session.states.js';
 import type { ProjectedEvent } from '../../projections/event.js';
 import { WS_DROP_REASON } from '../../projections/websocket-status.js';
@@ -89,8 +90,6 @@ export type RateLimitedTransport = (typeof RATE_LIMITED_TRANSPORTS)[number];
 /** Whose limit refused it (the `scope` label). */
 export const RATE_LIMITED_SCOPES = ['principal', 'address'] as const;
 export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
-
-const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
 
 /** prom-client's default gauges whose `_total` suffix promises a counter; left out of the registry. */
 const PROM_CLIENT_GAUGES_NAMED_TOTAL = ['aicli_nodejs_active_handles_total', 'aicli_nodejs_active_requests_total', 'aicli_nodejs_active_resources_total'] as const;

@@ -33,7 +33,6 @@ const SETTINGS = [
   'agent.stall_timeout=1500ms',
   'agent.kill_grace=300ms',
   'agent.interrupt_grace=300ms',
-  'error_recovery.max_consecutive_failures=20',
   'error_recovery.recovery_timeout=3s',
   'error_recovery.circuit_breaker.consecutive_failure_threshold=2',
   'error_recovery.circuit_breaker.minimum_calls=1000000',
