@@ -29,10 +29,7 @@ export function measureStoreAppends(store: EventStore): { readonly store: EventS
 
   const measured = (appended: ResultAsync<unknown, StoreError>, started: number, count: number): void => {
     size.observe(count);
-    void appended.match(
-      () => duration.observe((performance.now() - started) / 1000),
-      (error) => errors.inc({ kind: error.kind }),
-    );
+    void appended.then((result) => (result.isOk() ? duration.observe((performance.now() - started) / 1000) : errors.inc({ kind: result.error.kind })));
   };
 
   return {
