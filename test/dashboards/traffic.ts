@@ -1,7 +1,8 @@
 /**
  * The traffic of the dashboard proof, against a server running the fake claude (auth off): sessions whose messages
  * inject every agent fault (crash, with a message queued behind it so that the recovery ends straight in `busy`;
- * garbage, exit, error, API retries, stall, hang, huge), a start that hangs (a `hang` fault), an outage of starts
+ * garbage, exit, error, API retries, stall, hang, huge; one fault per session, so none gives up), a session that
+ * crashes until it gives up (a failed recovery), a start that hangs (a `hang` fault), an outage of starts
  * that opens the `agent-spawn` breaker and a probe that closes it, API retries that open the `anthropic-api`
  * breaker; WebSocket clients that subscribe, one that never says `hello` and one that sends an oversized frame
  * (each dropped by the server). Returns what the clients saw the server drop.
@@ -69,6 +70,9 @@ export async function driveTraffic(base: string, ratesFile: string, log: (line: 
     sessions.push(id);
     return id;
   };
+  const terminate = async (sessionId: string): Promise<void> => {
+    await fetch(`${base}/api/v1/sessions/${sessionId}`, { method: 'DELETE', headers: { 'x-user-id': USER } });
+  };
   const say = async (sessionId: string, text: string): Promise<void> => {
     if (await send(base, sessionId, text, messages)) messages += 1;
     else log(`  message refused for 10 s: ${text}`);
@@ -82,18 +86,32 @@ export async function driveTraffic(base: string, ratesFile: string, log: (line: 
   watcher.socket.send(JSON.stringify({ type: 'subscribe', session: faulty, fromRevision: 0 }));
   watcher.socket.send('not a frame');
 
-  log('  agent faults by message: crash (a message queued behind it), garbage, exit, error, API retries, stall, hang, huge');
+  log('  agent faults by message, each in a fresh session: crash (a message queued behind it), garbage, exit, error, stall, hang, huge');
   await say(faulty, 'hello');
   await quiet(base, faulty);
   await say(faulty, '::crash');
   await say(faulty, 'queued behind the crash');
-  await quiet(base, faulty);
+  log(`    ::crash: ${await quiet(base, faulty)}`);
+  await terminate(faulty);
   for (const text of ['::garbage 20', '::exit 3', '::error', '::stall', '::hang', '::huge 200000']) {
-    await say(faulty, text);
-    await quiet(base, faulty);
-    await say(faulty, `after ${text}`);
-    await quiet(base, faulty);
+    const session = await newSession();
+    await say(session, 'hello');
+    await quiet(base, session);
+    await say(session, text);
+    const state = await quiet(base, session);
+    await say(session, `after ${text}`);
+    log(`    ${text}: ${state}, then ${await quiet(base, session)}`);
+    await terminate(session);
   }
+
+  log('  a session that gives up: crashes until error_recovery.max_consecutive_failures (3) is passed');
+  const doomed = await newSession();
+  for (let crash = 0; crash < 4; crash += 1) {
+    await say(doomed, '::crash');
+    await quiet(base, doomed);
+  }
+  log(`    ${await quiet(base, doomed)}`);
+  await terminate(doomed);
 
   log('  the anthropic-api breaker: API retries open it, a probe turn closes it');
   const api = await newSession();
@@ -136,7 +154,7 @@ export async function driveTraffic(base: string, ratesFile: string, log: (line: 
   }
 
   log('  sessions terminated (their open turns end now, not at shutdown)');
-  for (const sessionId of sessions) await fetch(`${base}/api/v1/sessions/${sessionId}`, { method: 'DELETE', headers: { 'x-user-id': USER } });
+  for (const sessionId of sessions) await terminate(sessionId);
   watcher.socket.close(1000);
   await watcher.closed;
   return { drops, sessions, messages };
