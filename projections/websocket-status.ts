@@ -16,12 +16,26 @@ export const WS_STATUS_EVENT = {
   refused: 'refused',
 } as const;
 
-/** Why the server dropped a connection itself. */
+/** Why the server dropped a connection itself (the `reason` label of `aicli_websocket_dropped_total`: every one is counted from 0). */
 export const WS_DROP_REASON = {
   slowConsumer: 'slow_consumer',
   pongTimeout: 'pong_timeout',
   protocolError: 'protocol_error',
   shutdown: 'shutdown',
+  /** It did not say `hello` within `hello_timeout`. */
+  helloTimeout: 'hello_timeout',
+  /** Pushed out by newer connections while too many waited for `hello`. */
+  helloCrowded: 'hello_crowded',
+  /** An exception left it unusable. */
+  internalError: 'internal_error',
+  /** A frame over `server.max_body_size`. */
+  frameTooLarge: 'frame_too_large',
+  /** Its `hello` failed. */
+  unauthorized: 'unauthorized',
+  /** Its `hello` was over its caller's rate of new connections. */
+  rateLimited: 'rate_limited',
+  /** The API key it authenticated with was revoked. */
+  apiKeyRevoked: 'api_key_revoked',
 } as const;
 
 /** One of {@link WS_DROP_REASON}'s values, or another reason the server names. */

@@ -12,6 +12,7 @@ import { createLogger } from '../observability/logger.js';
 import { createAuditWriter } from '../audit/index.js';
 import { createApiServer } from '../server/api.js';
 import { budgetsOver } from '../budgets/index.js';
+import { measureStoreAppends } from '../observability/store-metrics.js';
 import {
   ensureGeneratedCredentials,
   needsGeneratedCredentials,
@@ -121,7 +122,7 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
     logger.fatal({ store: config.store.url }, `cannot open the event store: ${message}`);
     return exitCode;
   }
-  const store = serverStore(opened.value, config.store.url, logger);
+  const { store, metrics: storeMetrics } = measureStoreAppends(serverStore(opened.value, config.store.url, logger));
 
   // The status API and the pool's restore read projections of the whole log: restore them from their checkpoints
   // and fold the tail (or the whole log when a checkpoint is missing or refused) before answering anyone.
@@ -166,7 +167,7 @@ async function serveLocked(config: Config, generated: GeneratedCredentials | und
   const startedAt = new Date();
   const health = healthRoutes({ version: PACKAGE_VERSION, profile: config.features.profile, startedAt, probes });
   const audit = createAuditWriter(store, { clock: systemClock, logger: logger.child({ component: 'audit' }) });
-  const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections, budgets }, health);
+  const api = createApiServer({ config, pool, store, auth, audit, logger, clock: systemClock, projections, budgets, storeMetrics }, health);
   const server = api.http;
 
   // Off the path of every append and ack: the dispatcher follows the store on its own subscription.

@@ -5,12 +5,14 @@
  *
  * - `aicli_session_pool_size{type}`: `active` (processes serving a session), `warm`, `live`, `target`, `cap`,
  *   `hibernated` and `total` sessions.
- * - `aicli_sessions{state}`: sessions per state.
+ * - `aicli_sessions{state}`: sessions per state, every state of the session machine (0 when none is in it).
  * - `aicli_websocket_connections{state}`: `connected` now, and `closed`/`refused` since start.
- * - `aicli_websocket_dropped_total{reason}`: connections the server closed (slow consumer, pong timeout …).
- * - `aicli_error_recovery_success_rate`: recoveries that succeeded ÷ finished (1 when none finished).
- * - `aicli_error_recovery_total{outcome}`: recoveries started, succeeded, failed.
- * - `aicli_agent_faults_total{kind}`: agent faults by kind.
+ * - `aicli_websocket_dropped_total{reason}`: connections the server closed (slow consumer, pong timeout …), counted
+ *   as they are closed, every reason of `WS_DROP_REASON` from 0.
+ * - the event counters of `event-counters.ts`, counted from the stored events as they are folded:
+ *   `aicli_agent_faults_total{kind}`, `aicli_error_recovery_total{outcome}` (started; attempts succeeded, failed),
+ *   `aicli_error_recovery_success_rate` (NaN while none finished), `aicli_turns_total{outcome}`, `aicli_agent_api_retries_total`,
+ *   `aicli_circuit_breaker_transitions_total{breaker,from,to}`, `aicli_circuit_breaker_probes_total{breaker,outcome}`.
  * - `aicli_circuit_breaker_state{breaker,state}`: 1 for each breaker's current state.
  * - `aicli_memory_pool_utilization`: the agents' measured resident memory ÷ the memory budget (0–1+).
  * - `aicli_response_latency_histogram{method,route,status}`: HTTP response latency in seconds.
@@ -31,9 +33,20 @@
  *   turns cost since the log began; `aicli_tenant_live_sessions{tenant}`: its sessions not hibernated, failed or
  *   terminated. Tenants configured in `budgets.tenants` have their own label (at 0 from the start), all others share
  *   `other`, so the label stays bounded.
- * - the process metrics of prom-client, prefixed `aicli_`.
+ * - `aicli_websocket_frames_received_total{type}`, `aicli_websocket_frames_sent_total{type}` (`frame-counts.ts`).
+ * - the store's append metrics (`store-metrics.ts`), registered here when the server's store is measured.
+ * - the process metrics of prom-client, prefixed `aicli_` (`aicli_process_open_fds`, `aicli_process_max_fds` …), but
+ *   not its `aicli_nodejs_active_{handles,requests,resources}_total` gauges (named like counters; the same counts by
+ *   `type` remain). `promtool check metrics` then warns only about the product's own name
+ *   `aicli_response_latency_histogram` (it names its type), kept because dashboards and alerts depend on it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BREAKER_STATES } from '../../machines/circuit-breaker.machine.js';
+import { SESSION_STATES } from '../../machines/session.states.js';
+import type { ProjectedEvent } from '../../projections/event.js';
+import { WS_DROP_REASON } from '../../projections/websocket-status.js';
+import { registerEventCounters } from './event-counters.js';
+import { FrameCounts } from './frame-counts.js';
 
 /** What the pool reports (a subset of `PoolStatus`). */
 export interface PoolMetricsSource {
@@ -47,14 +60,10 @@ export interface PoolMetricsSource {
 /** What the WebSocket hub reports. */
 export interface WebSocketMetricsSource {
   readonly connections: { readonly open: number; readonly closed: number; readonly refused: number };
-  readonly dropped: Readonly<Record<string, number>>;
 }
 
-/** What the error-recovery projection reports. */
+/** What the error-recovery projection reports (each breaker's current state). */
 export interface RecoveryMetricsSource {
-  readonly recoveries: Readonly<Record<string, number>>;
-  readonly successRate: number;
-  readonly faultsByKind: Readonly<Record<string, number>>;
   readonly breakers: Readonly<Record<string, { readonly state: string }>>;
 }
 
@@ -84,6 +93,12 @@ export interface Metrics {
   observeResponse(method: string, route: string, status: number, seconds: number): void;
   /** Counts one exception caught in a handler of `transport` (a bug: it was answered with `internal_error`). */
   recordInternalError(transport: 'http' | 'ws'): void;
+  /** Counts one stored event folded live (faults, recoveries, turns, breaker transitions and probes). */
+  countEvent(event: ProjectedEvent): void;
+  /** Counts one WebSocket connection the server closed, by reason. */
+  recordWebSocketDrop(reason: string): void;
+  /** WebSocket frames in and out by type (the hub counts them). */
+  readonly frames: FrameCounts;
   /** Counts one refusal by a rate limit of `transport` (`rest`, `ws_connect`, `ws_send`) and `scope` (`principal`, `address`). */
   recordRateLimited(transport: RateLimitedTransport, scope: RateLimitedScope): void;
   /** Counts one webhook attempt (`delivered`/`failed`, with its duration) or one delivery `abandoned` (`seconds` null). */
@@ -106,7 +121,18 @@ export type RateLimitedScope = (typeof RATE_LIMITED_SCOPES)[number];
 /** Outcomes of `aicli_webhook_deliveries_total`. */
 export type WebhookDeliveryOutcome = 'delivered' | 'failed' | 'abandoned';
 
-const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'isolated'] as const;
+/** prom-client's default gauges whose `_total` suffix promises a counter; left out of the registry. */
+const PROM_CLIENT_GAUGES_NAMED_TOTAL = ['aicli_nodejs_active_handles_total', 'aicli_nodejs_active_requests_total', 'aicli_nodejs_active_resources_total'] as const;
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** prom-client's process and Node.js metrics (default on). */
+  readonly defaultMetrics?: boolean;
+  /** Names of the circuit breakers, whose series start at 0. */
+  readonly breakers?: readonly string[];
+  /** The WebSocket frame types received and sent (commonest first), whose series start at 0. */
+  readonly frameTypes?: { readonly received: readonly string[]; readonly sent: readonly string[] };
+}
 
 /** Answers to tool permission requests (the `outcome` label). */
 export const APPROVAL_OUTCOMES = ['allow', 'deny'] as const;
@@ -124,10 +150,17 @@ const APPROVAL_LABELS: readonly (readonly [ApprovalOutcome, ApprovalDecidedBy])[
 ];
 
 /** Builds the registry with every metric reading from `sources`. */
-export function createMetrics(sources: MetricsSources, options: { readonly defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(sources: MetricsSources, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'aicli_' });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'aicli_' });
+    // Gauges named like counters (promtool warns); the same figures by type stay: `sum(aicli_nodejs_active_handles)`.
+    for (const name of PROM_CLIENT_GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
+  const countEvent = registerEventCounters(registry, options.breakers ?? []);
+  const frames = new FrameCounts(options.frameTypes?.received ?? [], options.frameTypes?.sent ?? []);
+  frames.register(registry);
 
   new Gauge({
     name: 'aicli_session_pool_size',
@@ -155,8 +188,10 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     labelNames: ['state'],
     registers,
     collect() {
-      this.reset();
-      for (const [state, count] of Object.entries(sources.pool?.()?.sessions.byState ?? {})) this.set({ state }, count ?? 0);
+      const byState = sources.pool?.()?.sessions.byState;
+      if (byState === undefined) return;
+      // Every state, so one whose count falls to 0 reads 0 instead of vanishing.
+      for (const state of SESSION_STATES) this.set({ state }, byState[state] ?? 0);
     },
   });
   new Gauge({
@@ -181,49 +216,18 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
       this.set({ state: 'refused' }, ws.connections.refused);
     },
   });
-  new Counter({
-    name: 'aicli_websocket_dropped_total',
-    help: 'WebSocket connections closed by the server, by reason.',
-    labelNames: ['reason'],
-    registers,
-    collect() {
-      setCounters(this, 'reason', sources.websocket?.()?.dropped ?? {});
-    },
-  });
-  new Gauge({
-    name: 'aicli_error_recovery_success_rate',
-    help: 'Agent recoveries that succeeded divided by those finished (1 when none finished).',
-    registers,
-    collect() {
-      const recovery = sources.recovery?.();
-      if (recovery !== undefined) this.set(recovery.successRate);
-    },
-  });
-  new Counter({
-    name: 'aicli_error_recovery_total',
-    help: 'Agent recoveries by outcome (started, succeeded, failed).',
-    labelNames: ['outcome'],
-    registers,
-    collect() {
-      setCounters(this, 'outcome', sources.recovery?.()?.recoveries ?? {});
-    },
-  });
-  new Counter({
-    name: 'aicli_agent_faults_total',
-    help: 'Agent faults by kind (crash, hang, stall, garbage, exit).',
-    labelNames: ['kind'],
-    registers,
-    collect() {
-      setCounters(this, 'kind', sources.recovery?.()?.faultsByKind ?? {});
-    },
-  });
+  const dropped = new Counter({ name: 'aicli_websocket_dropped_total', help: 'WebSocket connections closed by the server, by reason.', labelNames: ['reason'], registers });
+  for (const reason of Object.values(WS_DROP_REASON)) dropped.inc({ reason }, 0);
   new Gauge({
     name: 'aicli_circuit_breaker_state',
     help: 'Circuit breaker states: 1 for the current state of each breaker, 0 for the others.',
     labelNames: ['breaker', 'state'],
     registers,
     collect() {
-      for (const [breaker, { state }] of Object.entries(sources.recovery?.()?.breakers ?? {})) {
+      const breakers = sources.recovery?.()?.breakers ?? {};
+      // A known breaker not created yet (nothing has gone through it) is closed.
+      const states = new Map<string, string>([...(options.breakers ?? []).map((name) => [name, 'closed'] as const), ...Object.entries(breakers).map(([name, { state }]) => [name, state] as const)]);
+      for (const [breaker, state] of states) {
         for (const candidate of BREAKER_STATES) this.set({ breaker, state: candidate }, candidate === state ? 1 : 0);
       }
     },
@@ -342,13 +346,10 @@ export function createMetrics(sources: MetricsSources, options: { readonly defau
     },
     observeResponse: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
     recordInternalError: (transport) => internalErrors.inc({ transport }),
+    countEvent,
+    frames,
+    recordWebSocketDrop: (reason) => dropped.inc({ reason }),
     recordRateLimited: (transport, scope) => rateLimited.inc({ transport, scope }),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
   };
-}
-
-/** Sets a counter to totals kept elsewhere (they only grow): reset, then add each total. */
-function setCounters(counter: Counter<string>, label: string, totals: Readonly<Record<string, number>>): void {
-  counter.reset();
-  for (const [value, total] of Object.entries(totals)) if (total > 0) counter.inc({ [label]: value }, total);
 }

@@ -21,13 +21,13 @@ import type { PoolMaintenance } from './maintenance/maintenance.js';
 import type { PoolNotice } from './notices.js';
 import type { Admission, RefusalOf } from './sessions/admission.js';
 import type { SessionLease, SessionRequest } from './sessions/request.js';
-import type { ApprovalDecisionInput, DecidedApproval, JoinOptions, MessageInput, SentMessage } from './sessions/session-commands.js';
+import type { ApprovalDecisionInput, CommandOrigin, DecidedApproval, JoinOptions, MessageInput, SentMessage } from './sessions/session-commands.js';
 import { poolStatus, type PoolStatus } from './status.js';
 import { openPool, POOL_BREAKERS, type PoolParts, type SessionPoolDeps } from './wiring.js';
 
 export type { PoolLogger } from './logger.js';
 export type { PoolNotice } from './notices.js';
-export type { ApprovalDecisionInput, DecidedApproval, MessageInput, SentMessage } from './sessions/session-commands.js';
+export type { ApprovalDecisionInput, CommandOrigin, DecidedApproval, MessageInput, SentMessage } from './sessions/session-commands.js';
 export type { PoolStatus } from './status.js';
 export { POOL_BREAKERS, type SessionPoolDeps } from './wiring.js';
 
@@ -57,7 +57,7 @@ export class SessionPool {
    * is a warm process of the same profile when one waits, otherwise started now; the session answers messages
    * once it is ready (they queue until then). `PoolExhausted` when no process can be had.
    */
-  create(request: SessionRequest, options: { readonly sessionId?: string } = {}): ResultAsync<SessionLease, PoolError> {
+  create(request: SessionRequest, options: { readonly sessionId?: string } & CommandOrigin = {}): ResultAsync<SessionLease, PoolError> {
     return this.parts.leases.create(request, options);
   }
 
@@ -89,7 +89,7 @@ export class SessionPool {
    * session's tenant (`asOperator`), once `admission` (if any) lets it. False when no turn was running (or the
    * session's rules refuse the user).
    */
-  interrupt<E = never>(sessionId: string, userId: string, options: { readonly asOperator?: boolean; readonly admission?: Admission<E> } = {}): ResultAsync<boolean, PoolError | RefusalOf<E>> {
+  interrupt<E = never>(sessionId: string, userId: string, options: { readonly asOperator?: boolean; readonly admission?: Admission<E> } & CommandOrigin = {}): ResultAsync<boolean, PoolError | RefusalOf<E>> {
     return this.parts.commands.interrupt(sessionId, userId, options);
   }
 
@@ -126,9 +126,12 @@ export class SessionPool {
     return this.parts.commands.wake(sessionId, userId);
   }
 
-  /** Ends the session for good (its process stops, or goes back to the warm set if it never took a turn), once `admission` (if any) lets it. */
-  terminate<E = never>(sessionId: string, reason = 'terminated', admission?: Admission<E>): ResultAsync<boolean, PoolError | RefusalOf<E>> {
-    return this.parts.commands.terminate(sessionId, reason, admission);
+  /**
+   * Ends the session for good (its process stops, or goes back to the warm set if it never took a turn), once
+   * `admission` (if any) lets it; `origin.correlationId` goes into the stored event's metadata.
+   */
+  terminate<E = never>(sessionId: string, reason = 'terminated', admission?: Admission<E>, origin?: CommandOrigin): ResultAsync<boolean, PoolError | RefusalOf<E>> {
+    return this.parts.commands.terminate(sessionId, reason, admission, origin);
   }
 
   /**

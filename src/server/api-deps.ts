@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { SessionPool } from '../pool/index.js';
 import type { Clock } from '../runtime/index.js';
 import type { EventStore } from '../store/index.js';
+import type { StoreMetrics } from '../observability/store-metrics.js';
 import type { AuditWriter } from '../audit/index.js';
 import type { TenantBudgets } from '../budgets/index.js';
 import type { Authenticator } from './auth/index.js';
@@ -31,4 +32,6 @@ export interface ApiDeps {
   readonly projections: StoreProjectionHost;
   /** Per-tenant budgets, read from the projections (checked before a session opens and before each turn). */
   readonly budgets: TenantBudgets;
+  /** The append metrics of `store`, when it is measured (`measureStoreAppends`), to register with the server's metrics. */
+  readonly storeMetrics?: StoreMetrics;
 }

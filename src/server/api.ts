@@ -7,6 +7,8 @@
  */
 import { ERROR_RECOVERY } from '../../projections/index.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { POOL_BREAKERS } from '../pool/index.js';
+import { CLIENT_FRAME, SERVER_FRAME } from './ws/protocol.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route } from './http/types.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
@@ -33,12 +35,27 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
   const deps: ApiDeps = { ...rawDeps, auth: auditedAuthenticator(rawDeps.auth, rawDeps.audit) };
   // The hub is mounted on the app the routes create; the routes and metrics read it through this binding.
   let ws: WebSocketHub | undefined;
-  const metrics = createMetrics({
-    pool: () => deps.pool.status(),
-    websocket: () => ws?.status(),
-    recovery: () => deps.projections.state(ERROR_RECOVERY),
-    auditDropped: () => deps.audit.dropped(),
-    tenants: () => deps.budgets.metricTotals(),
+  const metrics = createMetrics(
+    {
+      pool: () => deps.pool.status(),
+      websocket: () => ws?.status(),
+      recovery: () => deps.projections.state(ERROR_RECOVERY),
+      auditDropped: () => deps.audit.dropped(),
+      tenants: () => deps.budgets.metricTotals(),
+    },
+    {
+      breakers: Object.values(POOL_BREAKERS),
+      // Commonest first: a sent frame's type is found by comparing its start with each in turn.
+      frameTypes: { received: Object.values(CLIENT_FRAME), sent: [SERVER_FRAME.event, ...Object.values(SERVER_FRAME).filter((type) => type !== SERVER_FRAME.event)] },
+    },
+  );
+  deps.storeMetrics?.register(metrics.registry);
+  // Live events only: those folded while catching up at start are history, not this process's counts (nor a new
+  // `BudgetExhausted`: a turn's result that takes its tenant to a spending limit is recorded as one).
+  const stopCounting = deps.projections.onUpdate(({ event, caughtUp }) => {
+    if (!caughtUp) return;
+    metrics.countEvent(event);
+    deps.budgets.observe(event);
   });
   const limits = createRateLimits(deps.config.security.rate_limits, deps.clock, metrics.recordRateLimited);
   const routeDeps: ApiDeps = { ...deps, auth: limitedAuthenticator(deps.auth, limits.rest) };
@@ -61,12 +78,8 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
   ws = mountWebSocket(http.app, deps, metrics, limits);
   const hub = ws;
   const stopWatching = watchKeyRevocations(deps.projections, hub);
-  // A turn's result that takes its tenant to a spending limit is recorded as `BudgetExhausted` (live events only).
-  const stopObserving = deps.projections.onUpdate((update) => {
-    if (update.caughtUp) deps.budgets.observe(update.event);
-  });
-  const stopCounting = countApprovals(deps.pool, metrics);
-  return { http, ws: { ...hub, close: () => (stopWatching(), stopObserving(), stopCounting(), hub.close()) }, metrics };
+  const stopCountingApprovals = countApprovals(deps.pool, metrics);
+  return { http, ws: { ...hub, close: () => (stopWatching(), stopCounting(), stopCountingApprovals(), hub.close()) }, metrics };
 }
 
 /** Feeds the tool approval metrics from the pool's approval notices (only those: commits cost nothing here). */

@@ -37,16 +37,26 @@ export interface RouterOptions {
   readonly limitAddress?: (address: string) => ApiError | null;
 }
 
-/** An exchange that sends the request id and CORS headers and reports its response to `options.observe`. */
+/**
+ * An exchange that sends the request id and CORS headers and reports its response to `options.observe`, and at
+ * log level `debug` logs it (`requestId`: the `metadata.correlationId` of the session events it stored).
+ */
 function observedExchange(res: HttpResponse, head: RequestHead, pattern: string, options: RouterOptions): Exchange {
   const started = performance.now();
-  const observe = options.observe;
+  const { observe, logger } = options;
+  const logged = logger.isLevelEnabled('debug');
   return new Exchange(
     res,
     options.inFlight,
     [...corsHeaders(options.cors, head.headers['origin']), ['x-request-id', head.requestId]],
     options.draining,
-    observe === undefined ? undefined : (status) => observe(head.method, pattern, status, (performance.now() - started) / 1000),
+    observe === undefined && !logged
+      ? undefined
+      : (status) => {
+          const seconds = (performance.now() - started) / 1000;
+          observe?.(head.method, pattern, status, seconds);
+          if (logged) logger.debug({ requestId: head.requestId, method: head.method, route: pattern, status, ms: Math.round(seconds * 1e4) / 10 }, 'HTTP request');
+        },
   );
 }
 

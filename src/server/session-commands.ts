@@ -60,7 +60,7 @@ export async function runSessionCommand<C extends SessionCommand>(
   command: C,
   origin?: AuditOrigin,
 ): Promise<Result<SessionCommandOutcomes[C['kind']], ApiError>> {
-  const result = await decidedCommand(deps, identity, sessionId, command);
+  const result = await decidedCommand(deps, identity, sessionId, command, origin);
   recordSessionDecision(deps.audit, identity, sessionId, command.kind, result, origin);
   return result;
 }
@@ -70,13 +70,14 @@ async function decidedCommand<C extends SessionCommand>(
   identity: Identity,
   sessionId: string,
   command: C,
+  origin: AuditOrigin | undefined,
 ): Promise<Result<SessionCommandOutcomes[C['kind']], ApiError>> {
   const denied = commandProblem(identity, command.kind);
   if (denied !== null) return err(denied);
   if (!isSessionId(sessionId)) return err(sessionNotFound(sessionId));
   const action = actionOf(identity, command.kind);
   const acting = command.kind !== SESSION_COMMAND.view;
-  const ran = await onPool(deps, identity, sessionId, command, admissionOf(identity, sessionId, action, acting));
+  const ran = await onPool(deps, identity, sessionId, command, admissionOf(identity, sessionId, action, acting), origin?.requestId);
   // Only a view can come back from a forgotten session with a value (the session, replayed).
   if (ran.isErr()) return settle(deps, identity, sessionId, action, acting, ran.error) as Promise<Result<SessionCommandOutcomes[C['kind']], ApiError>>;
   if (command.kind === SESSION_COMMAND.terminate && ran.value === false) return err(apiError(API_ERROR_CODES.conflict, `session ${sessionId} could not be terminated now`));
@@ -125,18 +126,28 @@ function withinBudget(deps: SessionCommandDeps, admission: Admission<ApiError>):
   return admission.beforeLoad === undefined ? judged : Object.assign(judged, { beforeLoad: admission.beforeLoad });
 }
 
-/** The command, on the actor the pool loads once and lets `admission` judge. */
-function onPool(deps: SessionCommandDeps, identity: Identity, sessionId: string, command: SessionCommand, admission: Admission<ApiError>): ResultAsync<unknown, PoolError | Refused<ApiError>> {
+/**
+ * The command, on the actor the pool loads once and lets `admission` judge; `requestId` (the request's, or the
+ * WebSocket connection's and frame's) becomes the stored event's `metadata.correlationId`.
+ */
+function onPool(
+  deps: SessionCommandDeps,
+  identity: Identity,
+  sessionId: string,
+  command: SessionCommand,
+  admission: Admission<ApiError>,
+  requestId: string | undefined,
+): ResultAsync<unknown, PoolError | Refused<ApiError>> {
   const { pool } = deps;
   switch (command.kind) {
     case SESSION_COMMAND.view:
       return pool.current(sessionId, admission).map(({ snapshot, revision }): FoundSession => ({ value: snapshot.value, context: snapshot.context, revision, live: true }));
     case SESSION_COMMAND.send:
-      return pool.send(sessionId, { userId: identity.userId, text: command.text, clientMsgId: command.clientMsgId }, withinBudget(deps, admission));
+      return pool.send(sessionId, { userId: identity.userId, text: command.text, clientMsgId: command.clientMsgId, correlationId: requestId }, withinBudget(deps, admission));
     case SESSION_COMMAND.interrupt:
-      return pool.interrupt(sessionId, identity.userId, { asOperator: interruptsAsOperator(identity), admission });
+      return pool.interrupt(sessionId, identity.userId, { asOperator: interruptsAsOperator(identity), admission, correlationId: requestId });
     case SESSION_COMMAND.terminate:
-      return pool.terminate(sessionId, `terminated by ${identity.userId}`, admission);
+      return pool.terminate(sessionId, `terminated by ${identity.userId}`, admission, { correlationId: requestId });
     case SESSION_COMMAND.approve:
       return pool.decideApproval(sessionId, command.requestId, { userId: identity.userId, ...command.decision }, admission);
   }

@@ -63,7 +63,7 @@ describe('status API', () => {
       const metrics = await get(api, path);
       expect(metrics.status).toBe(200);
       expect(metrics.type).toContain('text/plain');
-      for (const name of ['aicli_session_pool_size{type="active"} 1', 'aicli_websocket_connections{state="connected"} 0', 'aicli_error_recovery_success_rate 1', 'aicli_memory_pool_utilization', 'aicli_response_latency_histogram_bucket', 'aicli_process_cpu_seconds_total']) {
+      for (const name of ['aicli_session_pool_size{type="active"} 1', 'aicli_websocket_connections{state="connected"} 0', 'aicli_memory_pool_utilization', 'aicli_response_latency_histogram_bucket', 'aicli_process_cpu_seconds_total']) {
         expect(metrics.text).toContain(name);
       }
     }

@@ -4,6 +4,7 @@
  */
 import { afterEach } from 'vitest';
 import { createAuditWriter } from '../../src/audit/index.js';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/observability/logger.js';
 import { createApiServer, type ApiServer } from '../../src/server/api.js';
 import type { ApiDeps, StoreProjectionHost } from '../../src/server/api-deps.js';
@@ -35,8 +36,8 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.close()));
 });
 
-/** Starts the API with config `overrides` (any key, e.g. `'auth.enabled': true`) over a fresh test pool. */
-export async function startTestApi(overrides: Record<string, string | number | boolean> = {}): Promise<TestApi> {
+/** Starts the API with config `overrides` (any key, e.g. `'auth.enabled': true`) over a fresh test pool; `logger` replaces the silent one. */
+export async function startTestApi(overrides: Record<string, string | number | boolean> = {}, options: { readonly logger?: Logger } = {}): Promise<TestApi> {
   // The pool starts first; the cap of its processes is read from the budgets once they exist (as serve wires them).
   let budgets: TenantBudgets | undefined;
   const testPool = await openTestPool(overrides, { budgetCapUsd: (tenant) => budgets?.capUsd(tenant) ?? null });
@@ -51,7 +52,7 @@ export async function startTestApi(overrides: Record<string, string | number | b
     store: testPool.store,
     auth: (await openAuthenticator(config.auth, storedKeyLookup(() => projections.state(API_KEYS))))._unsafeUnwrap(),
     audit: createAuditWriter(testPool.store, { clock: systemClock }),
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     clock: systemClock,
     projections,
     budgets,

@@ -20,7 +20,7 @@ import type { WarmSet } from '../processes/warm-set.js';
 import type { WarmTarget } from '../processes/warm-target.js';
 import type { Placement } from './placement.js';
 import { sessionRequestProblem, type SessionLease, type SessionRequest } from './request.js';
-import { extensionFailure, type JoinOptions } from './session-commands.js';
+import { extensionFailure, type CommandOrigin, type JoinOptions } from './session-commands.js';
 import type { SessionEntry, SessionIndex } from './session-index.js';
 
 /** What handing sessions out works with. */
@@ -50,7 +50,7 @@ export class SessionLeases {
   constructor(private readonly deps: SessionLeasesDeps) {}
 
   /** See `SessionPool.create`. */
-  create(request: SessionRequest, options: { readonly sessionId?: string } = {}): ResultAsync<SessionLease, PoolError> {
+  create(request: SessionRequest, options: { readonly sessionId?: string } & CommandOrigin = {}): ResultAsync<SessionLease, PoolError> {
     const { index, clock, settings } = this.deps;
     if (this.deps.closed()) return errAsync({ kind: POOL_ERROR_KIND.PoolClosed });
     const problem = sessionRequestProblem(request);
@@ -76,7 +76,7 @@ export class SessionLeases {
         index.add(entry);
         const input = { sessionId, tenant: accepted.tenant, owner: accepted.userId, at, options: accepted.options, limits: { ...settings.limits, ...accepted.limits }, ...(shareable ? { shareable } : {}), ...(accepted.forkedFrom === undefined ? {} : { forkedFrom: accepted.forkedFrom }), ...(accepted.approvalRules === undefined ? {} : { approvalRules: [...accepted.approvalRules] }) };
         return this.deps.repository
-          .create(input)
+          .create(input, options)
           .mapErr((error) => {
             if (index.get(sessionId) === entry) index.delete(sessionId);
             return runtimeFailure(error);

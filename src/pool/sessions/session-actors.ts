@@ -6,7 +6,7 @@
 import { err, errAsync, ok, ResultAsync, type Result } from 'neverthrow';
 import type { SnapshotFrom } from 'xstate';
 import { SESSION_EVENT, type SessionEvent, type sessionMachine } from '../../../machines/index.js';
-import { isRuntimeErrorOf, mapErrAsync, RUNTIME_ERROR_KIND, SEND_OUTCOME, type ActorRepository } from '../../runtime/index.js';
+import { isRuntimeErrorOf, mapErrAsync, RUNTIME_ERROR_KIND, SEND_OUTCOME, type ActorRepository, type SendOptions } from '../../runtime/index.js';
 import { POOL_ERROR_KIND, runtimeFailure, type PoolError } from '../errors.js';
 import type { Admission, RefusalOf } from './admission.js';
 import type { SessionActor, SessionIndex } from './session-index.js';
@@ -69,26 +69,26 @@ export class SessionActors {
    * Sends `event` to the session (to `loaded`, its actor as the command loaded it, when given); says whether it was
    * accepted, with the snapshot after. An actor that stopped between loading and sending is loaded again, once.
    */
-  dispatch(sessionId: string, event: SessionEvent, loaded?: SessionActor): ResultAsync<Dispatched, PoolError> {
-    return new ResultAsync(this.#dispatch(sessionId, event, loaded, false));
+  dispatch(sessionId: string, event: SessionEvent, loaded?: SessionActor, options?: SendOptions): ResultAsync<Dispatched, PoolError> {
+    return new ResultAsync(this.#dispatch(sessionId, event, loaded, false, options));
   }
 
-  async #dispatch(sessionId: string, event: SessionEvent, loaded: SessionActor | undefined, reloaded: boolean): Promise<Result<Dispatched, PoolError>> {
+  async #dispatch(sessionId: string, event: SessionEvent, loaded: SessionActor | undefined, reloaded: boolean, options: SendOptions | undefined): Promise<Result<Dispatched, PoolError>> {
     if (this.deps.closed() && event.type !== SESSION_EVENT.HIBERNATE) return err({ kind: POOL_ERROR_KIND.PoolClosed });
-    const sent = await this.#sendTo(sessionId, event, loaded);
+    const sent = await this.#sendTo(sessionId, event, loaded, options);
     if (sent.isOk() || reloaded || this.deps.closed()) return sent;
     const { error } = sent;
-    return error.kind === POOL_ERROR_KIND.Runtime && error.error.kind === RUNTIME_ERROR_KIND.ActorStopped ? this.#dispatch(sessionId, event, undefined, true) : sent;
+    return error.kind === POOL_ERROR_KIND.Runtime && error.error.kind === RUNTIME_ERROR_KIND.ActorStopped ? this.#dispatch(sessionId, event, undefined, true, options) : sent;
   }
 
-  async #sendTo(sessionId: string, event: SessionEvent, loaded: SessionActor | undefined): Promise<Result<Dispatched, PoolError>> {
+  async #sendTo(sessionId: string, event: SessionEvent, loaded: SessionActor | undefined, options: SendOptions | undefined): Promise<Result<Dispatched, PoolError>> {
     let actor = loaded;
     if (actor === undefined) {
       const found = await this.actor(sessionId);
       if (found.isErr()) return err(found.error);
       actor = found.value;
     }
-    const outcome = await actor.send(event);
+    const outcome = await actor.send(event, options);
     if (outcome.isErr()) return err(runtimeFailure(outcome.error));
     const sent = outcome.value;
     return ok(

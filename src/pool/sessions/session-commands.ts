@@ -25,6 +25,16 @@ export interface MessageInput {
   readonly clientMsgId?: string | null;
   /** Idempotency: the same `turnId` is accepted once. Default: a new UUID. */
   readonly turnId?: string;
+  /**
+   * The request's (or WebSocket frame's) id, stored as the `MessageAccepted`'s `metadata.correlationId` so a log
+   * line leads to the event and back. The input is passed as the send's options as it is: no object per message.
+   */
+  readonly correlationId?: string;
+}
+
+/** Who asked, for the stored event's `metadata.correlationId` (see {@link MessageInput.correlationId}). */
+export interface CommandOrigin {
+  readonly correlationId?: string;
 }
 
 /** A message the session accepted: its turn, the revision of its `MessageAccepted`, and whether this was a retry. */
@@ -118,7 +128,7 @@ export class SessionCommands {
     const { text, userId } = processed.value;
     const event: MessageAcceptedEvent = { type: SESSION_EVENT.MESSAGE_ACCEPTED, at: this.deps.clock.now(), turnId, text, userId };
     if (processed.value.clientMsgId !== null) event.clientMsgId = processed.value.clientMsgId;
-    const dispatched = await this.deps.actors.dispatch(sessionId, event, actor);
+    const dispatched = await this.deps.actors.dispatch(sessionId, event, actor, message.correlationId === undefined ? undefined : message);
     if (dispatched.isErr()) return err(dispatched.error);
     const { accepted, revision, snapshot } = dispatched.value;
     return accepted ? ok({ turnId, revision }) : err(messageNotTaken(snapshot, message.userId, turnId));
@@ -128,11 +138,11 @@ export class SessionCommands {
   interrupt<E = never>(
     sessionId: string,
     userId: string,
-    options: { readonly asOperator?: boolean; readonly admission?: Admission<E> } = {},
+    options: { readonly asOperator?: boolean; readonly admission?: Admission<E> } & CommandOrigin = {},
   ): ResultAsync<boolean, PoolError | RefusalOf<E>> {
     const event = { type: SESSION_EVENT.INTERRUPT_REQUESTED, at: this.deps.clock.now(), userId, ...(options.asOperator === true ? { asOperator: true } : {}) };
     return this.deps.actors.admitted(sessionId, options.admission).andThen((actor) =>
-      this.deps.actors.dispatch(sessionId, event, actor).map(({ accepted }) => {
+      this.deps.actors.dispatch(sessionId, event, actor, options).map(({ accepted }) => {
         this.deps.actors.rest(actor); // nothing to interrupt in a hibernated session: it stays unloaded
         return accepted;
       }),
@@ -206,9 +216,9 @@ export class SessionCommands {
   }
 
   /** See `SessionPool.terminate`. */
-  terminate<E = never>(sessionId: string, reason = 'terminated', admission?: Admission<E>): ResultAsync<boolean, PoolError | RefusalOf<E>> {
+  terminate<E = never>(sessionId: string, reason = 'terminated', admission?: Admission<E>, origin?: CommandOrigin): ResultAsync<boolean, PoolError | RefusalOf<E>> {
     return this.deps.actors.admitted(sessionId, admission).andThen((actor) =>
-      this.deps.actors.dispatch(sessionId, { type: SESSION_EVENT.TERMINATE, at: this.deps.clock.now(), reason }, actor).map(({ accepted }) => accepted),
+      this.deps.actors.dispatch(sessionId, { type: SESSION_EVENT.TERMINATE, at: this.deps.clock.now(), reason }, actor, origin).map(({ accepted }) => accepted),
     );
   }
 

@@ -68,7 +68,7 @@ export function sessionLifecycleRoutes(deps: ApiDeps): Route[] {
         // A new session takes one more live session; joining one with `share` spends only turns.
         const overBudget = budgetProblem(deps.budgets, identity.tenant, body.share !== true, deps.clock.now());
         if (overBudget !== null) return overBudget;
-        const lease = await (body.share === true ? pool.acquire(request) : pool.create(request));
+        const lease = await (body.share === true ? pool.acquire(request) : pool.create(request, { correlationId: context.requestId }));
         if (lease.isErr()) return poolErrorToApi(lease.error, deps.clock.now());
         deps.audit.record(audited(lease.value.source === 'existing' ? AUDIT_ACTION.sessionJoined : AUDIT_ACTION.sessionCreated, identity, context, { sessionId: lease.value.sessionId }));
         const found = await findSession(deps, lease.value.sessionId);

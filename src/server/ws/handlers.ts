@@ -7,7 +7,8 @@
  * `internal_error` frame with that `ref`, never a crash.
  */
 import { okAsync, type Result } from 'neverthrow';
-import { WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
+import { WS_DROP_REASON, WS_STATUS_EVENT } from '../../../projections/websocket-status.js';
+import { OTHER_FRAME_TYPE } from '../../observability/frame-counts.js';
 import type { AuditOrigin } from '../audit-entry.js';
 import { recordHistoryRead } from '../audit-hooks.js';
 import type { Identity } from '../auth/index.js';
@@ -35,12 +36,6 @@ import {
 } from './protocol.js';
 import type { FeedHandle, FeedStart } from './session-feed.js';
 
-/** Reason recorded when a failed `hello` closes the connection. */
-const UNAUTHORIZED_DROP = 'unauthorized';
-
-/** Reason recorded when a `hello` over its caller's rate of new connections closes the connection. */
-const RATE_LIMITED_DROP = 'rate_limited';
-
 /** Handles one text frame of `connection`. */
 export const handleFrame: FrameHandler = (hub, connection, text) => {
   if (connection.pending !== null) {
@@ -48,6 +43,7 @@ export const handleFrame: FrameHandler = (hub, connection, text) => {
     return;
   }
   const parsed = parseClientFrame(text);
+  hub.countReceived(parsed.isOk() ? parsed.value.type : OTHER_FRAME_TYPE);
   if (parsed.isErr()) return hub.sendError(connection, parsed.error, parsed.error.ref);
   const frame = parsed.value;
   hub.guard(connection, frame.ref, () => dispatch(hub, connection, frame));
@@ -103,13 +99,13 @@ async function hello(hub: HubContext, connection: Connection, frame: HelloFrame)
   if ('error' in settled) hub.fault(connection, settled.error, frame.ref);
   else if (settled.result.isErr()) {
     hub.sendError(connection, settled.result.error, frame.ref);
-    if (settled.result.error.code === API_ERROR_CODES.unauthorized) return hub.end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.unauthorized, UNAUTHORIZED_DROP);
+    if (settled.result.error.code === API_ERROR_CODES.unauthorized) return hub.end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.unauthorized, WS_DROP_REASON.unauthorized);
   } else {
     // A connection with credentials on its upgrade was counted against its caller's connection rate there.
     const refused = connection.credentials.identity === null ? hub.limits.ws_connect.principal(settled.result.value) : null;
     if (refused !== null) {
       hub.sendError(connection, rateLimitedError(refused), frame.ref);
-      return hub.end(connection, WS_CLOSE.rateLimited, WS_CLOSE_REASON.rateLimited, RATE_LIMITED_DROP);
+      return hub.end(connection, WS_CLOSE.rateLimited, WS_CLOSE_REASON.rateLimited, WS_DROP_REASON.rateLimited);
     }
     const { userId, tenant, role } = settled.result.value;
     connection.identity = settled.result.value;

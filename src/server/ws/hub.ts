@@ -45,18 +45,6 @@ const UWS_MAX_BACKPRESSURE = 64 * 1024 * 1024;
  */
 const UWS_PAYLOAD_FACTOR = 2;
 
-/** Drop reason of a connection that did not say `hello` within `hello_timeout`. */
-const HELLO_TIMEOUT_DROP = 'hello_timeout';
-
-/** Drop reason of a connection pushed out by newer ones while too many waited for `hello`. */
-const HELLO_CROWDED_DROP = 'hello_crowded';
-
-/** Drop reason of a connection closed because an exception left it unusable. */
-const INTERNAL_ERROR_DROP = 'internal_error';
-
-/** Drop reason of a frame over `server.max_body_size`. */
-const TOO_LARGE_DROP = 'frame_too_large';
-
 /** `WebSocket.send` result when uWS dropped the message (backpressure over `maxBackpressure`). */
 const SEND_DROPPED = 2;
 
@@ -87,8 +75,8 @@ export interface UpgradeCredentials {
   readonly tenant: string | undefined;
 }
 
-/** Where the hub counts exceptions caught in its handlers (`metrics.recordInternalError`). */
-export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'>;
+/** Where the hub counts exceptions caught in its handlers (`metrics.recordInternalError`) and, when given, the connections it drops. */
+export type InternalErrorCounter = Pick<Metrics, 'recordInternalError'> & Partial<Pick<Metrics, 'recordWebSocketDrop' | 'frames'>>;
 
 /** One client connection. */
 export class Connection {
@@ -106,6 +94,8 @@ export class Connection {
   readonly unflushed = unflushedCount();
   closed = false;
   openedAt = 0;
+  /** Why the server closed it, when it did (for the log). */
+  dropReason: string | undefined = undefined;
 
   constructor(readonly credentials: UpgradeCredentials) {}
 }
@@ -133,6 +123,8 @@ export interface HubContext {
   /** Closes with a code and reason, counting it as a drop when `drop` names a reason. */
   end(connection: Connection, code: number, reason: string, drop?: string): void;
   report(event: WsStatusEvent): void;
+  /** Counts one frame received, by its type (`other` for one that did not parse). */
+  countReceived(type: string): void;
   /** Records `status` for the connection in the session and broadcasts a change. */
   setPresence(connection: Connection, sessionId: string, status: ConnectionPresence): void;
   /** Removes the connection from the session's presence and broadcasts a change. */
@@ -187,6 +179,7 @@ export function mountHub(
   });
   const waitingWithCredentials = new HelloGate<Connection>({ timeoutMs: limits.hello_timeout, max: Infinity, maxPerAddress: Infinity });
   const encoder = new FrameEncoder();
+  const frames = metrics.frames;
   let state: WebSocketStatusState = initialWebSocketStatus();
   let upgrading = 0;
   let closing = false;
@@ -204,7 +197,11 @@ export function mountHub(
     const ws = connection.ws;
     if (connection.closed || ws === null) return;
     try {
-      if (drop !== undefined) report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+      if (drop !== undefined) {
+        connection.dropReason = drop;
+        metrics.recordWebSocketDrop?.(drop);
+        report({ type: WS_STATUS_EVENT.dropped, connectionId: connection.id, reason: drop, at: deps.clock.now() });
+      }
     } finally {
       // Closed even if counting the drop failed: a connection the server gave up on must not stay open.
       ws.end(code, reason);
@@ -217,7 +214,7 @@ export function mountHub(
     logger.error({ err: error, connectionId: connection?.id, handler }, 'websocket: exception in a handler');
     if (!unusable || connection === null) return;
     try {
-      end(connection, WS_CLOSE.internalError, WS_CLOSE_REASON.internalError, INTERNAL_ERROR_DROP);
+      end(connection, WS_CLOSE.internalError, WS_CLOSE_REASON.internalError, WS_DROP_REASON.internalError);
     } catch {
       // The socket is gone already: nothing left to close.
     }
@@ -233,6 +230,7 @@ export function mountHub(
         end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
         return false;
       }
+      frames?.sent(frame);
       return true;
     } catch (error) {
       internalError(connection, error, 'send', true);
@@ -248,14 +246,19 @@ export function mountHub(
     const bytes = encoder.encode(frame);
     const deferred = bytes.length < UWS_DEFERRED_PUBLISH_BYTES;
     let slow: Connection[] | null = null;
+    let copies = 0;
     for (const connection of members) {
       const ws = connection.ws;
       if (connection.closed || ws === null) continue;
       if (passesBound(ws.getBufferedAmount(), bytes.length, limits.max_buffered, unflushed.of(connection.unflushed))) (slow ??= []).push(connection);
-      else if (deferred) unflushed.add(connection.unflushed, bytes.length);
+      else {
+        copies += 1;
+        if (deferred) unflushed.add(connection.unflushed, bytes.length);
+      }
     }
     if (slow !== null) for (const connection of slow) end(connection, WS_CLOSE.slowConsumer, WS_CLOSE_REASON.slowConsumer, WS_DROP_REASON.slowConsumer);
     app.publish(topic, bytes, false);
+    frames?.sent(frame, copies);
   };
 
   /** Live session events: published to the session's topic, which a follower joins once it has caught up. */
@@ -307,6 +310,7 @@ export function mountHub(
     limits: rateLimits,
     send,
     sendError: (connection, error, ref) => void send(connection, errorFrame(error, ref)),
+    countReceived: (type) => frames?.received(type),
     end,
     report,
     setPresence(connection, sessionId, status) {
@@ -375,7 +379,7 @@ export function mountHub(
     if (connections.size + upgrading < limits.max_connections) return false;
     const oldest = waiting.oldest();
     if (oldest === undefined) return true;
-    end(oldest, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, HELLO_CROWDED_DROP);
+    end(oldest, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, WS_DROP_REASON.helloCrowded);
     return connections.size + upgrading >= limits.max_connections;
   };
 
@@ -435,10 +439,12 @@ export function mountHub(
     heartbeat.add(connection, now);
     const gate = connection.credentials.identity === null ? waiting : waitingWithCredentials;
     for (const pushedOut of gate.add(connection, connection.address, now)) {
-      end(pushedOut, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, HELLO_CROWDED_DROP);
+      end(pushedOut, WS_CLOSE.helloCrowded, WS_CLOSE_REASON.helloCrowded, WS_DROP_REASON.helloCrowded);
     }
     const userId = connection.credentials.identity?.userId ?? connection.credentials.userId ?? 'unidentified';
     report({ type: WS_STATUS_EVENT.connected, connectionId: connection.id, userId, at: now });
+    // The connection id is the `metadata.correlationId` (`<id>` or `<id>/<ref>`) of the session events its frames store.
+    logger.info({ connectionId: connection.id, address: connection.address }, 'websocket: connection opened');
   };
 
   const closed = (connection: Connection, code: number): void => {
@@ -450,7 +456,9 @@ export function mountHub(
     for (const handle of connection.subscriptions.values()) handle.stop();
     connection.subscriptions.clear();
     for (const sessionId of [...connection.present]) context.leavePresence(connection, sessionId);
-    report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: deps.clock.now() });
+    const now = deps.clock.now();
+    report({ type: WS_STATUS_EVENT.disconnected, connectionId: connection.id, reason: String(code), at: now });
+    logger.info({ connectionId: connection.id, userId: connection.identity?.userId, code, drop: connection.dropReason, ms: now - connection.openedAt }, 'websocket: connection closed');
   };
 
   const onTick = (): void => {
@@ -458,7 +466,7 @@ export function mountHub(
     const due = heartbeat.tick(now);
     // A connection whose hello is being checked is decided by the check, not by the clock.
     for (const connection of [...waiting.expired(now), ...waitingWithCredentials.expired(now)]) {
-      if (connection.pending === null) end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, HELLO_TIMEOUT_DROP);
+      if (connection.pending === null) end(connection, WS_CLOSE.unauthorized, WS_CLOSE_REASON.helloTimeout, WS_DROP_REASON.helloTimeout);
     }
     for (const connection of due.expired) end(connection, WS_CLOSE.pongTimeout, WS_CLOSE_REASON.pongTimeout, WS_DROP_REASON.pongTimeout);
     for (const connection of due.ping) if (!connection.closed) connection.ws?.ping();
@@ -486,7 +494,7 @@ export function mountHub(
       const { connection } = ws.getUserData();
       runGuarded(() => {
         heartbeat.seen(connection);
-        if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, TOO_LARGE_DROP);
+        if (message.byteLength > maxPayloadBytes) return end(connection, WS_CLOSE.tooLarge, WS_CLOSE_REASON.tooLarge, WS_DROP_REASON.frameTooLarge);
         if (isBinary) return context.sendError(connection, apiError(API_ERROR_CODES.unsupportedMediaType, 'frames are JSON text, not binary'), undefined);
         return onFrame(context, connection, Buffer.from(message).toString('utf8'));
       }, (error) => fault(connection, error, undefined));

@@ -4,19 +4,16 @@
  * connection that authenticated with that key is closed with 4001 `api key revoked`.
  */
 import { API_KEY_EVENT, API_KEYS_STREAM } from '../../../machines/index.js';
-import { recordOf, stringOf } from '../../../projections/index.js';
+import { recordOf, stringOf, WS_DROP_REASON } from '../../../projections/index.js';
 import type { ProjectionHost, ProjectionSet } from '../../projections/index.js';
 import { WS_CLOSE, WS_CLOSE_REASON } from './protocol.js';
 import type { Hub } from './hub.js';
-
-/** Drop reason of a connection closed because its API key was revoked. */
-export const KEY_REVOKED_DROP = 'api_key_revoked';
 
 /** Closes the connections of each key `projections` sees revoked; returns the function that stops watching. */
 export function watchKeyRevocations(projections: Pick<ProjectionHost<ProjectionSet>, 'onUpdate'>, hub: Pick<Hub, 'closeWhere'>): () => void {
   return projections.onUpdate(({ event }) => {
     if (event.stream !== API_KEYS_STREAM || event.type !== API_KEY_EVENT.revoked) return;
     const keyId = stringOf(recordOf(event.data)?.['id']);
-    if (keyId !== null) hub.closeWhere((identity) => identity.keyId === keyId, WS_CLOSE.unauthorized, WS_CLOSE_REASON.keyRevoked, KEY_REVOKED_DROP);
+    if (keyId !== null) hub.closeWhere((identity) => identity.keyId === keyId, WS_CLOSE.unauthorized, WS_CLOSE_REASON.keyRevoked, WS_DROP_REASON.apiKeyRevoked);
   });
 }
