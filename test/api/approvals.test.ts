@@ -82,6 +82,9 @@ describe('tool approvals', () => {
     const id = await session(api, {}, { eve: 'editor' });
     const pending = await askedFor(api, id, 'run ::tool Bash ls');
     expect(pending).toMatchObject({ toolName: 'Bash', input: { command: 'ls' } });
+    // The session view shows what waits, so a REST client needs no event scan to answer.
+    const viewed = await callWith(api, 'GET', `/sessions/${id}`, await bearerOf('eve'));
+    expect(viewed.body).toMatchObject({ state: 'awaitingApproval', pendingApproval: { requestId: pending.requestId, toolName: 'Bash', input: { command: 'ls' } } });
     const answer = await callWith(api, 'POST', `/sessions/${id}/approvals/${pending.requestId}`, await bearerOf('eve'), { behavior: 'allow', updatedInput: { command: 'ls -la' }, always: true });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ requestId: pending.requestId, toolName: 'Bash', behavior: 'allow' });

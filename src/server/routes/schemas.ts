@@ -175,6 +175,20 @@ export const SessionView = Type.Object({
   }),
   claudeSessionId: Nullable(Type.String()),
   forkedFrom: Nullable(Type.Object({ sessionId: Type.String(), revision: Type.Integer() }, { description: 'The session this one was forked from, and the revision it was forked at.' })),
+  pendingApproval: Nullable(
+    Type.Object(
+      {
+        requestId: Type.String(),
+        turnId: Type.String(),
+        toolName: Type.String(),
+        input: Type.Record(Type.String(), Type.Unknown()),
+        toolUseId: Nullable(Type.String()),
+        requestedAt: Type.Integer(),
+        expiresAt: Type.Integer(),
+      },
+      { description: 'The tool use waiting for an owner or editor to answer (docs/approvals.md), while the session is awaitingApproval.' },
+    ),
+  ),
   endReason: Nullable(Type.String()),
   createdAt: Type.Number({ description: 'Epoch milliseconds.' }),
   lastActivityAt: Type.Number({ description: 'Epoch milliseconds.' }),

@@ -40,3 +40,22 @@ describe('sessionView', () => {
     for (const hidden of ['secret plans', '4242', 'deadline', 'limits', 'timeoutAt']) expect(text).not.toContain(hidden);
   });
 });
+
+describe('sessionView of a pending tool approval', () => {
+  it('shows what the agent asks and until when, and null once nothing waits', () => {
+    const pendingApproval = {
+      requestId: 'r-1',
+      turnId: 't-1',
+      toolName: 'Bash',
+      input: { command: 'npm test' },
+      toolUseId: 'tu-1',
+      suggestions: [],
+      reason: null,
+      requestedAt: 2_000,
+      expiresAt: 302_000,
+    };
+    const view = sessionView({ value: 'awaitingApproval', context: { ...context, pendingApproval } }, 5n);
+    expect(view.pendingApproval).toEqual({ requestId: 'r-1', turnId: 't-1', toolName: 'Bash', input: { command: 'npm test' }, toolUseId: 'tu-1', requestedAt: 2_000, expiresAt: 302_000 });
+    expect(sessionView({ value: 'ready', context }, 6n).pendingApproval).toBeNull();
+  });
+});

@@ -39,9 +39,17 @@ export function sessionView(session: ViewableSession, revision: bigint): Session
     claudeSessionId: context.claudeSessionId,
     // Absent in snapshots taken before forking existed.
     forkedFrom: context.forkedFrom == null ? null : { sessionId: context.forkedFrom.sessionId, revision: context.forkedFrom.revision },
+    pendingApproval: pendingApprovalView(context),
     endReason: context.endReason,
     createdAt: context.createdAt,
     lastActivityAt: context.lastActivityAt,
     revision: Number(revision),
   };
+}
+
+/** The pending tool approval, as answerable clients need it; absent in snapshots taken before approvals existed. */
+function pendingApprovalView({ pendingApproval: pending }: SessionContext): SessionView['pendingApproval'] {
+  if (pending == null) return null;
+  const { requestId, turnId, toolName, input, toolUseId, requestedAt, expiresAt } = pending;
+  return { requestId, turnId, toolName, input: { ...input }, toolUseId, requestedAt, expiresAt };
 }
