@@ -15,6 +15,8 @@ import { createHttpServer, type HttpServer } from './http-server.js';
 import { auditedAuthenticator } from './auth/index.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
+import { consoleRoutes } from './console/routes.js';
+import { meRoutes } from './routes/me.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
@@ -66,8 +68,9 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
     ...apiKeyRoutes(routeDeps),
     ...auditRoutes(routeDeps),
     ...tenantRoutes(routeDeps),
+    ...meRoutes(routeDeps),
   ];
-  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
+  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes), ...consoleRoutes()], deps.logger, {
     observe: metrics.observeResponse,
     recordInternalError: () => metrics.recordInternalError('http'),
     limitAddress: (address) => {
