@@ -20,6 +20,7 @@ interface ListedSession {
 }
 
 const REFRESH_MS = 3000;
+const FIRST_PAGE = 50;
 const PAGE = 200;
 
 export function sessionListView(root: HTMLElement, app: AppContext): () => void {
@@ -88,15 +89,15 @@ export function sessionListView(root: HTMLElement, app: AppContext): () => void 
   };
 
   const refresh = async (): Promise<void> => {
-    if (may(app, 'status:read')) {
-      const ws = await app.api<{ bySession: Record<string, number> }>('GET', '/websocket/status');
-      if (ws.ok) watchers = ws.value.bySession;
-    }
+    // Who is watching comes beside the first page, not before it: the first rows paint as soon as they arrive.
+    const watching = may(app, 'status:read') ? app.api<{ bySession: Record<string, number> }>('GET', '/websocket/status') : null;
     const seen = new Set<string>();
     let cursor: string | null = null;
     let total = 0;
     do {
-      const page: Awaited<ReturnType<typeof app.api<{ sessions: ListedSession[]; nextCursor: string | null }>>> = await app.api('GET', `/sessions?limit=${PAGE}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      // A small first page paints at once; the rest come in pages of the largest size the server allows.
+      const limit = total === 0 ? FIRST_PAGE : PAGE;
+      const page: Awaited<ReturnType<typeof app.api<{ sessions: ListedSession[]; nextCursor: string | null }>>> = await app.api('GET', `/sessions?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
       if (stopped) return;
       if (!page.ok) {
         error.textContent = `Cannot list sessions: ${page.error.message}`;
@@ -109,6 +110,8 @@ export function sessionListView(root: HTMLElement, app: AppContext): () => void 
     for (const [id, known] of rows) if (!seen.has(id)) (known.row.remove(), rows.delete(id));
     status.textContent = `${total} session${total === 1 ? '' : 's'}`;
     error.textContent = '';
+    const ws = await watching;
+    if (ws?.ok === true) watchers = ws.value.bySession;
   };
 
   const refreshBudget = async () => {

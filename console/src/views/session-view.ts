@@ -147,7 +147,7 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
       else if (session !== null && event.eventType === 'MessageAccepted') void loadSession();
     },
     presence: (users) =>
-      replace(presence, ...users.map((user) => h('span', { class: `user presence-${user.status}`, 'data-user': user.userId, 'data-status': user.status }, `${user.userId}${user.status === 'typing' ? ' is typing…' : ''}`))),
+      replace(presence, ...users.map((user) => h('span', { class: `user presence-${user.status}`, 'data-user': user.userId, 'data-status': user.status }, `${user.userId === app.me.userId ? `${user.userId} (you)` : user.userId}${user.status === 'typing' ? ' is typing…' : ''}`))),
     ack: (clientMsgId, revision) => {
       const line = pending.get(clientMsgId);
       if (line === undefined) return;
