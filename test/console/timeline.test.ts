@@ -25,6 +25,8 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
     const api = await startTestApi(AUTH_ON);
     const ada = await bearerOf('ada', 'acme', 'user');
     const id = (await callWith(api, 'POST', '/sessions', ada, {})).body.session.id as string;
+    // Sent once the agent is up, the message moves the machine from ready to busy (before, it would wait in the queue).
+    await until('the agent is ready', async () => (await callWith(api, 'GET', `/sessions/${id}`, ada)).body.state === 'ready', 8000);
     expect((await callWith(api, 'POST', `/sessions/${id}/messages`, ada, { text: 'first' })).status).toBe(202);
     await until('the first turn completes', async () => (await callWith(api, 'GET', `/sessions/${id}`, ada)).body.usage.turns === 1, 8000);
     const events = (await callWith(api, 'GET', `/sessions/${id}/events?limit=1000`, ada)).body.events as Array<{ revision: number; type: string }>;
@@ -56,7 +58,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
     }, completed);
     await page.waitForSelector(`#scrub-revision:has-text("revision ${completed}")`);
     await page.click('#fork-here');
-    await page.waitForFunction(`/^#\\/s\\//.test(location.hash) && !location.hash.includes(${JSON.stringify(id)})`);
+    await page.waitForFunction((original) => { const hash: string = (globalThis as any).location.hash; return hash.startsWith('#/s/') && !hash.includes(original); }, id);
     await page.waitForSelector(`#session-info a[href="#/s/${id}"]`);
     expect(await page.textContent('#session-info')).toContain(`@${completed}`);
     const forkId = (await page.evaluate('location.hash') as string).replace('#/s/', '');

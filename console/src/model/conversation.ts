@@ -69,7 +69,7 @@ export function foldEvent(conversation: Conversation, event: ConversationEvent):
       foldOutput(conversation, event, data);
       break;
     case E.TURN_COMPLETED: {
-      conversation.open.delete(data.turnId);
+      closeStream(conversation, data.turnId);
       if (data.isError === true) {
         const why = [data.result, ...(Array.isArray(data.errors) ? data.errors : [])].filter((part) => typeof part === 'string' && part !== '').join('; ');
         add(conversation, { kind: 'error', text: `the turn ended with an error${why === '' ? '' : `: ${why}`}` }, event);
@@ -78,7 +78,7 @@ export function foldEvent(conversation: Conversation, event: ConversationEvent):
       break;
     }
     case SESSION_OUTCOME_NAME.TURN_ABORTED:
-      conversation.open.delete(data.turnId);
+      closeStream(conversation, data.turnId);
       add(conversation, { kind: 'error', text: `turn aborted (${data.reason})` }, event);
       break;
     case E.AGENT_FAULT:
@@ -130,6 +130,14 @@ export function foldEvent(conversation: Conversation, event: ConversationEvent):
       break;
   }
   return true;
+}
+
+/** The turn's text stops streaming (it ended, or was cut short): what came so far stays as it is. */
+function closeStream(conversation: Conversation, turnId: string): void {
+  const open = conversation.open.get(turnId);
+  if (open === undefined) return;
+  conversation.open.delete(turnId);
+  Object.assign(open, { streaming: false, version: open.version + 1 });
 }
 
 function foldOutput(conversation: Conversation, event: ConversationEvent, data: any): void {

@@ -35,6 +35,7 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
   const tabBody = h('div', { class: 'tab' });
   let session: SessionInfo | null = null;
   let dirty = false;
+  let contiguous = true;
   let stopTimeline: (() => void) | null = null;
 
   const myRole = (): string | null => session?.participants.find((p) => p.userId === app.me.userId)?.role ?? null;
@@ -141,7 +142,11 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
 
   app.socket.subscribe(id, {
     event: (event) => {
+      // The socket drops repeats; that revisions stay contiguous (no gap after a reconnect) is shown for tests.
+      contiguous &&= event.revision === events.length;
       events.push(event);
+      log.setAttribute('data-events', String(events.length));
+      log.setAttribute('data-contiguous', String(contiguous));
       if (foldEvent(conversation, event)) schedule();
       if (/^(Participant|Session|TurnCompleted|AgentInitialized|RecoverySucceeded)/.test(event.eventType)) void loadSession();
       else if (session !== null && event.eventType === 'MessageAccepted') void loadSession();
