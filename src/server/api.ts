@@ -1,7 +1,7 @@
 /**
  * The whole client-facing API on one uWebSockets.js server: the REST routes (sessions, status, metrics, the
- * OpenAPI document) and the WebSocket endpoint, over the shared {@link ApiDeps}, with the Prometheus metrics
- * reading from the pool, the hub and the projections. `serve` and the end-to-end tests both build it here.
+ * OpenAPI document, `/me`), the operator console's page (`/console`) and the WebSocket endpoint, over the shared
+ * {@link ApiDeps}, with the Prometheus metrics reading from the pool, the hub and the projections. `serve` and the end-to-end tests both build it here.
  * One set of rate limits (`security.rate_limits`) serves all three gates: the router checks each request's
  * address, the routes' authenticator each caller, the WebSocket endpoint its upgrades and `send` frames.
  */

@@ -48,6 +48,12 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser', () => {
     await page.click('a[href="#/sessions"]');
     await page.waitForSelector('#session-rows tr[data-session]');
     expect(await page.locator('#session-rows tr').count()).toBe(1);
+    expect(await page.textContent('#session-rows tr')).toContain('$0.0010');
+
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.click('#session-rows [data-terminate]');
+    await page.waitForSelector('#list-status:has-text("0 sessions")');
+    expect(await page.locator('#session-rows tr').count()).toBe(0);
   });
 
   it('shows a second person who joins as an editor, and an approval answered by one disappears for the other', async () => {
@@ -55,13 +61,17 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser', () => {
     const ada = await bearerOf('ada', 'acme', 'user');
     const created = await callWith(api, 'POST', '/sessions', ada, {});
     const id = created.body.session.id as string;
-    expect((await callWith(api, 'POST', `/sessions/${id}/participants`, ada, { userId: 'bob', role: 'editor' })).status).toBe(200);
 
     const first = await newPage(browser);
     const second = await newPage(browser);
     await signIn(first.page, api.url, await testJwt('ada', 'acme', 'user'));
-    await signIn(second.page, api.url, await testJwt('bob', 'acme', 'user'));
     await first.page.goto(`${api.url}/console#/s/${id}`);
+    await first.page.fill('#share [name=userId]', 'bob');
+    await first.page.selectOption('#share [name=role]', 'editor');
+    await first.page.click('#share button[type=submit]');
+    await first.page.waitForSelector('#session-info:has-text("bob (editor)")');
+    expect((await callWith(api, 'GET', `/sessions/${id}`, ada)).body.participants).toContainEqual({ userId: 'bob', role: 'editor' });
+    await signIn(second.page, api.url, await testJwt('bob', 'acme', 'user'));
     await second.page.goto(`${api.url}/console#/s/${id}`);
     await first.page.waitForSelector('#presence [data-user="bob"]');
     await second.page.waitForSelector('#presence [data-user="ada"]');

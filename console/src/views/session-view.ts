@@ -86,6 +86,8 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
     const roleBefore = myRole();
     session = got.value;
     drawInfo();
+    // Viewers (and server viewers) watch: the composer and interrupt are for owners and editors.
+    for (const control of [text, sendButton, interruptButton]) control.disabled = !canWrite();
     if (myRole() !== roleBefore) {
       // Approval cards depend on the caller's role: draw them again.
       drawn.forEach((entry) => entry.element.remove());
@@ -96,6 +98,8 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
 
   // The composer: sent over the socket; `queued` until the ack says the message is durable.
   const text = h('textarea', { id: 'composer', rows: 2, placeholder: 'Message (Enter to send, Shift+Enter for a new line)' });
+  const sendButton = h('button', { id: 'send', onclick: () => send() }, 'Send');
+  const interruptButton = h('button', { id: 'interrupt', class: 'secondary', onclick: () => app.socket.interrupt(id) }, 'Interrupt');
   const pending = new Map<string, HTMLLIElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   const send = () => {
@@ -185,8 +189,8 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
         'div',
         { class: 'composer' },
         text,
-        h('button', { id: 'send', onclick: send }, 'Send'),
-        h('button', { id: 'interrupt', class: 'secondary', onclick: () => app.socket.interrupt(id) }, 'Interrupt'),
+        sendButton,
+        interruptButton,
       ),
       h(
         'form',
