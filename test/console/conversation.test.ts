@@ -84,9 +84,13 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser', () => {
     await first.page.waitForSelector('.item-approval[data-status="pending"] [data-approve="allow"]');
     await second.page.waitForSelector('.item-approval[data-status="pending"] [data-approve="allow"]');
     await screenshot(second.page, 'approval');
+    // Bob edits the input before allowing: the tool runs with his command.
+    await second.page.fill('.approval-input', '{"command": "ls -l /tmp"}');
     await second.page.click('[data-approve="allow"]');
     await first.page.waitForSelector('.item-approval[data-status="allowed"]:has-text("by bob")');
     expect(await first.page.locator('[data-approve]').count()).toBe(0);
+    expect(await second.page.locator('[data-approve]').count()).toBe(0);
     await first.page.waitForSelector('.item-assistant:has-text("tool Bash: allowed")');
+    expect(await first.page.textContent('.item-assistant:has-text("tool Bash: allowed")')).toContain('ls -l /tmp');
   });
 });

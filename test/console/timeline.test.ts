@@ -41,6 +41,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
 
     await page.click(`#event-list li[data-revision="${accepted}"]`);
     await page.waitForSelector('#scrub-state [data-state="busy"]');
+    expect(await page.textContent('#scrub-state .state-strip li.current')).toBe('busy');
     expect(await page.textContent('#scrub-revision')).toContain(`revision ${accepted}`);
     expect(await page.textContent('#scrub-event')).toContain('MessageAccepted');
     expect(await page.textContent('#scrub-changes')).toContain('currentTurn');

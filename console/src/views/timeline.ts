@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { h, replace } from '../dom.js';
 import { json, time } from '../format.js';
 import { diff } from '../model/diff.js';
+import { stateStrip } from './state-strip.js';
 import type { StreamEvent } from '../ws-client.js';
 
 interface StateAt {
@@ -55,7 +56,7 @@ export function timelineView(root: HTMLElement, app: AppContext, id: string, eve
       return;
     }
     error.textContent = '';
-    replace(stateBox, 'state ', h('strong', { class: `state state-${now.state}`, 'data-state': now.state }, now.state), before === null || before.state === now.state ? '' : ` (was ${before.state}, changed by ${event?.eventType ?? '?'})`);
+    replace(stateBox, 'state ', h('strong', { class: `state state-${now.state}`, 'data-state': now.state }, now.state), before === null || before.state === now.state ? '' : ` (was ${before.state}, changed by ${event?.eventType ?? '?'})`, stateStrip(now.state));
     replace(changes, ...(before === null ? [] : diff(before.context, now.context)).map((change) => h('li', {}, h('code', {}, change.path), `: ${JSON.stringify(change.before)} → ${JSON.stringify(change.after)}`)));
     contextBox.textContent = json(now.context);
   };
