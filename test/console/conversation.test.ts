@@ -35,20 +35,46 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser', () => {
 
     await page.click('#create-session button[type=submit]');
     await page.waitForSelector('#session-state');
+    // Every status the message shows in the outbox, recorded in the page (it may pass faster than a poll).
+    await page.evaluate(() => {
+      const g = globalThis as any;
+      g.seen = [];
+      const note = (status: string | undefined) => status !== undefined && !g.seen.includes(status) && g.seen.push(status);
+      new g.MutationObserver((records: any[]) => {
+        for (const record of records) {
+          for (const added of record.addedNodes) note(added.dataset?.status);
+          if (record.type === 'attributes' && record.attributeName === 'data-status') note(record.target.getAttribute('data-status'));
+        }
+      }).observe(g.document.getElementById('outbox'), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    });
     await page.fill('#composer', 'hello there, this is a longer message so that it streams ::slow 40');
     await page.press('#composer', 'Enter');
-    await page.waitForSelector('#outbox [data-status]');
     const streaming = await page.waitForSelector('.item-assistant[data-streaming]');
     expect(await streaming.textContent()).toContain('echo');
     await page.waitForSelector('.item-assistant:not([data-streaming]):has-text("echo: hello there, this is a longer message")');
     await page.waitForSelector('.item-turnEnd');
+    // Queued until the server acknowledged it, then gone once the conversation shows it.
+    expect(await page.evaluate('seen')).toEqual(['queued', 'acked']);
+    expect(await page.locator('#outbox li').count()).toBe(0);
     expect(await page.locator('.item-user').textContent()).toContain('hello there');
+
+    // API retries and a failed turn show as such; an interrupt stops a slow answer.
+    await page.fill('#composer', 'flaky ::api-retry 2 ::api-error 529');
+    await page.press('#composer', 'Enter');
+    await page.waitForSelector('.item-retry:has-text("retry 2/")');
+    await page.waitForSelector('.item-error:has-text("the turn ended with an error")');
+    await page.fill('#composer', `${'slowly '.repeat(40)}::slow 200`);
+    await page.press('#composer', 'Enter');
+    await page.waitForSelector('.item-assistant[data-streaming]');
+    await page.click('#interrupt');
+    await page.waitForSelector('.item-notice:has-text("ada interrupted")');
+    await page.waitForSelector('.item-assistant[data-streaming]', { state: 'detached' });
     await screenshot(page, 'conversation');
 
     await page.click('a[href="#/sessions"]');
     await page.waitForSelector('#session-rows tr[data-session]');
     expect(await page.locator('#session-rows tr').count()).toBe(1);
-    expect(await page.textContent('#session-rows tr')).toContain('$0.0010');
+    expect(await page.textContent('#session-rows tr')).toMatch(/\$0\.00[1-9]/);
 
     page.on('dialog', (dialog) => void dialog.accept());
     await page.click('#session-rows [data-terminate]');

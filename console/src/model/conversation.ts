@@ -173,7 +173,7 @@ function foldOutput(conversation: Conversation, event: ConversationEvent, data: 
       return;
     case 'api_retry': {
       const status = content.errorStatus == null ? 'API unreachable' : `API error ${content.errorStatus}${content.error ? ` (${content.error})` : ''}`;
-      const wait = typeof content.retryDelayMs === 'number' ? ` in ${Math.round(content.retryDelayMs / 1000)} s` : '';
+      const wait = typeof content.retryDelayMs === 'number' ? ` in ${Number((content.retryDelayMs / 1000).toFixed(content.retryDelayMs < 10_000 ? 1 : 0))} s` : '';
       add(conversation, { kind: 'retry', text: `${status}, retry ${content.attempt}/${content.maxRetries}${wait}` }, event);
       return;
     }

@@ -102,6 +102,13 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
   const interruptButton = h('button', { id: 'interrupt', class: 'secondary', onclick: () => app.socket.interrupt(id) }, 'Interrupt');
   const pending = new Map<string, HTMLLIElement>();
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** An acknowledged message leaves the outbox once the conversation shows it (its `MessageAccepted` arrived). */
+  const settleOutbox = () => {
+    for (const [clientMsgId, line] of pending) {
+      const revision = Number(line.getAttribute('data-revision') ?? Infinity);
+      if (revision <= conversation.lastRevision) (line.remove(), pending.delete(clientMsgId));
+    }
+  };
   const send = () => {
     const value = text.value.trim();
     if (value === '') return;
@@ -152,6 +159,7 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
       log.setAttribute('data-events', String(events.length));
       log.setAttribute('data-contiguous', String(contiguous));
       if (foldEvent(conversation, event)) schedule();
+      settleOutbox();
       if (/^(Participant|Session|TurnCompleted|AgentInitialized|RecoverySucceeded)/.test(event.eventType)) void loadSession();
       else if (session !== null && event.eventType === 'MessageAccepted') void loadSession();
     },
@@ -161,8 +169,9 @@ export function sessionView(root: HTMLElement, app: AppContext, id: string, tab:
       const line = pending.get(clientMsgId);
       if (line === undefined) return;
       line.setAttribute('data-status', 'acked');
+      line.setAttribute('data-revision', String(revision));
       line.querySelector('.badge')!.textContent = `acked #${revision}`;
-      setTimeout(() => (line.remove(), pending.delete(clientMsgId)), 1500);
+      settleOutbox();
     },
     error: (code, message, ref) => {
       const line = ref === undefined ? undefined : pending.get(ref);
