@@ -17,6 +17,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './console/routes.js';
 import { meRoutes } from './routes/me.js';
+import { streamRoutes } from './routes/streams.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
@@ -69,6 +70,7 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
     ...auditRoutes(routeDeps),
     ...tenantRoutes(routeDeps),
     ...meRoutes(routeDeps),
+    ...streamRoutes(routeDeps),
   ];
   const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes), ...consoleRoutes()], deps.logger, {
     observe: metrics.observeResponse,
