@@ -1,6 +1,6 @@
 /**
  * The operator console's entry: signs in (credentials from sessionStorage when the tab has them), opens the page's
- * one WebSocket and routes on the hash: `#/sessions`, `#/s/<id>`, `#/s/<id>/timeline`, `#/ops`.
+ * one WebSocket and routes on the hash: `#/sessions`, `#/s/<id>`, `#/s/<id>/timeline`, `#/ops`, `#/stream/<breaker or pool stream>`.
  */
 import { call, type Me } from './api.js';
 import { appContext, type AppContext } from './app-context.js';
@@ -10,6 +10,7 @@ import { operationsView } from './views/operations.js';
 import { sessionListView } from './views/session-list.js';
 import { sessionView } from './views/session-view.js';
 import { signInView } from './views/sign-in.js';
+import { streamTimelineView } from './views/stream-timeline.js';
 import { ConsoleSocket } from './ws-client.js';
 
 const top = document.getElementById('top')!;
@@ -24,6 +25,7 @@ function route(): void {
   const session = /^s\/([^/]+)(\/timeline)?$/.exec(hash);
   if (session !== null) leave = sessionView(main, app, decodeURIComponent(session[1]!), session[2] === undefined ? 'conversation' : 'timeline');
   else if (hash === 'ops') leave = operationsView(main, app);
+  else if (hash.startsWith('stream/')) leave = streamTimelineView(main, app, decodeURIComponent(hash.slice('stream/'.length)));
   else leave = sessionListView(main, app);
 }
 

@@ -87,7 +87,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
     expect(firstPaint).toBeLessThan(1000);
   });
 
-  it('shows operators the pool, the breakers and the WebSocket status, with a link to the metrics', async () => {
+  it('shows operators the pool, the breakers and the WebSocket status, with a link to the metrics, and replays the pool stream', async () => {
     const api = await startTestApi(AUTH_ON);
     const { page } = await newPage(browser);
     await signIn(page, api.url, await testJwt('ops', 'acme', 'operator'));
@@ -98,5 +98,13 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
     expect(await page.textContent('#ops-websocket')).toContain('open');
     expect(await page.getAttribute('a[href="/metrics"]', 'href')).toBe('/metrics');
     await screenshot(page, 'operations');
+
+    // The pool's own stream, replayed: its events with their transitions, and its context at a revision.
+    await page.click('#pool-timeline');
+    await page.waitForSelector('#event-list li[data-revision="0"]');
+    await page.click('#event-list li[data-revision="0"]');
+    await page.waitForSelector('#scrub-revision:has-text("revision 0 of")');
+    await page.waitForSelector('#scrub-context:has-text("{")');
+    expect(await page.textContent('#scrub-entry')).toContain('state');
   });
 });

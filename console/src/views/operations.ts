@@ -21,10 +21,10 @@ export function operationsView(root: HTMLElement, app: AppContext): () => void {
     const [p, b, w] = await Promise.all([app.api<any>('GET', '/session-pool/status'), app.api<any>('GET', '/breakers'), app.api<any>('GET', '/websocket/status')]);
     if (p.ok) {
       const v = p.value;
-      replace(pool, table([['state', v.state], ['size', `${v.processes?.live ?? '?'} live / target ${v.target} (min ${v.minSize}, max ${v.maxSize})`], ['utilisation', v.utilisation], ['sessions by state', v.sessions.byState], ['processes', v.processes], ['memory', v.memory], ['last scaling', v.scaling?.[v.scaling.length - 1] ?? '—']]));
+      replace(pool, h('p', {}, h('a', { href: `#/stream/pool-${encodeURIComponent(v.name)}`, id: 'pool-timeline' }, `timeline of pool ${v.name}`)), table([['state', v.state], ['size', `${v.processes?.live ?? '?'} live / target ${v.target} (min ${v.minSize}, max ${v.maxSize})`], ['utilisation', v.utilisation], ['sessions by state', v.sessions.byState], ['processes', v.processes], ['memory', v.memory], ['last scaling', v.scaling?.[v.scaling.length - 1] ?? '—']]));
     }
     if (b.ok) {
-      const rows = Object.entries(b.value.breakers ?? {}).map(([name, breaker]: [string, any]) => h('tr', { 'data-breaker': name }, h('td', {}, name), h('td', { class: `breaker-${breaker.state}` }, String(breaker.state)), h('td', {}, json(breaker))));
+      const rows = Object.entries(b.value.breakers ?? {}).map(([name, breaker]: [string, any]) => h('tr', { 'data-breaker': name }, h('td', {}, name, ' ', h('a', { href: `#/stream/breaker-${encodeURIComponent(name)}`, class: 'muted' }, 'timeline')), h('td', { class: `breaker-${breaker.state}` }, String(breaker.state)), h('td', {}, json(breaker))));
       replace(breakers, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'breaker'), h('th', {}, 'state'), h('th', {}, 'history'))), h('tbody', {}, ...rows)), table([['recoveries', b.value.recoveries], ['success rate', b.value.successRate], ['faults by kind', b.value.faultsByKind]]));
     }
     if (w.ok) replace(sockets, table([['connections', w.value.connections], ['subscribers by session', Object.keys(w.value.bySession ?? {}).length], ['dropped', w.value.dropped], ['max connections', w.value.maxConnections]]));
