@@ -44,7 +44,7 @@ function sendAsset(asset: ConsoleAsset, context: RequestContext): HttpResponseSp
 
 const MISSING_PAGE = (searched: readonly string[]): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>aicli console: not built</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<body>
 <h1>The console is not built</h1>
 <p>This server has no console files. Build them with <code>npm run build</code> (which <code>npm start</code> runs
 first) and restart the server. The REST API and the WebSocket work without it.</p>
