@@ -1,7 +1,7 @@
 /**
  * The whole client-facing API on one uWebSockets.js server: the REST routes (sessions, status, metrics, the
- * OpenAPI document) and the WebSocket endpoint, over the shared {@link ApiDeps}, with the Prometheus metrics
- * reading from the pool, the hub and the projections. `serve` and the end-to-end tests both build it here.
+ * OpenAPI document, `/me`), the operator console's page (`/console`) and the WebSocket endpoint, over the shared
+ * {@link ApiDeps}, with the Prometheus metrics reading from the pool, the hub and the projections. `serve` and the end-to-end tests both build it here.
  * One set of rate limits (`security.rate_limits`) serves all three gates: the router checks each request's
  * address, the routes' authenticator each caller, the WebSocket endpoint its upgrades and `send` frames.
  */
@@ -15,6 +15,9 @@ import { createHttpServer, type HttpServer } from './http-server.js';
 import { auditedAuthenticator } from './auth/index.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
+import { consoleRoutes } from './console/routes.js';
+import { meRoutes } from './routes/me.js';
+import { streamRoutes } from './routes/streams.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { statusRoutes } from './routes/status.js';
@@ -66,8 +69,10 @@ export function createApiServer(rawDeps: ApiDeps, extraRoutes: readonly Route[] 
     ...apiKeyRoutes(routeDeps),
     ...auditRoutes(routeDeps),
     ...tenantRoutes(routeDeps),
+    ...meRoutes(routeDeps),
+    ...streamRoutes(routeDeps),
   ];
-  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes)], deps.logger, {
+  const http = createHttpServer(deps.config, [...routes, ...openApiRoutes(routes), ...consoleRoutes()], deps.logger, {
     observe: metrics.observeResponse,
     recordInternalError: () => metrics.recordInternalError('http'),
     limitAddress: (address) => {

@@ -98,10 +98,12 @@ type Row = ServerRow | SessionRow;
 const ROWS: Record<string, Row> = {
   'GET /api/v1/openapi.json': { kind: 'server', who: 'public', path: '/openapi.json' },
   'GET /api/v1/sessions': { kind: 'server', who: 'everyone', path: '/sessions' },
+  'GET /api/v1/me': { kind: 'server', who: 'everyone', path: '/me' },
   'POST /api/v1/sessions': { kind: 'server', who: 'users', path: '/sessions', body: {}, ok: 201 },
   'GET /api/v1/session-pool/status': { kind: 'server', who: 'staff', path: '/session-pool/status' },
   'GET /api/v1/websocket/status': { kind: 'server', who: 'staff', path: '/websocket/status' },
   'GET /api/v1/breakers': { kind: 'server', who: 'staff', path: '/breakers' },
+  'GET /api/v1/streams/{stream}/replay': { kind: 'server', who: 'staff', path: '/streams/pool-main/replay' },
   'GET /api/v1/metrics': { kind: 'server', who: 'staff', path: '/metrics' },
   'GET /metrics': { kind: 'server', who: 'staff', path: '/metrics', root: true },
   'GET /api/v1/audit': { kind: 'server', who: 'admin', path: '/audit' },

@@ -9,6 +9,8 @@ import { healthRoutes } from '../../src/server/routes/health.js';
 import { OPENAPI_PATH, openApiPath } from '../../src/server/routes/openapi.js';
 import { sessionRoutes } from '../../src/server/routes/sessions.js';
 import { statusRoutes } from '../../src/server/routes/status.js';
+import { meRoutes } from '../../src/server/routes/me.js';
+import { streamRoutes } from '../../src/server/routes/streams.js';
 import { tenantRoutes } from '../../src/server/routes/tenants.js';
 import { startTestApi } from '../support/api-server.js';
 
@@ -35,7 +37,7 @@ async function served(): Promise<{ url: string; routes: Route[]; document: Docum
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const text = await response.text();
   const status = statusRoutes(api.deps, { metrics: server.metrics, websocket: () => undefined });
-  return { url, routes: [...health, ...sessionRoutes(api.deps), ...status, ...apiKeyRoutes(api.deps), ...auditRoutes(api.deps), ...tenantRoutes(api.deps)], document: JSON.parse(text) as Document, text };
+  return { url, routes: [...health, ...sessionRoutes(api.deps), ...status, ...apiKeyRoutes(api.deps), ...auditRoutes(api.deps), ...tenantRoutes(api.deps), ...meRoutes(api.deps), ...streamRoutes(api.deps)], document: JSON.parse(text) as Document, text };
 }
 
 /** Every `$ref` in `value`. */

@@ -10,32 +10,8 @@ import { err, ok, type Result } from 'neverthrow';
 import { API_ERROR_CODES, type ApiErrorCode } from '../errors.js';
 import { ApprovalDecisionBody, SendMessageBody } from '../routes/schemas.js';
 
-/** The URL the endpoint is mounted on. */
-export const WS_PATH = '/api/v1/ws';
-
-/** Types of the frames a client sends. */
-export const CLIENT_FRAME = {
-  hello: 'hello',
-  subscribe: 'subscribe',
-  unsubscribe: 'unsubscribe',
-  send: 'send',
-  interrupt: 'interrupt',
-  approve: 'approve',
-  presence: 'presence',
-} as const;
-
-/** Types of the frames the server sends. */
-export const SERVER_FRAME = {
-  welcome: 'welcome',
-  subscribed: 'subscribed',
-  event: 'event',
-  unsubscribed: 'unsubscribed',
-  ack: 'ack',
-  interrupted: 'interrupted',
-  approved: 'approved',
-  presence: 'presence',
-  error: 'error',
-} as const;
+export { CLIENT_FRAME, PRESENCE_STATUS, SERVER_FRAME, WS_PATH } from './frame-names.js';
+import { CLIENT_FRAME, PRESENCE_STATUS, SERVER_FRAME } from './frame-names.js';
 
 /**
  * Why an `unsubscribed` frame ends a subscription: the client asked, or the caller lost sight of the session (removed
@@ -79,9 +55,6 @@ export const WS_CLOSE_REASON = {
   slowConsumer: 'slow consumer',
   rateLimited: 'rate limited',
 } as const;
-
-/** What a user is doing in a session; `left` is only ever sent by the server (their last connection went away). */
-export const PRESENCE_STATUS = { watching: 'watching', typing: 'typing', idle: 'idle', left: 'left' } as const;
 
 /** One of {@link PRESENCE_STATUS}'s values. */
 export type PresenceStatus = (typeof PRESENCE_STATUS)[keyof typeof PRESENCE_STATUS];
