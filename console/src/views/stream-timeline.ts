@@ -6,6 +6,7 @@
 import type { AppContext } from '../app-context.js';
 import { h, replace } from '../dom.js';
 import { json, time } from '../format.js';
+import { timelineControls } from './timeline-controls.js';
 
 interface Entry {
   readonly revision: number;
@@ -61,16 +62,7 @@ export function streamTimelineView(root: HTMLElement, app: AppContext, stream: s
   replace(
     root,
     h('section', { class: 'toolbar' }, h('h1', {}, `Stream ${stream}`), h('a', { href: '#/ops' }, '← Operations')),
-    h(
-      'div',
-      { class: 'timeline-controls' },
-      h('button', { id: 'step-back', class: 'secondary', onclick: () => go(Number(scrubber.value) - 1) }, '◀ step'),
-      scrubber,
-      h('button', { id: 'step-forward', class: 'secondary', onclick: () => go(Number(scrubber.value) + 1) }, 'step ▶'),
-      h('button', { id: 'prev-notable', class: 'secondary', onclick: () => jump(-1) }, '« state change'),
-      h('button', { id: 'next-notable', class: 'secondary', onclick: () => jump(1) }, 'state change »'),
-      label,
-    ),
+    timelineControls({ scrubber, go, jump, notable: 'state change' }, label),
     error,
     h('div', { class: 'timeline' }, list, h('div', { class: 'at' }, entryBox, h('h3', {}, 'Context at this revision'), contextBox)),
   );

@@ -8,6 +8,7 @@ import { h, replace } from '../dom.js';
 import { json, time } from '../format.js';
 import { diff } from '../model/diff.js';
 import { stateStrip } from './state-strip.js';
+import { timelineControls } from './timeline-controls.js';
 import type { StreamEvent } from '../ws-client.js';
 
 interface StateAt {
@@ -94,17 +95,7 @@ export function timelineView(root: HTMLElement, app: AppContext, id: string, eve
   scrubber.addEventListener('input', () => go(Number(scrubber.value)));
   replace(
     root,
-    h(
-      'div',
-      { class: 'timeline-controls' },
-      h('button', { id: 'step-back', class: 'secondary', onclick: () => go(Number(scrubber.value) - 1) }, '◀ step'),
-      scrubber,
-      h('button', { id: 'step-forward', class: 'secondary', onclick: () => go(Number(scrubber.value) + 1) }, 'step ▶'),
-      h('button', { id: 'prev-notable', class: 'secondary', onclick: () => jump(-1) }, '« fault/recovery'),
-      h('button', { id: 'next-notable', class: 'secondary', onclick: () => jump(1) }, 'fault/recovery »'),
-      label,
-      h('button', { id: 'fork-here', onclick: fork }, 'Fork from here'),
-    ),
+    timelineControls({ scrubber, go, jump, notable: 'fault/recovery' }, label, h('button', { id: 'fork-here', onclick: fork }, 'Fork from here')),
     error,
     h('div', { class: 'timeline' }, list, h('div', { class: 'at' }, stateBox, h('h3', {}, 'Event'), eventBox, h('h3', {}, 'What it changed'), changes, h('details', {}, h('summary', {}, 'Context at this revision'), contextBox))),
   );
