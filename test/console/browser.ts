@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterEach, beforeEach } from 'vitest';
 
 const CANDIDATES = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((path): path is string => path !== undefined && path !== '');
 
@@ -20,7 +21,24 @@ if (SKIP_REASON !== undefined) process.stderr.write(`${SKIP_REASON}\n`);
 /** Where screenshots go (ignored by git). */
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * A browser launched before each test of the calling `describe` and closed after it; returns the current test's.
+ * One per test: a browser shared between tests would be counted as a child process left behind by the pool's
+ * after-test check.
+ */
+export function browserPerTest(): () => Browser {
+  let browser: Browser | undefined;
+  beforeEach(async () => {
+    browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    await browser?.close();
+    browser = undefined;
+  });
+  return () => browser!;
+}
+
+async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM!,
     headless: true,

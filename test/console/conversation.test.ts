@@ -3,25 +3,17 @@
  * session, send a message and watch the answer stream; a second person joins as an editor and is seen; a tool
  * approval answered by one disappears from the other's page.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { startTestApi } from '../support/api-server.js';
 import { AUTH_ON, callWith, bearerOf, testJwt } from '../support/auth-api.js';
-import { launchBrowser, newPage, screenshot, signIn, SKIP_REASON } from './browser.js';
+import { browserPerTest, newPage, screenshot, signIn, SKIP_REASON } from './browser.js';
 
 describe.skipIf(SKIP_REASON !== undefined)('the console in a browser', () => {
-  // One browser per test, closed before the pool's check that the test left no child process behind.
-  let browser: Browser;
-  beforeEach(async () => {
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const browser = browserPerTest();
 
   it('signs in, shows who you are, creates a session and streams the answer to a message', async () => {
     const api = await startTestApi(AUTH_ON);
-    const { page } = await newPage(browser);
+    const { page } = await newPage(browser());
     await page.goto(`${api.url}/console`);
     await page.fill('#token', 'not-a-key');
     await page.click('#sign-in button[type=submit]');
@@ -88,8 +80,8 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser', () => {
     const created = await callWith(api, 'POST', '/sessions', ada, {});
     const id = created.body.session.id as string;
 
-    const first = await newPage(browser);
-    const second = await newPage(browser);
+    const first = await newPage(browser());
+    const second = await newPage(browser());
     await signIn(first.page, api.url, await testJwt('ada', 'acme', 'user'));
     await first.page.goto(`${api.url}/console#/s/${id}`);
     await first.page.fill('#share [name=userId]', 'bob');

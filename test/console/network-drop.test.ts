@@ -3,21 +3,16 @@
  * resets every connection at once; the page reconnects and resumes from the last revision it had: every event once,
  * the whole answer, nothing repeated. (Chromium's offline emulation leaves open WebSockets alone, hence the proxy.)
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApi } from '../support/api-server.js';
 import { AUTH_ON, bearerOf, callWith, testJwt } from '../support/auth-api.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { launchBrowser, newPage, signIn, SKIP_REASON } from './browser.js';
+import { browserPerTest, newPage, signIn, SKIP_REASON } from './browser.js';
 
 describe.skipIf(SKIP_REASON !== undefined)('the console across a network drop', () => {
-  let browser: Browser;
+  const browser = browserPerTest();
   let proxy: TcpProxy | undefined;
-  beforeEach(async () => {
-    browser = await launchBrowser();
-  });
   afterEach(async () => {
-    await browser?.close();
     await proxy?.close();
   });
 
@@ -26,7 +21,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console across a network drop', 
     const ada = await bearerOf('ada', 'acme', 'user');
     const id = (await callWith(api, 'POST', '/sessions', ada, {})).body.session.id as string;
     proxy = await startTcpProxy(api.url);
-    const { page } = await newPage(browser);
+    const { page } = await newPage(browser());
     await signIn(page, proxy.url, await testJwt('ada', 'acme', 'user'));
     await page.goto(`${proxy.url}/console#/s/${id}`);
     await page.waitForSelector('#connection[data-state="open"]');

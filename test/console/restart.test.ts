@@ -6,24 +6,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { newKeyEntry } from '../../src/store/index.js';
 import { freePort } from '../dashboards/prometheus.js';
 import { callApi } from '../support/rest.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { launchBrowser, newPage, screenshot, SKIP_REASON } from './browser.js';
+import { browserPerTest, newPage, screenshot, SKIP_REASON } from './browser.js';
 
 const KEYS = { AICLI_ENCRYPTION_KEYS: newKeyEntry('console-restart') };
 
 describe.skipIf(SKIP_REASON !== undefined)('the console across a server restart', () => {
-  let browser: Browser;
+  const browser = browserPerTest();
   let server: ServerProcess | undefined;
-  beforeEach(async () => {
-    browser = await launchBrowser();
-  });
   afterEach(async () => {
-    await browser?.close();
     await server?.stop('SIGTERM');
   });
 
@@ -34,7 +29,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console across a server restart'
     const env = { ...KEYS, AICLI__AGENT__DATA_DIR: join(dir, 'data') };
     server = await startServerProcess(args, env);
 
-    const { page } = await newPage(browser);
+    const { page } = await newPage(browser());
     await page.goto(`${server.url}/console`);
     await page.click('#sign-in summary');
     await page.fill('#open-user', 'ada');

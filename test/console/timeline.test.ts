@@ -4,22 +4,14 @@
  * within a second; an operator sees the pool, the breakers and the WebSocket status.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { until } from '../pool/support.js';
 import { startTestApi } from '../support/api-server.js';
 import { AUTH_ON, bearerOf, callWith, testJwt } from '../support/auth-api.js';
-import { launchBrowser, newPage, screenshot, signIn, SKIP_REASON } from './browser.js';
+import { browserPerTest, newPage, screenshot, signIn, SKIP_REASON } from './browser.js';
 
 describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, list, operations', () => {
-  // One browser per test, closed before the pool's check that the test left no child process behind.
-  let browser: Browser;
-  beforeEach(async () => {
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const browser = browserPerTest();
 
   it('scrubs the timeline back to an earlier state, steps, and forks from that revision', async () => {
     const api = await startTestApi(AUTH_ON);
@@ -33,7 +25,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
     const accepted = events.find((event) => event.type === 'MessageAccepted')!.revision;
     const completed = events.find((event) => event.type === 'TurnCompleted')!.revision;
 
-    const { page } = await newPage(browser);
+    const { page } = await newPage(browser());
     await signIn(page, api.url, await testJwt('ada', 'acme', 'user'));
     await page.goto(`${api.url}/console#/s/${id}/timeline`);
     await page.waitForSelector(`#event-list li[data-revision="${completed}"]`);
@@ -73,7 +65,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
       (await api.store.append(`session-${sessionId}`, [{ type: 'SessionProvisioned', data: { sessionId, tenant: 'acme', owner: 'ops', at: Date.now() - index } }], { expectedRevision: 'no_stream' }))._unsafeUnwrap();
     }
     await until('the list has them', async () => (await callWith(api, 'GET', '/sessions?limit=1', await bearerOf('ops', 'acme', 'operator'))).body.nextCursor !== null, 5000);
-    const { page } = await newPage(browser);
+    const { page } = await newPage(browser());
     await signIn(page, api.url, await testJwt('ops', 'acme', 'operator'));
     // A fresh load of the page (credentials already in this tab's sessionStorage): script, `/me`, the first page.
     await page.goto('about:blank');
@@ -89,7 +81,7 @@ describe.skipIf(SKIP_REASON !== undefined)('the console in a browser: timeline, 
 
   it('shows operators the pool, the breakers and the WebSocket status, with a link to the metrics, and replays the pool stream', async () => {
     const api = await startTestApi(AUTH_ON);
-    const { page } = await newPage(browser);
+    const { page } = await newPage(browser());
     await signIn(page, api.url, await testJwt('ops', 'acme', 'operator'));
     await page.goto(`${api.url}/console#/ops`);
     await page.waitForSelector('#ops-pool table');
