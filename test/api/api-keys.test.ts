@@ -4,26 +4,17 @@
  * WebSocket connections it opened (4001 `api key revoked`). Non-admins are refused (403); errors are typed.
  */
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/server/auth/index.js';
 import { startTestApi, type TestApi } from '../support/api-server.js';
-import { callWith, type AuthReply } from '../support/auth-api.js';
+import { AUTH_WITH_KEYS, callWith, TEST_API_KEYS, type AuthReply } from '../support/auth-api.js';
 import { WsClient } from '../ws/ws-client.js';
 
-const ADMIN_KEY = 'aik_test_admin_key_0123456789';
-const OPERATOR_KEY = 'aik_test_operator_key_0123456789';
-const AUTH = {
-  'auth.enabled': true,
-  'auth.api_keys': JSON.stringify([
-    { id: 'root', key_sha256: sha256Hex(ADMIN_KEY), role: 'admin', tenant: 'default' },
-    { id: 'ops', key_sha256: sha256Hex(OPERATOR_KEY), role: 'operator', tenant: 'acme' },
-  ]),
-};
+const { admin: ADMIN_KEY, operator: OPERATOR_KEY } = TEST_API_KEYS;
 
 const call = (api: TestApi, key: string, method: string, path: string, body?: unknown): Promise<AuthReply> => callWith(api, method, path, { 'x-api-key': key }, body);
 
 describe('api keys over REST', () => {
   it('create, use, list, revoke: the revoked key is refused at once and its WebSocket is closed', async () => {
-    const api = await startTestApi(AUTH);
+    const api = await startTestApi(AUTH_WITH_KEYS);
     const created = await call(api, ADMIN_KEY, 'POST', '/api-keys', { name: 'ci-bot', role: 'user', tenant: 'acme' });
     expect(created.status).toBe(201);
     const key: string = created.body.key;
@@ -60,7 +51,7 @@ describe('api keys over REST', () => {
   });
 
   it('is for admins only (403), answers 404 for unknown keys and 400 for bad requests', async () => {
-    const api = await startTestApi(AUTH);
+    const api = await startTestApi(AUTH_WITH_KEYS);
     for (const [method, path] of [['GET', '/api-keys'], ['POST', '/api-keys'], ['DELETE', '/api-keys/key_x']] as const) {
       const reply = await call(api, OPERATOR_KEY, method, path, method === 'POST' ? { name: 'x', role: 'admin' } : undefined);
       expect(reply.status, `${method} ${path}`).toBe(403);

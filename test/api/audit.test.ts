@@ -6,21 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AUDIT_STREAM_PREFIX } from '../../machines/index.js';
-import { sha256Hex } from '../../src/server/auth/index.js';
 import { startTestApi, type TestApi } from '../support/api-server.js';
-import { callWith, type AuthReply } from '../support/auth-api.js';
+import { AUTH_WITH_KEYS, callWith, TEST_API_KEYS, type AuthReply } from '../support/auth-api.js';
 
-const ADMIN_KEY = 'aik_test_admin_key_0123456789';
-const OPERATOR_KEY = 'aik_test_operator_key_0123456789';
-const USER_KEY = 'aik_test_user_key_0123456789';
-const AUTH = {
-  'auth.enabled': true,
-  'auth.api_keys': JSON.stringify([
-    { id: 'root', key_sha256: sha256Hex(ADMIN_KEY), role: 'admin', tenant: 'default' },
-    { id: 'ops', key_sha256: sha256Hex(OPERATOR_KEY), role: 'operator', tenant: 'acme' },
-    { id: 'ada', key_sha256: sha256Hex(USER_KEY), role: 'user', tenant: 'acme' },
-  ]),
-};
+const { admin: ADMIN_KEY, operator: OPERATOR_KEY, user: USER_KEY } = TEST_API_KEYS;
 
 const call = (api: TestApi, key: string, method: string, path: string, body?: unknown, requestId?: string): Promise<AuthReply> =>
   callWith(api, method, path, { 'x-api-key': key, ...(requestId === undefined ? {} : { 'x-request-id': requestId }) }, body);
@@ -35,7 +24,7 @@ async function stored(api: TestApi): Promise<any[]> {
 
 describe('audit log', () => {
   it('records the decisions that matter, with who, what, outcome and request id, and never a secret', async () => {
-    const api = await startTestApi(AUTH);
+    const api = await startTestApi(AUTH_WITH_KEYS);
     const created = await call(api, USER_KEY, 'POST', '/sessions', {}, 'req-create-1');
     expect(created.status).toBe(201);
     const id: string = created.body.session.id;
@@ -95,7 +84,7 @@ describe('audit log', () => {
   });
 
   it('admins query it with filters and a cursor; others get 403; bad filters are typed 400s', async () => {
-    const api = await startTestApi(AUTH);
+    const api = await startTestApi(AUTH_WITH_KEYS);
     for (let index = 0; index < 3; index++) expect((await call(api, USER_KEY, 'POST', '/sessions', {})).status).toBe(201);
     expect((await call(api, OPERATOR_KEY, 'POST', '/sessions', {})).status).toBe(201);
     await stored(api);

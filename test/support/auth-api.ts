@@ -1,14 +1,32 @@
 /**
- * Calling the API with authentication on (HS256 JWTs): the config overrides that turn it on, a bearer header for a
- * user of a tenant with a server role, and a REST call with those credentials.
+ * Calling the API with authentication on (HS256 JWTs, or configured API keys): the config overrides that turn it
+ * on, a bearer header for a user of a tenant with a server role, and a REST call with those credentials.
  */
 import { SignJWT } from 'jose';
+import { sha256Hex } from '../../src/server/auth/index.js';
 
 /** The JWT secret of {@link AUTH_ON}. */
 export const TEST_JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 
 /** Config overrides for a server that authenticates with {@link TEST_JWT_SECRET}. */
 export const AUTH_ON = { 'auth.enabled': true, 'auth.jwt.secret': TEST_JWT_SECRET } as const;
+
+/** Configured API keys of {@link AUTH_WITH_KEYS}: an admin of `default`, an operator and a user (`ada`) of `acme`. */
+export const TEST_API_KEYS = {
+  admin: 'aik_test_admin_key_0123456789',
+  operator: 'aik_test_operator_key_0123456789',
+  user: 'aik_test_user_key_0123456789',
+} as const;
+
+/** Config overrides for a server that authenticates with {@link TEST_API_KEYS} (ids `root`, `ops`, `ada`). */
+export const AUTH_WITH_KEYS = {
+  'auth.enabled': true,
+  'auth.api_keys': JSON.stringify([
+    { id: 'root', key_sha256: sha256Hex(TEST_API_KEYS.admin), role: 'admin', tenant: 'default' },
+    { id: 'ops', key_sha256: sha256Hex(TEST_API_KEYS.operator), role: 'operator', tenant: 'acme' },
+    { id: 'ada', key_sha256: sha256Hex(TEST_API_KEYS.user), role: 'user', tenant: 'acme' },
+  ]),
+};
 
 /** A signed token for `sub` of `tenant` with server role `role`. */
 export const testJwt = (sub: string, tenant: string, role: string): Promise<string> =>
