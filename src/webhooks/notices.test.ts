@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SESSION_PERSISTED_NAME, sessionMachine, start, step, type SessionEvent, type SessionTimerName } from '../../machines/index.js';
+import { BUDGET_EVENT, SESSION_PERSISTED_NAME, type SessionEvent, sessionMachine, type SessionTimerName, start, step } from '../../machines/index.js';
 import { ev, testSessionInput } from '../../machines/testing/session-fixtures.js';
 import type { RecordedEvent } from '../store/index.js';
-import { EXTERNAL_EVENT, WEBHOOK_SOURCE_TYPES, webhookNotices } from './notices.js';
+import { WEBHOOK_SOURCE_TYPES, webhookNotices } from './notices.js';
 
 let position = 0n;
 /** A stored event of `stream` as the runtime writes it (metadata `from`/`to`). */
@@ -42,15 +42,15 @@ describe('webhookNotices', () => {
   });
 
   it('tells an approval request with its ids and tool, never its input', () => {
-    const notices = webhookNotices(stored('session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', turnId: 't1', toolName: 'Bash', toolUseId: 'tu1', input: { command: 'rm -rf /' }, suggestions: [], reason: null, at: 5_000 }));
+    const notices = webhookNotices(stored('session-s1', SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, { requestId: 'r1', turnId: 't1', toolName: 'Bash', toolUseId: 'tu1', input: { command: 'rm -rf /' }, suggestions: [], reason: null, at: 5_000 }));
     expect(notices).toEqual([{ kind: 'approval.requested', sessionId: 's1', data: { revision: 3, requestId: 'r1', turnId: 't1', toolName: 'Bash', toolUseId: 'tu1' } }]);
   });
 
   it('tells an exhausted budget for the tenant its data names, on any stream', () => {
-    expect(webhookNotices(stored('budgets', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', limit: 'maxUsdPerDay', window: 20_000, used: 5.2, max: 5, resetsAt: 86_400_000, at: 1, note: { x: 1 } }))).toEqual([
+    expect(webhookNotices(stored('budgets', BUDGET_EVENT.exhausted, { tenant: 'acme', limit: 'maxUsdPerDay', window: 20_000, used: 5.2, max: 5, resetsAt: 86_400_000, at: 1, note: { x: 1 } }))).toEqual([
       { kind: 'budget.exhausted', tenant: 'acme', data: { limit: 'maxUsdPerDay', window: 20_000, used: 5.2, max: 5, resetsAt: 86_400_000 } },
     ]);
-    expect(webhookNotices(stored('budgets', EXTERNAL_EVENT.budgetExhausted, { limit: 'maxUsdPerDay' }))).toEqual([]);
+    expect(webhookNotices(stored('budgets', BUDGET_EVENT.exhausted, { limit: 'maxUsdPerDay' }))).toEqual([]);
   });
 
   it('ignores every other event', () => {

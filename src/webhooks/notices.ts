@@ -19,9 +19,6 @@
 import { BUDGET_EVENT, SESSION_OUTCOME_NAME, SESSION_PERSISTED_NAME, STREAM_PREFIX, WEBHOOK_KIND, type WebhookKind, type WebhookValue } from '../../machines/index.js';
 import type { JsonValue, RecordedEvent } from '../store/index.js';
 
-/** Event types of other machines that raise notices. */
-export const EXTERNAL_EVENT = { toolApprovalRequested: SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, budgetExhausted: BUDGET_EVENT.exhausted } as const;
-
 /** The session events that can move a session into `failed` (a fault, a fault deadline, a failed recovery). */
 const ENTERS_FAILED: readonly string[] = [SESSION_PERSISTED_NAME.AGENT_FAULT, SESSION_PERSISTED_NAME.TIMER_ELAPSED, SESSION_PERSISTED_NAME.RECOVERY_FAILED];
 
@@ -30,8 +27,8 @@ export const WEBHOOK_SOURCE_TYPES: readonly string[] = [
   SESSION_PERSISTED_NAME.TURN_COMPLETED,
   SESSION_OUTCOME_NAME.TURN_ABORTED,
   ...ENTERS_FAILED,
-  EXTERNAL_EVENT.toolApprovalRequested,
-  EXTERNAL_EVENT.budgetExhausted,
+  SESSION_PERSISTED_NAME.APPROVAL_REQUESTED,
+  BUDGET_EVENT.exhausted,
 ];
 
 /** Reasons of a `TurnAborted` that mean the turn failed. */
@@ -70,7 +67,7 @@ export function webhookNotices(event: RecordedEvent): WebhookNotice[] {
   const data = fieldsOf(event.data);
   const sessionId = event.stream.startsWith(STREAM_PREFIX.session) ? event.stream.slice(STREAM_PREFIX.session.length) : undefined;
   const revision = Number(event.revision);
-  if (event.type === EXTERNAL_EVENT.budgetExhausted) {
+  if (event.type === BUDGET_EVENT.exhausted) {
     if (typeof data.tenant !== 'string') return [];
     const fromSession = typeof data.sessionId === 'string' ? { sessionId: data.sessionId } : {};
     return [{ kind: WEBHOOK_KIND.budgetExhausted, tenant: data.tenant, ...fromSession, data: pick(data, BUDGET_FIELDS) }];
@@ -85,7 +82,7 @@ export function webhookNotices(event: RecordedEvent): WebhookNotice[] {
       : { kind: WEBHOOK_KIND.turnCompleted, sessionId, data: common });
   } else if (event.type === SESSION_OUTCOME_NAME.TURN_ABORTED && typeof data.turnId === 'string' && FAILED_ABORTS.includes(String(data.reason))) {
     notices.push({ kind: WEBHOOK_KIND.turnFailed, sessionId, data: { turnId: data.turnId, revision, reason: String(data.reason) } });
-  } else if (event.type === EXTERNAL_EVENT.toolApprovalRequested) {
+  } else if (event.type === SESSION_PERSISTED_NAME.APPROVAL_REQUESTED) {
     notices.push({ kind: WEBHOOK_KIND.approvalRequested, sessionId, data: { revision, ...pick(data, APPROVAL_FIELDS) } });
   }
   if (ENTERS_FAILED.includes(event.type) && event.metadata.to === 'failed' && event.metadata.from !== 'failed') {

@@ -3,11 +3,11 @@
  * while it is open no attempt is made (nor spent).
  */
 import { describe, expect, it } from 'vitest';
-import { BREAKER_PERSISTED_NAME, RUNTIME_EVENT_TYPE } from '../../machines/index.js';
+import { BREAKER_PERSISTED_NAME, BUDGET_EVENT, RUNTIME_EVENT_TYPE } from '../../machines/index.js';
 import { poolSettings } from '../../src/pool/index.js';
 import { systemClock } from '../../src/runtime/index.js';
 import { EXPECTED_REVISION, MemoryEventStore } from '../../src/store/index.js';
-import { EXTERNAL_EVENT, openWebhookBreakers, WEBHOOK_HEADER } from '../../src/webhooks/index.js';
+import { openWebhookBreakers, WEBHOOK_HEADER } from '../../src/webhooks/index.js';
 import { until } from '../pool/support.js';
 import { testConfig } from '../support/config.js';
 import { startReceiver } from '../support/webhook-receiver.js';
@@ -22,7 +22,7 @@ describe('webhook circuit breakers', () => {
       const receiver = await startReceiver([204, 500]);
       const { dispatcher } = await startDispatcher(store, [{ id: 'ops', url: receiver.url }], { maxAttempts: 10, concurrency: 1, backoff: { baseMs: 20, maxMs: 50 } }, { gateOf: (id) => breakers.gates.get(id)! });
       for (const tenant of ['acme', 'globex', 'initech']) {
-        await store.append(`budget-${tenant}`, [{ type: EXTERNAL_EVENT.budgetExhausted, data: { tenant } }], { expectedRevision: EXPECTED_REVISION.any });
+        await store.append(`budget-${tenant}`, [{ type: BUDGET_EVENT.exhausted, data: { tenant } }], { expectedRevision: EXPECTED_REVISION.any });
       }
       // The first delivered, the next two fail (two in a row): open; the retries wait for it.
       await until('the breaker to open', async () => {

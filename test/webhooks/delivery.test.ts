@@ -5,9 +5,9 @@
  * requesting anything twice; tenant and kind filters hold.
  */
 import { describe, expect, it } from 'vitest';
-import { RUNTIME_EVENT_TYPE, WEBHOOK_EVENT, type WebhookPayload } from '../../machines/index.js';
+import { BUDGET_EVENT, RUNTIME_EVENT_TYPE, SESSION_PERSISTED_NAME, WEBHOOK_EVENT, type WebhookPayload } from '../../machines/index.js';
 import { EXPECTED_REVISION, MemoryEventStore, type EventStore } from '../../src/store/index.js';
-import { EXTERNAL_EVENT, verifyWebhookSignature, WEBHOOK_CHECKPOINT, WEBHOOK_HEADER } from '../../src/webhooks/index.js';
+import { verifyWebhookSignature, WEBHOOK_CHECKPOINT, WEBHOOK_HEADER } from '../../src/webhooks/index.js';
 import { until, waitForState } from '../pool/support.js';
 import { startTestApi } from '../support/api-server.js';
 import { callApi as call } from '../support/rest.js';
@@ -85,13 +85,13 @@ describe('webhooks across a restart', () => {
     await append(store, 'session-s1', RUNTIME_EVENT_TYPE.sessionProvisioned, { sessionId: 's1', tenant: 'acme', owner: 'ada', at: 1, options: {} });
     const hanging = await startReceiver(['hang']);
     const before = await startDispatcher(store, [{ id: 'ops', url: hanging.url }], { timeoutMs: 30_000 });
-    await append(store, 'session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', toolName: 'Bash', input: { command: 'ls' }, at: 2 });
+    await append(store, 'session-s1', SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, { requestId: 'r1', toolName: 'Bash', input: { command: 'ls' }, at: 2 });
     await until('the first attempt', () => hanging.received.length === 1);
     await before.dispatcher.close();
     expect((await deliveryEvents(store, 'ops')).map((event) => event.type)).toEqual([WEBHOOK_EVENT.deliveryRequested]);
 
     // Stored while no dispatcher runs.
-    await append(store, 'budgets', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', limit: 'maxUsdPerDay', window: 20_000, used: 5, max: 5, resetsAt: 86_400_000, at: 1 });
+    await append(store, 'budgets', BUDGET_EVENT.exhausted, { tenant: 'acme', limit: 'maxUsdPerDay', window: 20_000, used: 5, max: 5, resetsAt: 86_400_000, at: 1 });
 
     const receiver = await startReceiver([204]);
     const after = await startDispatcher(store, [{ id: 'ops', url: receiver.url }]);
@@ -125,9 +125,9 @@ describe('webhooks across a restart', () => {
       { id: 'globex', url: globex.url, tenants: ['globex'] },
       { id: 'approvals', url: approvals.url, events: ['approval.requested'] },
     ]);
-    await append(store, 'session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', toolName: 'Write', at: 2 });
-    await append(store, 'budget-acme', EXTERNAL_EVENT.budgetExhausted, { tenant: 'acme', period: 'month' });
-    await append(store, 'budget-globex', EXTERNAL_EVENT.budgetExhausted, { tenant: 'globex', period: 'month' });
+    await append(store, 'session-s1', SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, { requestId: 'r1', toolName: 'Write', at: 2 });
+    await append(store, 'budget-acme', BUDGET_EVENT.exhausted, { tenant: 'acme', period: 'month' });
+    await append(store, 'budget-globex', BUDGET_EVENT.exhausted, { tenant: 'globex', period: 'month' });
     await until('the deliveries', () => globex.received.length === 1 && approvals.received.length === 1);
     await dispatcher.idle();
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -143,7 +143,7 @@ describe('webhooks after a crash before the checkpoint was saved', () => {
     const [provisioned] = (await store.readStream('session-s1'))._unsafeUnwrap();
     const receiver = await startReceiver();
     const before = await startDispatcher(store, [{ id: 'ops', url: receiver.url }]);
-    await append(store, 'session-s1', EXTERNAL_EVENT.toolApprovalRequested, { requestId: 'r1', toolName: 'Bash', at: 2 });
+    await append(store, 'session-s1', SESSION_PERSISTED_NAME.APPROVAL_REQUESTED, { requestId: 'r1', toolName: 'Bash', at: 2 });
     await until('the delivery', async () => (await deliveryEvents(store, 'ops')).some((event) => event.type === WEBHOOK_EVENT.delivered));
     await before.dispatcher.close();
     // As if the process had died before its last checkpoint write: the checkpoint is still before the approval.
